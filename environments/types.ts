@@ -1,0 +1,187 @@
+/**
+ * The typed shape of an environment file. `environments/<name>.ts` exports one
+ * `EnvironmentConfig`; it is the only place a platform team edits to change an
+ * environment. Every field is checked by `validateEnvironment` before any
+ * stack is built. `docs/environments.md` lists each setting, its default and
+ * its rule.
+ */
+
+/** How strict the rules are: `prod` forbids spot GPUs and the Free tier unless allowed explicitly. */
+export type Stage = 'dev' | 'staging' | 'prod';
+
+/** AKS control-plane pricing tier. @see https://learn.microsoft.com/azure/aks/free-standard-pricing-tiers */
+export type SkuTier = 'Free' | 'Standard' | 'Premium';
+
+/** Who installs the NVIDIA driver on a GPU pool's nodes. */
+export type GpuDriverMode =
+  /** AKS installs the driver (`gpu_driver = "Install"`); the GPU Operator must not. */
+  | 'aks'
+  /** The NVIDIA GPU Operator installs the driver (`gpu_driver = "None"`). */
+  | 'gpu-operator';
+
+/** Multi-instance GPU partition profile (`gpu_instance`). Only on sizes whose GPUs support MIG. */
+export type MigProfile = 'MIG1g' | 'MIG2g' | 'MIG3g' | 'MIG4g' | 'MIG7g';
+
+export type AvailabilityZone = '1' | '2' | '3';
+
+export type DayOfWeek = 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday' | 'Sunday';
+
+/** API server reachability. */
+export type ApiAccess =
+  /** Private cluster: the API server has only a private endpoint in the virtual network. */
+  | { readonly mode: 'private' }
+  /** Public endpoint restricted to the given IPv4 addresses or CIDR ranges (at least one, never 0.0.0.0/0). */
+  | { readonly mode: 'public'; readonly authorizedIpRanges: readonly string[] };
+
+export interface NetworkConfig {
+  /** Address space of the virtual network, e.g. `10.20.0.0/16`. */
+  readonly vnetCidr: string;
+  /** Subnet for every node pool's nodes; inside `vnetCidr`. With Azure CNI overlay pods do not take addresses here. */
+  readonly nodeSubnetCidr: string;
+  /** Overlay pod address range; must not overlap the virtual network or the service range. @default '192.168.0.0/16' */
+  readonly podCidr?: string;
+  /** Kubernetes service address range; must not overlap the virtual network or the pod range. @default '172.16.0.0/16' */
+  readonly serviceCidr?: string;
+  /** Cluster DNS service address: inside `serviceCidr`, not its first address. @default the 10th address of serviceCidr */
+  readonly dnsServiceIp?: string;
+}
+
+export interface SystemPoolConfig {
+  /** Pool name (Linux: lowercase letters and digits, starts with a letter, at most 12). @default 'system' */
+  readonly name?: string;
+  /** VM size; must support an ephemeral OS disk of `osDiskSizeGb`. @default 'Standard_D4ds_v5' */
+  readonly vmSize?: string;
+  /** Fewest nodes (at least 1; 2 or more for a zonal production cluster). */
+  readonly minCount: number;
+  /** Most nodes. */
+  readonly maxCount: number;
+  /** Pods per node, 50 to 250. @default 110 */
+  readonly maxPods?: number;
+  /** Ephemeral OS disk size in GiB; must fit the VM size's local disk. @default 64 */
+  readonly osDiskSizeGb?: number;
+}
+
+export interface CpuPoolConfig {
+  /** Pool name (Linux rules as for every pool). @default 'platform' */
+  readonly name?: string;
+  /** VM size of the CPU pool that runs the platform services. @default 'Standard_D8ds_v5' */
+  readonly vmSize?: string;
+  /** Fewest nodes. 0 is allowed but leaves platform services unscheduled when idle. */
+  readonly minCount: number;
+  /** Most nodes. */
+  readonly maxCount: number;
+  /** Pods per node, 50 to 250. @default 110 */
+  readonly maxPods?: number;
+  /** Managed OS disk size in GiB. @default 128 */
+  readonly osDiskSizeGb?: number;
+}
+
+export interface GpuPoolConfig {
+  /** Pool name (Linux: lowercase letters and digits, starts with a letter, at most 12). */
+  readonly name: string;
+  /** An Azure GPU VM size from the catalogue in `environments/vm-sizes.ts`, e.g. `Standard_NC24ads_A100_v4`. */
+  readonly vmSize: string;
+  /** Fewest nodes; 0 lets the pool scale to zero when idle. @default 0 */
+  readonly minCount?: number;
+  /** Most nodes. */
+  readonly maxCount: number;
+  /** Spot capacity: much cheaper, evictable. Forbidden in `prod` unless `allowSpotInProduction`. @default false */
+  readonly spot?: boolean;
+  /** Highest hourly price in USD for spot nodes; -1 caps at the on-demand price. @default -1 */
+  readonly spotMaxPriceUsd?: number;
+  /** What happens to evicted spot nodes. @default 'Delete' */
+  readonly spotEvictionPolicy?: 'Delete' | 'Deallocate';
+  /** MIG profile; only on sizes whose GPUs support MIG. @default - whole GPUs */
+  readonly migProfile?: MigProfile;
+  /** Availability zones; empty means regional placement. @default [] */
+  readonly zones?: readonly AvailabilityZone[];
+  /** Who installs the NVIDIA driver. @default 'gpu-operator' */
+  readonly driver?: GpuDriverMode;
+  /** Pods per node, 50 to 250. @default 50 */
+  readonly maxPods?: number;
+  /** Managed OS disk size in GiB (images for ML are large). @default 256 */
+  readonly osDiskSizeGb?: number;
+}
+
+export interface RemoteStateConfig {
+  /** Resource group of the state storage account. */
+  readonly resourceGroupName: string;
+  /** Storage account name: 3 to 24 lowercase letters and digits, globally unique. */
+  readonly storageAccountName: string;
+  /** Blob container: 3 to 63 lowercase letters, digits and single hyphens. @default 'tfstate' */
+  readonly containerName?: string;
+}
+
+export interface MaintenanceConfig {
+  /** Day of the weekly window for cluster and node OS upgrades. @default 'Sunday' */
+  readonly dayOfWeek?: DayOfWeek;
+  /** Start time, `HH:MM` in UTC. @default '02:00' */
+  readonly startTimeUtc?: string;
+  /** Window length in hours, 4 to 24 (the AKS minimum is 4). @default 4 */
+  readonly durationHours?: number;
+}
+
+export interface MonitoringConfig {
+  /** Log Analytics retention in days, 30 to 730. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Send cluster metrics to Azure Monitor managed Prometheus. @default true */
+  readonly managedPrometheus?: boolean;
+}
+
+export interface SecurityConfig {
+  /**
+   * OS and data disk encryption: platform-managed keys, or a customer-managed key in a Key Vault
+   * of this stack through a disk encryption set.
+   * @default 'customer-managed' in prod, 'platform' elsewhere
+   */
+  readonly diskEncryption?: 'platform' | 'customer-managed';
+  /**
+   * Public IPv4 ranges that may reach the disk-encryption Key Vault's data plane (the deploying
+   * runner). Only used with `customer-managed`.
+   * @default []
+   */
+  readonly keyVaultAllowedIpRanges?: readonly string[];
+  /** Let GPU pools in a `prod` environment use spot capacity. @default false */
+  readonly allowSpotInProduction?: boolean;
+}
+
+export interface UpgradeConfig {
+  /** AKS automatic upgrade channel. @default 'patch' @see https://learn.microsoft.com/azure/aks/auto-upgrade-cluster */
+  readonly channel?: 'patch' | 'stable' | 'rapid' | 'node-image';
+  /** Node OS image upgrade channel. @default 'NodeImage' */
+  readonly nodeOsChannel?: 'NodeImage' | 'SecurityPatch';
+}
+
+export interface EnvironmentConfig {
+  /** Environment name: 2 to 10 lowercase letters and digits, starting with a letter. Prefixes stacks and resources. */
+  readonly name: string;
+  /** Rule set the environment follows. */
+  readonly stage: Stage;
+  /** Azure region, lowercase without spaces, e.g. `westeurope`. */
+  readonly location: string;
+  /** Tags on every Azure resource; `environment` and `managed-by` are added. @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Microsoft Entra tenant of the cluster's Entra ID integration. @default - the tenant of the deploying identity */
+  readonly tenantId?: string;
+  /** Kubernetes version `MAJOR.MINOR` (patches follow the upgrade channel) or `MAJOR.MINOR.PATCH`. */
+  readonly kubernetesVersion: string;
+  /** Control-plane tier. `Free` is refused in `prod`. */
+  readonly skuTier: SkuTier;
+  /** How the API server is reached. */
+  readonly apiAccess: ApiAccess;
+  /** Object ids of Entra ID groups that get cluster-admin through Azure RBAC. At least one. */
+  readonly adminGroupObjectIds: readonly string[];
+  readonly network: NetworkConfig;
+  readonly systemPool: SystemPoolConfig;
+  /** CPU user pool for the platform services (Kubeflow, Istio, cert-manager). */
+  readonly cpuPool: CpuPoolConfig;
+  /** GPU user pools, each tainted `nvidia.com/gpu=present:NoSchedule`. @default [] */
+  readonly gpuPools?: readonly GpuPoolConfig[];
+  /** Zones of the system and CPU pools. @default [] (regional) */
+  readonly zones?: readonly AvailabilityZone[];
+  readonly remoteState: RemoteStateConfig;
+  readonly maintenance?: MaintenanceConfig;
+  readonly monitoring?: MonitoringConfig;
+  readonly security?: SecurityConfig;
+  readonly upgrades?: UpgradeConfig;
+}

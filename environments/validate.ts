@@ -1,0 +1,541 @@
+import {
+  AKS_RESERVED_RANGES,
+  Ipv4Range,
+  NON_PUBLIC_RANGES,
+  contains,
+  formatIpv4,
+  overlaps,
+  parseAddressOrCidr,
+  parseCidr,
+  parseIpv4,
+} from './cidr';
+import { ConfigError, ConfigProblem, show } from './config-error';
+import type {
+  AvailabilityZone,
+  DayOfWeek,
+  EnvironmentConfig,
+  GpuDriverMode,
+  MigProfile,
+  SkuTier,
+  Stage,
+} from './types';
+import { CPU_SIZE_NAMES, GPU_SIZE_NAMES, GpuFacts, vmSizeFacts } from './vm-sizes';
+
+/** An environment after validation, with every default filled in. Constructs take this. */
+export interface ResolvedEnvironment {
+  readonly name: string;
+  readonly stage: Stage;
+  readonly location: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly tenantId?: string;
+  readonly kubernetesVersion: string;
+  readonly skuTier: SkuTier;
+  readonly apiAccess: { readonly mode: 'private' } | { readonly mode: 'public'; readonly authorizedIpRanges: readonly string[] };
+  readonly adminGroupObjectIds: readonly string[];
+  readonly network: ResolvedNetwork;
+  readonly systemPool: ResolvedSystemPool;
+  readonly cpuPool: ResolvedCpuPool;
+  readonly gpuPools: readonly ResolvedGpuPool[];
+  readonly zones: readonly AvailabilityZone[];
+  readonly remoteState: { readonly resourceGroupName: string; readonly storageAccountName: string; readonly containerName: string };
+  readonly maintenance: { readonly dayOfWeek: DayOfWeek; readonly startTimeUtc: string; readonly durationHours: number };
+  readonly monitoring: { readonly logRetentionDays: number; readonly managedPrometheus: boolean };
+  readonly security: {
+    readonly diskEncryption: 'platform' | 'customer-managed';
+    readonly keyVaultAllowedIpRanges: readonly string[];
+    readonly allowSpotInProduction: boolean;
+  };
+  readonly upgrades: { readonly channel: 'patch' | 'stable' | 'rapid' | 'node-image'; readonly nodeOsChannel: 'NodeImage' | 'SecurityPatch' };
+}
+
+export interface ResolvedNetwork {
+  readonly vnetCidr: string;
+  readonly nodeSubnetCidr: string;
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  readonly dnsServiceIp: string;
+}
+
+export interface ResolvedSystemPool {
+  readonly name: string;
+  readonly vmSize: string;
+  readonly minCount: number;
+  readonly maxCount: number;
+  readonly maxPods: number;
+  readonly osDiskSizeGb: number;
+}
+
+export type ResolvedCpuPool = ResolvedSystemPool;
+
+export interface ResolvedGpuPool {
+  readonly name: string;
+  readonly vmSize: string;
+  readonly gpu: GpuFacts;
+  readonly minCount: number;
+  readonly maxCount: number;
+  readonly spot: boolean;
+  readonly spotMaxPriceUsd: number;
+  readonly spotEvictionPolicy: 'Delete' | 'Deallocate';
+  readonly migProfile?: MigProfile;
+  readonly zones: readonly AvailabilityZone[];
+  readonly driver: GpuDriverMode;
+  readonly maxPods: number;
+  readonly osDiskSizeGb: number;
+}
+
+const STAGES: readonly Stage[] = ['dev', 'staging', 'prod'];
+const SKU_TIERS: readonly SkuTier[] = ['Free', 'Standard', 'Premium'];
+const ZONES: readonly AvailabilityZone[] = ['1', '2', '3'];
+const DAYS: readonly DayOfWeek[] = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const MIG_PROFILES: readonly MigProfile[] = ['MIG1g', 'MIG2g', 'MIG3g', 'MIG4g', 'MIG7g'];
+const DRIVER_MODES: readonly GpuDriverMode[] = ['gpu-operator', 'aks'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+/** Oldest Kubernetes minor this project is tested with (AKS keeps about three minors in support). */
+export const MIN_KUBERNETES_MINOR = 31;
+const MAX_NODES_PER_POOL = 1000;
+/** Azure keeps five addresses of every subnet. */
+const AZURE_RESERVED_SUBNET_ADDRESSES = 5;
+
+/** Collects problems instead of stopping at the first, so one run reports them all. */
+class Checker {
+  public readonly problems: ConfigProblem[] = [];
+
+  fail(setting: string, value: unknown, accepted: string): undefined {
+    this.problems.push({ setting, value: show(value), accepted });
+    return undefined;
+  }
+
+  record(setting: string, value: unknown): Record<string, unknown> | undefined {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    return this.fail(setting, value, 'expected an object');
+  }
+
+  optionalRecord(setting: string, value: unknown): Record<string, unknown> {
+    if (value === undefined) return {};
+    return this.record(setting, value) ?? {};
+  }
+
+  oneOf<T extends string>(setting: string, value: unknown, options: readonly T[], fallback?: T): T | undefined {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
+    return this.fail(setting, value, `accepted: ${options.map((o) => JSON.stringify(o)).join(', ')}`);
+  }
+
+  text(setting: string, value: unknown, pattern: RegExp, accepted: string, fallback?: string): string | undefined {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value === 'string' && pattern.test(value)) return value;
+    return this.fail(setting, value, accepted);
+  }
+
+  integer(setting: string, value: unknown, min: number, max: number, fallback?: number): number | undefined {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    const kind = typeof value === 'number' && value < 0 && min >= 0 ? 'a count cannot be negative; ' : '';
+    return this.fail(setting, value, `${kind}accepted: a whole number from ${min} to ${max}`);
+  }
+
+  bool(setting: string, value: unknown, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value === 'boolean') return value;
+    this.fail(setting, value, 'accepted: true or false');
+    return fallback;
+  }
+
+  list(setting: string, value: unknown, fallback?: readonly unknown[]): readonly unknown[] | undefined {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (Array.isArray(value)) return value;
+    return this.fail(setting, value, 'expected a list');
+  }
+}
+
+/**
+ * Checks an environment file against every rule and fills in the defaults.
+ * Throws a `ConfigError` naming each bad setting, the value found and what is accepted.
+ * Never throws anything else, whatever the input.
+ */
+export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironment {
+  const c = new Checker();
+  const raw = c.record('(environment)', input as unknown);
+  if (!raw) throw new ConfigError('(unnamed)', c.problems);
+  const envName = typeof raw.name === 'string' ? raw.name : '(unnamed)';
+
+  const name = c.text('name', raw.name, /^[a-z][a-z0-9]{1,9}$/, 'accepted: 2 to 10 lowercase letters and digits, starting with a letter (it prefixes stack and resource names)');
+  const stage = c.oneOf('stage', raw.stage, STAGES);
+  const location = c.text('location', raw.location, /^[a-z][a-z0-9]{2,39}$/, 'accepted: an Azure region name in lowercase without spaces, e.g. "westeurope"');
+  const tags = checkTags(c, raw.tags);
+  const tenantId = raw.tenantId === undefined ? undefined : c.text('tenantId', raw.tenantId, UUID, 'accepted: a tenant id (GUID), or leave it out to use the deploying identity\'s tenant');
+  const kubernetesVersion = checkKubernetesVersion(c, raw.kubernetesVersion);
+  const skuTier = c.oneOf('skuTier', raw.skuTier, SKU_TIERS);
+  if (stage === 'prod' && skuTier === 'Free') {
+    c.fail('skuTier', skuTier, 'a prod environment needs the uptime SLA: use "Standard" or "Premium"');
+  }
+  const apiAccess = checkApiAccess(c, raw.apiAccess, stage);
+  const adminGroupObjectIds = checkAdminGroups(c, raw.adminGroupObjectIds);
+  const network = checkNetwork(c, raw.network);
+  const zones = checkZones(c, 'zones', raw.zones);
+  if (stage === 'prod' && zones !== undefined && zones.length < 2) {
+    c.fail('zones', zones, 'a prod environment spreads its system and CPU pools over at least 2 availability zones, e.g. ["1", "2", "3"]');
+  }
+  const systemPool = checkCpuPool(c, 'systemPool', raw.systemPool, { name: 'system', vmSize: 'Standard_D4ds_v5', osDiskSizeGb: 64, minFloor: 1, ephemeral: true });
+  if (stage === 'prod' && systemPool && systemPool.minCount < 2) {
+    c.fail('systemPool.minCount', systemPool.minCount, 'a prod environment keeps at least 2 system nodes so critical add-ons survive a node loss');
+  }
+  const cpuPool = checkCpuPool(c, 'cpuPool', raw.cpuPool, { name: 'platform', vmSize: 'Standard_D8ds_v5', osDiskSizeGb: 128, minFloor: 0, ephemeral: false });
+  const security = checkSecurity(c, raw.security, stage);
+  const gpuPools = checkGpuPools(c, raw.gpuPools, stage, security?.allowSpotInProduction ?? false);
+  checkPoolNames(c, systemPool, cpuPool, gpuPools);
+  if (network && systemPool && cpuPool && gpuPools) checkSubnetCapacity(c, network, [systemPool, cpuPool, ...gpuPools]);
+  const remoteState = checkRemoteState(c, raw.remoteState);
+  const maintenance = checkMaintenance(c, raw.maintenance);
+  const monitoring = checkMonitoring(c, raw.monitoring);
+  const upgrades = checkUpgrades(c, raw.upgrades);
+
+  if (c.problems.length > 0) throw new ConfigError(envName, c.problems);
+  // Every field below was checked above: a problem would have thrown.
+  return {
+    name: name!,
+    stage: stage!,
+    location: location!,
+    tags: tags!,
+    ...(tenantId === undefined ? {} : { tenantId }),
+    kubernetesVersion: kubernetesVersion!,
+    skuTier: skuTier!,
+    apiAccess: apiAccess!,
+    adminGroupObjectIds: adminGroupObjectIds!,
+    network: network!,
+    systemPool: systemPool!,
+    cpuPool: cpuPool!,
+    gpuPools: gpuPools!,
+    zones: zones!,
+    remoteState: remoteState!,
+    maintenance: maintenance!,
+    monitoring: monitoring!,
+    security: security!,
+    upgrades: upgrades!,
+  };
+}
+
+function checkTags(c: Checker, value: unknown): Record<string, string> | undefined {
+  const tags = c.optionalRecord('tags', value);
+  const keys = Object.keys(tags);
+  if (keys.length > 48) c.fail('tags', `${keys.length} tags`, 'Azure allows 50 tags per resource and this project adds 2: at most 48');
+  const result: Record<string, string> = {};
+  for (const key of keys) {
+    const v = tags[key];
+    if (key.length === 0 || key.length > 512 || /[<>%&\\?/]/.test(key)) {
+      c.fail(`tags[${show(key)}]`, key, 'a tag name has 1 to 512 characters and none of < > % & \\ ? /');
+    } else if (key === 'environment' || key === 'managed-by') {
+      c.fail(`tags[${show(key)}]`, key, 'this tag is set by the project; remove it from the file');
+    } else if (typeof v !== 'string' || v.length > 256) {
+      c.fail(`tags[${show(key)}]`, v, 'a tag value is a string of at most 256 characters');
+    } else {
+      result[key] = v;
+    }
+  }
+  return result;
+}
+
+function checkKubernetesVersion(c: Checker, value: unknown): string | undefined {
+  const match = typeof value === 'string' ? /^1\.(\d{2})(\.\d{1,2})?$/.exec(value) : null;
+  if (!match) return c.fail('kubernetesVersion', value, 'accepted: "1.MINOR" (patches follow the upgrade channel) or "1.MINOR.PATCH", e.g. "1.33"');
+  if (Number(match[1]) < MIN_KUBERNETES_MINOR) {
+    return c.fail('kubernetesVersion', value, `accepted: 1.${MIN_KUBERNETES_MINOR} or newer (older minors are out of AKS support)`);
+  }
+  return value as string;
+}
+
+function checkApiAccess(c: Checker, value: unknown, stage: Stage | undefined): { mode: 'private' } | { mode: 'public'; authorizedIpRanges: string[] } | undefined {
+  const access = c.record('apiAccess', value);
+  if (!access) return undefined;
+  const mode = c.oneOf('apiAccess.mode', access.mode, ['private', 'public'] as const);
+  if (mode === 'private') {
+    if (access.authorizedIpRanges !== undefined) c.fail('apiAccess.authorizedIpRanges', access.authorizedIpRanges, 'a private cluster has no public endpoint: remove authorizedIpRanges');
+    return { mode };
+  }
+  if (mode !== 'public') return undefined;
+  if (stage === 'prod') {
+    c.fail('apiAccess.mode', mode, 'a prod environment uses a private API server: { mode: "private" }');
+  }
+  const ranges = checkPublicRanges(c, 'apiAccess.authorizedIpRanges', access.authorizedIpRanges, 1, 200);
+  return ranges ? { mode, authorizedIpRanges: ranges } : undefined;
+}
+
+function checkPublicRanges(c: Checker, setting: string, value: unknown, minItems: number, maxItems: number): string[] | undefined {
+  const list = c.list(setting, value, minItems === 0 ? [] : undefined);
+  if (!list) return undefined;
+  if (list.length < minItems || list.length > maxItems) {
+    return c.fail(setting, list, `accepted: ${minItems} to ${maxItems} public IPv4 addresses or CIDR ranges`);
+  }
+  const result: string[] = [];
+  list.forEach((item, i) => {
+    const range = parseAddressOrCidr(item);
+    if (!range) {
+      c.fail(`${setting}[${i}]`, item, 'accepted: an IPv4 address or a CIDR range with no host bits set, e.g. "203.0.113.0/24"');
+    } else if (range.prefix < 8) {
+      c.fail(`${setting}[${i}]`, item, 'a range this wide opens the endpoint to much of the internet: use /8 or narrower');
+    } else {
+      const reserved = NON_PUBLIC_RANGES.find((r) => overlaps(r.range, range));
+      if (reserved) c.fail(`${setting}[${i}]`, item, `overlaps non-public range ${reserved.name}: list the public egress addresses of your offices and runners`);
+      else result.push(item as string);
+    }
+  });
+  return result;
+}
+
+function checkAdminGroups(c: Checker, value: unknown): string[] | undefined {
+  const list = c.list('adminGroupObjectIds', value);
+  if (!list) return undefined;
+  if (list.length === 0) return c.fail('adminGroupObjectIds', list, 'at least one Entra ID group object id: with local accounts disabled nobody could administer the cluster');
+  const seen = new Set<string>();
+  list.forEach((item, i) => {
+    if (typeof item !== 'string' || !UUID.test(item)) c.fail(`adminGroupObjectIds[${i}]`, item, 'accepted: an Entra ID group object id (GUID)');
+    else if (seen.has(item.toLowerCase())) c.fail(`adminGroupObjectIds[${i}]`, item, 'listed twice: remove the duplicate');
+    else seen.add(item.toLowerCase());
+  });
+  return list as string[];
+}
+
+function cidr(c: Checker, setting: string, value: unknown, fallback?: string): { text: string; range: Ipv4Range } | undefined {
+  const text = value === undefined ? fallback : value;
+  const range = parseCidr(text);
+  if (!range) return c.fail(setting, value, 'accepted: an IPv4 CIDR range with no host bits set, e.g. "10.20.0.0/16"');
+  return { text: text as string, range };
+}
+
+function checkNetwork(c: Checker, value: unknown): ResolvedNetwork | undefined {
+  const net = c.record('network', value);
+  if (!net) return undefined;
+  const vnet = cidr(c, 'network.vnetCidr', net.vnetCidr);
+  const subnet = cidr(c, 'network.nodeSubnetCidr', net.nodeSubnetCidr);
+  const pod = cidr(c, 'network.podCidr', net.podCidr, '192.168.0.0/16');
+  const service = cidr(c, 'network.serviceCidr', net.serviceCidr, '172.16.0.0/16');
+  if (vnet && vnet.range.prefix > 24) c.fail('network.vnetCidr', vnet.text, 'accepted: a /24 or larger address space');
+  if (vnet && subnet && !contains(vnet.range, subnet.range)) {
+    c.fail('network.nodeSubnetCidr', subnet.text, `must lie inside network.vnetCidr (${vnet.text})`);
+  }
+  if (subnet && subnet.range.prefix > 27) c.fail('network.nodeSubnetCidr', subnet.text, 'accepted: a /27 or larger subnet (every node and upgrade surge node takes an address)');
+  for (const [setting, r] of [['network.podCidr', pod], ['network.serviceCidr', service]] as const) {
+    if (!r) continue;
+    if (vnet && overlaps(r.range, vnet.range)) c.fail(setting, r.text, `overlaps network.vnetCidr (${vnet.text}): choose a range outside the virtual network`);
+    const reserved = AKS_RESERVED_RANGES.find((x) => overlaps(x.range, r.range));
+    if (reserved) c.fail(setting, r.text, `overlaps ${reserved.name}, which AKS reserves: choose another range`);
+  }
+  if (pod && service && overlaps(pod.range, service.range)) {
+    c.fail('network.serviceCidr', service.text, `overlaps network.podCidr (${pod.text}): the two ranges must be disjoint`);
+  }
+  if (service && service.range.prefix < 12) c.fail('network.serviceCidr', service.text, 'accepted: a /12 or smaller range (AKS limit)');
+  if (pod && pod.range.prefix > 24) c.fail('network.podCidr', pod.text, 'accepted: a /24 or larger range (each node takes a /24 from it)');
+  let dnsServiceIp: string | undefined;
+  if (service) {
+    dnsServiceIp = net.dnsServiceIp === undefined ? formatIpv4(service.range.first + 10) : (net.dnsServiceIp as string);
+    const address = parseIpv4(dnsServiceIp);
+    if (address === undefined || address <= service.range.first || address > service.range.last) {
+      c.fail('network.dnsServiceIp', net.dnsServiceIp, `accepted: an address inside network.serviceCidr (${service.text}) other than its first, e.g. "${formatIpv4(service.range.first + 10)}"`);
+    } else if (address === service.range.first + 1) {
+      c.fail('network.dnsServiceIp', dnsServiceIp, 'the first usable address goes to the kubernetes service: choose another, e.g. the 10th');
+    }
+  }
+  if (!vnet || !subnet || !pod || !service || dnsServiceIp === undefined) return undefined;
+  return { vnetCidr: vnet.text, nodeSubnetCidr: subnet.text, podCidr: pod.text, serviceCidr: service.text, dnsServiceIp };
+}
+
+function checkZones(c: Checker, setting: string, value: unknown): AvailabilityZone[] | undefined {
+  const list = c.list(setting, value, []);
+  if (!list) return undefined;
+  const result: AvailabilityZone[] = [];
+  list.forEach((z, i) => {
+    const zone = c.oneOf(`${setting}[${i}]`, z, ZONES);
+    if (zone && result.includes(zone)) c.fail(`${setting}[${i}]`, z, 'listed twice: remove the duplicate');
+    else if (zone) result.push(zone);
+  });
+  return result;
+}
+
+interface CpuPoolRules {
+  readonly name: string;
+  readonly vmSize: string;
+  readonly osDiskSizeGb: number;
+  readonly minFloor: number;
+  readonly ephemeral: boolean;
+}
+
+function checkPoolName(c: Checker, setting: string, value: unknown, fallback?: string): string | undefined {
+  return c.text(setting, value, POOL_NAME, 'accepted: a Linux node pool name of 1 to 12 lowercase letters and digits, starting with a letter', fallback);
+}
+
+function checkCounts(c: Checker, prefix: string, pool: Record<string, unknown>, minFloor: number, minFallback?: number): { minCount: number; maxCount: number } | undefined {
+  const minCount = c.integer(`${prefix}.minCount`, pool.minCount, minFloor, MAX_NODES_PER_POOL, minFallback);
+  const maxCount = c.integer(`${prefix}.maxCount`, pool.maxCount, Math.max(1, minFloor), MAX_NODES_PER_POOL);
+  if (minCount === undefined || maxCount === undefined) return undefined;
+  if (minCount > maxCount) return c.fail(`${prefix}.minCount`, minCount, `must not exceed ${prefix}.maxCount (${maxCount})`);
+  return { minCount, maxCount };
+}
+
+function checkMaxPods(c: Checker, setting: string, value: unknown, fallback: number): number | undefined {
+  return c.integer(setting, value, 50, 250, fallback);
+}
+
+function checkCpuPool(c: Checker, prefix: string, value: unknown, rules: CpuPoolRules): ResolvedSystemPool | undefined {
+  const pool = c.record(prefix, value);
+  if (!pool) return undefined;
+  const name = checkPoolName(c, `${prefix}.name`, pool.name, rules.name);
+  const vmSize = pool.vmSize === undefined ? rules.vmSize : pool.vmSize;
+  const facts = typeof vmSize === 'string' ? vmSizeFacts(vmSize) : undefined;
+  if (!facts || facts.gpu) {
+    c.fail(`${prefix}.vmSize`, pool.vmSize, `accepted: a CPU size from environments/vm-sizes.ts: ${CPU_SIZE_NAMES.join(', ')}`);
+  }
+  const counts = checkCounts(c, prefix, pool, rules.minFloor);
+  const maxPods = checkMaxPods(c, `${prefix}.maxPods`, pool.maxPods, 110);
+  const osDiskSizeGb = c.integer(`${prefix}.osDiskSizeGb`, pool.osDiskSizeGb, 30, 2048, rules.osDiskSizeGb);
+  if (rules.ephemeral && facts && !facts.gpu && osDiskSizeGb !== undefined && osDiskSizeGb > facts.ephemeralOsDiskMaxGb) {
+    c.fail(`${prefix}.osDiskSizeGb`, osDiskSizeGb, facts.ephemeralOsDiskMaxGb === 0
+      ? `${String(vmSize)} has no local disk for an ephemeral OS disk: choose a size with a "d" (e.g. Standard_D4ds_v5)`
+      : `an ephemeral OS disk on ${String(vmSize)} holds at most ${facts.ephemeralOsDiskMaxGb} GiB`);
+  }
+  if (!name || !facts || facts.gpu || !counts || maxPods === undefined || osDiskSizeGb === undefined) return undefined;
+  return { name, vmSize: vmSize as string, ...counts, maxPods, osDiskSizeGb };
+}
+
+function checkGpuPools(c: Checker, value: unknown, stage: Stage | undefined, allowSpotInProduction: boolean): ResolvedGpuPool[] | undefined {
+  const list = c.list('gpuPools', value, []);
+  if (!list) return undefined;
+  const pools: ResolvedGpuPool[] = [];
+  list.forEach((item, i) => {
+    const pool = checkGpuPool(c, `gpuPools[${i}]`, item, stage, allowSpotInProduction);
+    if (pool) pools.push(pool);
+  });
+  return pools.length === list.length ? pools : undefined;
+}
+
+function checkGpuPool(c: Checker, prefix: string, value: unknown, stage: Stage | undefined, allowSpotInProduction: boolean): ResolvedGpuPool | undefined {
+  const pool = c.record(prefix, value);
+  if (!pool) return undefined;
+  const name = checkPoolName(c, `${prefix}.name`, pool.name);
+  const facts = typeof pool.vmSize === 'string' ? vmSizeFacts(pool.vmSize) : undefined;
+  if (!facts?.gpu) {
+    c.fail(`${prefix}.vmSize`, pool.vmSize, `${facts ? 'is a CPU size; ' : ''}accepted: a GPU size from environments/vm-sizes.ts: ${GPU_SIZE_NAMES.join(', ')}`);
+  }
+  const counts = checkCounts(c, prefix, pool, 0, 0);
+  const spot = c.bool(`${prefix}.spot`, pool.spot, false);
+  if (spot && stage === 'prod' && !allowSpotInProduction) {
+    c.fail(`${prefix}.spot`, true, 'spot nodes can be evicted at any time: a prod environment needs security.allowSpotInProduction: true to use them');
+  }
+  let spotMaxPriceUsd = -1;
+  if (pool.spotMaxPriceUsd !== undefined) {
+    const price = pool.spotMaxPriceUsd;
+    if (!spot) c.fail(`${prefix}.spotMaxPriceUsd`, price, 'only applies to spot pools: set spot: true or remove it');
+    else if (typeof price !== 'number' || !(price === -1 || (price > 0 && price < 1000 && Math.round(price * 1e5) === price * 1e5))) {
+      c.fail(`${prefix}.spotMaxPriceUsd`, price, 'accepted: -1 (cap at the on-demand price) or a positive hourly USD price with at most 5 decimals');
+    } else spotMaxPriceUsd = price;
+  }
+  let spotEvictionPolicy: 'Delete' | 'Deallocate' = 'Delete';
+  if (pool.spotEvictionPolicy !== undefined) {
+    if (!spot) c.fail(`${prefix}.spotEvictionPolicy`, pool.spotEvictionPolicy, 'only applies to spot pools: set spot: true or remove it');
+    else spotEvictionPolicy = c.oneOf(`${prefix}.spotEvictionPolicy`, pool.spotEvictionPolicy, ['Delete', 'Deallocate'] as const) ?? 'Delete';
+  }
+  let migProfile: MigProfile | undefined;
+  if (pool.migProfile !== undefined) {
+    migProfile = c.oneOf(`${prefix}.migProfile`, pool.migProfile, MIG_PROFILES);
+    if (migProfile && facts?.gpu && !facts.gpu.mig) {
+      c.fail(`${prefix}.migProfile`, migProfile, `${String(pool.vmSize)} has ${facts.gpu.model.toUpperCase()} GPUs, which have no MIG: remove migProfile or use an A100/H100/H200 size`);
+    }
+  }
+  const zones = checkZones(c, `${prefix}.zones`, pool.zones);
+  const driver = c.oneOf(`${prefix}.driver`, pool.driver, DRIVER_MODES, 'gpu-operator');
+  const maxPods = checkMaxPods(c, `${prefix}.maxPods`, pool.maxPods, 50);
+  const osDiskSizeGb = c.integer(`${prefix}.osDiskSizeGb`, pool.osDiskSizeGb, 30, 2048, 256);
+  if (!name || !facts?.gpu || !counts || !zones || !driver || maxPods === undefined || osDiskSizeGb === undefined) return undefined;
+  if (pool.migProfile !== undefined && !migProfile) return undefined;
+  return {
+    name,
+    vmSize: pool.vmSize as string,
+    gpu: facts.gpu,
+    ...counts,
+    spot,
+    spotMaxPriceUsd,
+    spotEvictionPolicy,
+    ...(migProfile ? { migProfile } : {}),
+    zones,
+    driver,
+    maxPods,
+    osDiskSizeGb,
+  };
+}
+
+function checkPoolNames(c: Checker, system?: ResolvedSystemPool, cpu?: ResolvedCpuPool, gpus?: readonly ResolvedGpuPool[]): void {
+  const named: [string, string | undefined][] = [
+    ['systemPool.name', system?.name],
+    ['cpuPool.name', cpu?.name],
+    ...(gpus ?? []).map((p, i): [string, string] => [`gpuPools[${i}].name`, p.name]),
+  ];
+  const seen = new Map<string, string>();
+  for (const [setting, name] of named) {
+    if (name === undefined) continue;
+    const first = seen.get(name);
+    if (first) c.fail(setting, name, `already used by ${first}: every node pool needs its own name`);
+    else seen.set(name, setting);
+  }
+}
+
+/** Every node, including one upgrade surge node per pool, takes an address of the node subnet. */
+function checkSubnetCapacity(c: Checker, network: ResolvedNetwork, pools: readonly { maxCount: number }[]): void {
+  const range = parseCidr(network.nodeSubnetCidr)!;
+  const usable = range.last - range.first + 1 - AZURE_RESERVED_SUBNET_ADDRESSES;
+  const needed = pools.reduce((sum, p) => sum + p.maxCount + 1, 0);
+  if (needed > usable) {
+    c.fail('network.nodeSubnetCidr', network.nodeSubnetCidr, `has ${usable} usable addresses but the pools can grow to ${needed} nodes (maxCount plus one surge node each): use a larger subnet or lower maxCount`);
+  }
+}
+
+function checkRemoteState(c: Checker, value: unknown): ResolvedEnvironment['remoteState'] | undefined {
+  const state = c.record('remoteState', value);
+  if (!state) return undefined;
+  const resourceGroupName = c.text('remoteState.resourceGroupName', state.resourceGroupName, /^[-\w.()]{0,89}[-\w()]$/, 'accepted: a resource group name of 1 to 90 letters, digits, _ - . ( ), not ending with a period');
+  const storageAccountName = c.text('remoteState.storageAccountName', state.storageAccountName, /^[a-z0-9]{3,24}$/, 'accepted: 3 to 24 lowercase letters and digits');
+  const containerName = c.text('remoteState.containerName', state.containerName, /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/, 'accepted: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit', 'tfstate');
+  if (!resourceGroupName || !storageAccountName || !containerName) return undefined;
+  return { resourceGroupName, storageAccountName, containerName };
+}
+
+function checkMaintenance(c: Checker, value: unknown): ResolvedEnvironment['maintenance'] | undefined {
+  const m = c.optionalRecord('maintenance', value);
+  const dayOfWeek = c.oneOf('maintenance.dayOfWeek', m.dayOfWeek, DAYS, 'Sunday');
+  const startTimeUtc = c.text('maintenance.startTimeUtc', m.startTimeUtc, /^([01]\d|2[0-3]):[0-5]\d$/, 'accepted: a 24-hour time "HH:MM" in UTC, e.g. "02:00"', '02:00');
+  const durationHours = c.integer('maintenance.durationHours', m.durationHours, 4, 24, 4);
+  if (!dayOfWeek || !startTimeUtc || durationHours === undefined) return undefined;
+  return { dayOfWeek, startTimeUtc, durationHours };
+}
+
+function checkMonitoring(c: Checker, value: unknown): ResolvedEnvironment['monitoring'] | undefined {
+  const m = c.optionalRecord('monitoring', value);
+  const logRetentionDays = c.integer('monitoring.logRetentionDays', m.logRetentionDays, 30, 730, 30);
+  const managedPrometheus = c.bool('monitoring.managedPrometheus', m.managedPrometheus, true);
+  return logRetentionDays === undefined ? undefined : { logRetentionDays, managedPrometheus };
+}
+
+function checkSecurity(c: Checker, value: unknown, stage: Stage | undefined): ResolvedEnvironment['security'] | undefined {
+  const s = c.optionalRecord('security', value);
+  const diskEncryption = c.oneOf('security.diskEncryption', s.diskEncryption, ['platform', 'customer-managed'] as const, stage === 'prod' ? 'customer-managed' : 'platform');
+  if (stage === 'prod' && diskEncryption === 'platform') {
+    c.fail('security.diskEncryption', diskEncryption, 'a prod environment encrypts node disks with its own key: use "customer-managed"');
+  }
+  const keyVaultAllowedIpRanges = checkPublicRanges(c, 'security.keyVaultAllowedIpRanges', s.keyVaultAllowedIpRanges, 0, 100);
+  if (diskEncryption === 'platform' && keyVaultAllowedIpRanges && keyVaultAllowedIpRanges.length > 0) {
+    c.fail('security.keyVaultAllowedIpRanges', keyVaultAllowedIpRanges, 'only applies with diskEncryption "customer-managed": remove it');
+  }
+  const allowSpotInProduction = c.bool('security.allowSpotInProduction', s.allowSpotInProduction, false);
+  if (!diskEncryption || !keyVaultAllowedIpRanges) return undefined;
+  return { diskEncryption, keyVaultAllowedIpRanges, allowSpotInProduction };
+}
+
+function checkUpgrades(c: Checker, value: unknown): ResolvedEnvironment['upgrades'] | undefined {
+  const u = c.optionalRecord('upgrades', value);
+  const channel = c.oneOf('upgrades.channel', u.channel, ['patch', 'stable', 'rapid', 'node-image'] as const, 'patch');
+  const nodeOsChannel = c.oneOf('upgrades.nodeOsChannel', u.nodeOsChannel, ['NodeImage', 'SecurityPatch'] as const, 'NodeImage');
+  if (channel === 'node-image' && nodeOsChannel !== 'NodeImage') {
+    c.fail('upgrades.nodeOsChannel', nodeOsChannel, 'the "node-image" upgrade channel requires nodeOsChannel "NodeImage"');
+  }
+  if (!channel || !nodeOsChannel) return undefined;
+  return { channel, nodeOsChannel };
+}

@@ -1,0 +1,194 @@
+import { ConfigError, ENVIRONMENTS, EnvironmentConfig, loadEnvironments, resolveEnvironment } from '../environments';
+import { dev } from '../environments/dev';
+import { prod } from '../environments/prod';
+import { staging } from '../environments/staging';
+
+/** Replaces the value at a dotted path (`gpuPools.0.vmSize`) in a deep copy of `base`. */
+function withSetting(base: EnvironmentConfig, path: string, value: unknown): EnvironmentConfig {
+  const copy = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+  const keys = path.split('.');
+  let node: Record<string, unknown> = copy;
+  for (const key of keys.slice(0, -1)) {
+    if (node[key] === undefined) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1];
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return copy as unknown as EnvironmentConfig;
+}
+
+function problemsOf(config: EnvironmentConfig): ConfigError {
+  try {
+    resolveEnvironment(config);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the environment validated');
+}
+
+const a100 = { name: 'a100', vmSize: 'Standard_NC24ads_A100_v4', minCount: 0, maxCount: 2 };
+
+describe('the environment files', () => {
+  test.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('%s validates', (_name, config) => {
+    expect(() => resolveEnvironment(config)).not.toThrow();
+  });
+
+  test('are listed in promotion order with unique names', () => {
+    expect(loadEnvironments().map((e) => e.name)).toEqual(['dev', 'staging', 'prod']);
+  });
+
+  test('dev is cheap: spot GPU pool that scales to zero, Free tier', () => {
+    const env = resolveEnvironment(dev);
+    expect(env.skuTier).toBe('Free');
+    expect(env.gpuPools.every((p) => p.minCount === 0 && p.spot)).toBe(true);
+  });
+
+  test('prod is private, zonal, Standard tier, no spot, customer-managed keys', () => {
+    const env = resolveEnvironment(prod);
+    expect(env.apiAccess.mode).toBe('private');
+    expect(env.zones.length).toBeGreaterThanOrEqual(2);
+    expect(env.skuTier).toBe('Standard');
+    expect(env.gpuPools.some((p) => p.spot)).toBe(false);
+    expect(env.security.diskEncryption).toBe('customer-managed');
+  });
+
+  test('staging is private like prod, and smaller', () => {
+    const s = resolveEnvironment(staging);
+    const p = resolveEnvironment(prod);
+    expect(s.apiAccess.mode).toBe('private');
+    expect(s.cpuPool.maxCount).toBeLessThan(p.cpuPool.maxCount);
+  });
+});
+
+describe('defaults', () => {
+  const env = resolveEnvironment(dev);
+
+  test('network ranges default to overlay-safe ranges and the 10th service address for DNS', () => {
+    expect(env.network.podCidr).toBe('192.168.0.0/16');
+    expect(env.network.serviceCidr).toBe('172.16.0.0/16');
+    expect(env.network.dnsServiceIp).toBe('172.16.0.10');
+  });
+
+  test('pools get names, max pods and disk sizes', () => {
+    expect(env.systemPool).toMatchObject({ name: 'system', maxPods: 110 });
+    expect(env.cpuPool).toMatchObject({ name: 'platform', maxPods: 110, osDiskSizeGb: 128 });
+    expect(env.gpuPools[0]).toMatchObject({ driver: 'gpu-operator', maxPods: 50, osDiskSizeGb: 256, spotMaxPriceUsd: -1, spotEvictionPolicy: 'Delete' });
+  });
+
+  test('maintenance, upgrades, monitoring and state container have defaults', () => {
+    expect(env.maintenance).toEqual({ dayOfWeek: 'Sunday', startTimeUtc: '02:00', durationHours: 4 });
+    expect(env.upgrades).toEqual({ channel: 'patch', nodeOsChannel: 'NodeImage' });
+    expect(env.monitoring).toEqual({ logRetentionDays: 30, managedPrometheus: true });
+    expect(env.remoteState.containerName).toBe('tfstate');
+  });
+
+  test('disk encryption defaults to customer-managed in prod', () => {
+    const resolved = resolveEnvironment(withSetting(prod, 'security.diskEncryption', undefined));
+    expect(resolved.security.diskEncryption).toBe('customer-managed');
+  });
+});
+
+/**
+ * Each row breaks one rule. The error must name the setting, show the bad
+ * value and say what is accepted.
+ */
+const INVALID: readonly [string, EnvironmentConfig, string, RegExp][] = [
+  ['unknown VM size in a GPU pool', withSetting(dev, 'gpuPools', [{ ...a100, vmSize: 'Standard_NC999_v9' }]), 'gpuPools[0].vmSize', /"Standard_NC999_v9".*GPU size/],
+  ['CPU size in a GPU pool', withSetting(dev, 'gpuPools', [{ ...a100, vmSize: 'Standard_D4ds_v5' }]), 'gpuPools[0].vmSize', /is a CPU size/],
+  ['GPU size in the CPU pool', withSetting(dev, 'cpuPool.vmSize', 'Standard_NC4as_T4_v3'), 'cpuPool.vmSize', /CPU size/],
+  ['min > max', withSetting(dev, 'gpuPools', [{ ...a100, minCount: 3, maxCount: 2 }]), 'gpuPools[0].minCount', /must not exceed gpuPools\[0\]\.maxCount \(2\)/],
+  ['negative count', withSetting(dev, 'cpuPool.minCount', -1), 'cpuPool.minCount', /cannot be negative/],
+  ['fractional count', withSetting(dev, 'cpuPool.maxCount', 2.5), 'cpuPool.maxCount', /whole number/],
+  ['max of zero', withSetting(dev, 'gpuPools', [{ ...a100, maxCount: 0 }]), 'gpuPools[0].maxCount', /from 1 to 1000/],
+  ['system pool without nodes', withSetting(dev, 'systemPool.minCount', 0), 'systemPool.minCount', /from 1 to 1000/],
+  ['max pods below 50', withSetting(dev, 'cpuPool.maxPods', 30), 'cpuPool.maxPods', /from 50 to 250/],
+  ['max pods above 250', withSetting(dev, 'gpuPools', [{ ...a100, maxPods: 300 }]), 'gpuPools[0].maxPods', /from 50 to 250/],
+  ['pool name with capitals', withSetting(dev, 'gpuPools', [{ ...a100, name: 'GpuPool' }]), 'gpuPools[0].name', /lowercase letters and digits/],
+  ['pool name over 12 characters', withSetting(dev, 'gpuPools', [{ ...a100, name: 'a100poolnumber1' }]), 'gpuPools[0].name', /1 to 12/],
+  ['pool name starting with a digit', withSetting(dev, 'cpuPool.name', '1cpu'), 'cpuPool.name', /starting with a letter/],
+  ['duplicate pool names', withSetting(dev, 'gpuPools', [a100, { ...a100 }]), 'gpuPools[1].name', /already used by gpuPools\[0\]\.name/],
+  ['GPU pool named like the system pool', withSetting(dev, 'gpuPools', [{ ...a100, name: 'system' }]), 'gpuPools[0].name', /already used by systemPool\.name/],
+  ['malformed CIDR', withSetting(dev, 'network.vnetCidr', '10.10.0.0/33'), 'network.vnetCidr', /IPv4 CIDR/],
+  ['CIDR with host bits', withSetting(dev, 'network.nodeSubnetCidr', '10.10.0.5/22'), 'network.nodeSubnetCidr', /no host bits/],
+  ['subnet outside the virtual network', withSetting(dev, 'network.nodeSubnetCidr', '10.99.0.0/22'), 'network.nodeSubnetCidr', /inside network\.vnetCidr/],
+  ['pod range overlapping the virtual network', withSetting(dev, 'network.podCidr', '10.10.128.0/17'), 'network.podCidr', /overlaps network\.vnetCidr/],
+  ['service range overlapping the pod range', withSetting(dev, 'network.serviceCidr', '192.168.0.0/20'), 'network.serviceCidr', /overlaps network\.podCidr/],
+  ['service range in an AKS-reserved range', withSetting(dev, 'network.serviceCidr', '172.31.0.0/16'), 'network.serviceCidr', /AKS reserves/],
+  ['DNS service address outside the service range', withSetting(dev, 'network.dnsServiceIp', '10.0.0.10'), 'network.dnsServiceIp', /inside network\.serviceCidr/],
+  ['subnet too small for the pools', withSetting(withSetting(dev, 'network.nodeSubnetCidr', '10.10.0.0/27'), 'cpuPool.maxCount', 30), 'network.nodeSubnetCidr', /usable addresses/],
+  ['spot in prod without the allowance', withSetting(prod, 'gpuPools', [{ ...a100, spot: true }]), 'gpuPools[0].spot', /allowSpotInProduction/],
+  ['MIG on a size without MIG', withSetting(dev, 'gpuPools', [{ ...a100, vmSize: 'Standard_NC4as_T4_v3', migProfile: 'MIG1g' }]), 'gpuPools[0].migProfile', /T4 GPUs, which have no MIG/],
+  ['unknown MIG profile', withSetting(dev, 'gpuPools', [{ ...a100, migProfile: 'MIG5g' }]), 'gpuPools[0].migProfile', /"MIG1g"/],
+  ['malformed Kubernetes version', withSetting(dev, 'kubernetesVersion', 'v1.33'), 'kubernetesVersion', /1\.MINOR/],
+  ['unsupported Kubernetes minor', withSetting(dev, 'kubernetesVersion', '1.27'), 'kubernetesVersion', /or newer/],
+  ['Free tier in prod', withSetting(prod, 'skuTier', 'Free'), 'skuTier', /"Standard" or "Premium"/],
+  ['public API server in prod', withSetting(prod, 'apiAccess', { mode: 'public', authorizedIpRanges: ['203.0.113.0/24'] }), 'apiAccess.mode', /private API server/],
+  ['public API server without ranges', withSetting(dev, 'apiAccess', { mode: 'public', authorizedIpRanges: [] }), 'apiAccess.authorizedIpRanges', /1 to 200/],
+  ['authorized range open to the internet', withSetting(dev, 'apiAccess', { mode: 'public', authorizedIpRanges: ['0.0.0.0/0'] }), 'apiAccess.authorizedIpRanges[0]', /too? wide|this wide/],
+  ['private address as an authorized range', withSetting(dev, 'apiAccess', { mode: 'public', authorizedIpRanges: ['10.1.0.0/16'] }), 'apiAccess.authorizedIpRanges[0]', /non-public range 10\.0\.0\.0\/8/],
+  ['authorized ranges on a private cluster', withSetting(prod, 'apiAccess', { mode: 'private', authorizedIpRanges: ['203.0.113.0/24'] }), 'apiAccess.authorizedIpRanges', /remove authorizedIpRanges/],
+  ['no admin group', withSetting(dev, 'adminGroupObjectIds', []), 'adminGroupObjectIds', /at least one/],
+  ['admin group that is not a GUID', withSetting(dev, 'adminGroupObjectIds', ['platform-admins']), 'adminGroupObjectIds[0]', /GUID/],
+  ['duplicate admin group', withSetting(dev, 'adminGroupObjectIds', [dev.adminGroupObjectIds[0], dev.adminGroupObjectIds[0]]), 'adminGroupObjectIds[1]', /listed twice/],
+  ['bad environment name', withSetting(dev, 'name', 'Dev-1'), 'name', /lowercase letters and digits/],
+  ['unknown stage', withSetting(dev, 'stage', 'production'), 'stage', /"dev", "staging", "prod"/],
+  ['location with spaces', withSetting(dev, 'location', 'West Europe'), 'location', /lowercase without spaces/],
+  ['unknown zone', withSetting(staging, 'zones', ['1', '4']), 'zones[1]', /"1", "2", "3"/],
+  ['prod in a single zone', withSetting(prod, 'zones', ['1']), 'zones', /at least 2 availability zones/],
+  ['prod with one system node', withSetting(prod, 'systemPool.minCount', 1), 'systemPool.minCount', /at least 2 system nodes/],
+  ['ephemeral OS disk larger than the local disk', withSetting(dev, 'systemPool.osDiskSizeGb', 128), 'systemPool.osDiskSizeGb', /at most 75 GiB/],
+  ['system pool size without a local disk', withSetting(dev, 'systemPool.vmSize', 'Standard_D4s_v5'), 'systemPool.osDiskSizeGb', /no local disk/],
+  ['spot price on a regular pool', withSetting(dev, 'gpuPools', [{ ...a100, spotMaxPriceUsd: 1.5 }]), 'gpuPools[0].spotMaxPriceUsd', /only applies to spot pools/],
+  ['spot price of zero', withSetting(dev, 'gpuPools', [{ ...a100, spot: true, spotMaxPriceUsd: 0 }]), 'gpuPools[0].spotMaxPriceUsd', /-1 \(cap at the on-demand price\)/],
+  ['eviction policy on a regular pool', withSetting(dev, 'gpuPools', [{ ...a100, spotEvictionPolicy: 'Deallocate' }]), 'gpuPools[0].spotEvictionPolicy', /only applies to spot pools/],
+  ['unknown driver mode', withSetting(dev, 'gpuPools', [{ ...a100, driver: 'Install' }]), 'gpuPools[0].driver', /"gpu-operator", "aks"/],
+  ['storage account name with capitals', withSetting(dev, 'remoteState.storageAccountName', 'StTfState'), 'remoteState.storageAccountName', /3 to 24 lowercase/],
+  ['state container with double hyphen', withSetting(dev, 'remoteState.containerName', 'tf--state'), 'remoteState.containerName', /single hyphens/],
+  ['maintenance window under 4 hours', withSetting(dev, 'maintenance.durationHours', 2), 'maintenance.durationHours', /from 4 to 24/],
+  ['maintenance start not HH:MM', withSetting(dev, 'maintenance.startTimeUtc', '2am'), 'maintenance.startTimeUtc', /HH:MM/],
+  ['log retention out of range', withSetting(dev, 'monitoring.logRetentionDays', 7), 'monitoring.logRetentionDays', /from 30 to 730/],
+  ['node-image channel with security-patch OS channel', withSetting(dev, 'upgrades', { channel: 'node-image', nodeOsChannel: 'SecurityPatch' }), 'upgrades.nodeOsChannel', /requires nodeOsChannel "NodeImage"/],
+  ['platform disk keys in prod', withSetting(prod, 'security.diskEncryption', 'platform'), 'security.diskEncryption', /"customer-managed"/],
+  ['Key Vault ranges without a customer-managed key', withSetting(dev, 'security.keyVaultAllowedIpRanges', ['198.51.100.10']), 'security.keyVaultAllowedIpRanges', /only applies with diskEncryption/],
+  ['tag the project sets itself', withSetting(dev, 'tags', { environment: 'x' }), 'tags["environment"]', /set by the project/],
+  ['tag name with a forbidden character', withSetting(dev, 'tags', { 'a/b': 'x' }), 'tags["a/b"]', /none of/],
+  ['tenant id that is not a GUID', withSetting(dev, 'tenantId', 'contoso.onmicrosoft.com'), 'tenantId', /GUID/],
+  ['GPU pools that are not a list', withSetting(dev, 'gpuPools', { name: 'a100' }), 'gpuPools', /expected a list/],
+];
+
+describe('invalid environments are refused with a clear error', () => {
+  test('there are at least 25 distinct invalid-config cases', () => {
+    expect(new Set(INVALID.map((row) => row[0])).size).toBeGreaterThanOrEqual(25);
+  });
+
+  test.each(INVALID)('%s', (_description, config, setting, accepted) => {
+    const error = problemsOf(config);
+    const problem = error.problems.find((p) => p.setting === setting);
+    expect(problem).toBeDefined();
+    expect(`${problem!.value}; ${problem!.accepted}`).toMatch(accepted);
+    expect(error.message).toContain(setting);
+  });
+
+  test('reports every problem of a file at once', () => {
+    const broken = withSetting(withSetting(dev, 'cpuPool.maxPods', 10), 'kubernetesVersion', 'latest');
+    const settings = problemsOf(broken).problems.map((p) => p.setting);
+    expect(settings).toEqual(expect.arrayContaining(['cpuPool.maxPods', 'kubernetesVersion']));
+  });
+
+  test('the message names the environment, the setting, the value and what is accepted', () => {
+    const error = problemsOf(withSetting(dev, 'gpuPools', [{ ...a100, minCount: -2 }]));
+    expect(error.message).toMatch(/^Environment "dev" is invalid/);
+    expect(error.message).toContain('gpuPools[0].minCount: got -2; a count cannot be negative');
+  });
+
+  test('duplicate environment names are refused', () => {
+    expect(() => loadEnvironments([dev, dev])).toThrow(/names must be unique/);
+  });
+
+  test('spot in prod is accepted with the explicit allowance', () => {
+    const allowed = withSetting(withSetting(prod, 'gpuPools', [{ ...a100, spot: true }]), 'security.allowSpotInProduction', true);
+    expect(resolveEnvironment(allowed).gpuPools[0].spot).toBe(true);
+  });
+});
