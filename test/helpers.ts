@@ -1,3 +1,4 @@
+import 'cdktf/lib/testing/adapters/jest';
 import { Testing } from 'cdktf';
 import { EnvironmentConfig, ResolvedEnvironment, resolveEnvironment } from '../environments';
 import { dev } from '../environments/dev';

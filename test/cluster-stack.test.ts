@@ -1,0 +1,286 @@
+import { Testing } from 'cdktf';
+import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
+import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
+import { DiskEncryptionSet } from '@cdktf/provider-azurerm/lib/disk-encryption-set';
+import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule';
+import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { AksCluster } from '../constructs/cluster/aks-cluster';
+import { dev } from '../environments/dev';
+import { prod } from '../environments/prod';
+import { staging } from '../environments/staging';
+import { devWith, onlyResource, resourcesOfType, synthCluster } from './helpers';
+
+const devStack = synthCluster(dev);
+const prodStack = synthCluster(prod);
+const devCluster = onlyResource(devStack.parsed, 'azurerm_kubernetes_cluster');
+const prodCluster = onlyResource(prodStack.parsed, 'azurerm_kubernetes_cluster');
+
+describe('AKS baseline (every environment)', () => {
+  test.each([['dev', devStack.json], ['prod', prodStack.json]])('%s: Entra ID with Azure RBAC, no local accounts, workload identity', (_env, json) => {
+    expect(json).toHaveResourceWithProperties(KubernetesCluster, {
+      local_account_disabled: true,
+      role_based_access_control_enabled: true,
+      azure_active_directory_role_based_access_control: { azure_rbac_enabled: true, admin_group_object_ids: dev.adminGroupObjectIds },
+      oidc_issuer_enabled: true,
+      workload_identity_enabled: true,
+    });
+  });
+
+  test('Azure CNI overlay with Cilium network policy and the environment ranges', () => {
+    expect(devCluster).toMatchObject({
+      network_profile: {
+        network_plugin: 'azure',
+        network_plugin_mode: 'overlay',
+        network_policy: 'cilium',
+        network_data_plane: 'cilium',
+        pod_cidr: '192.168.0.0/16',
+        service_cidr: '172.16.0.0/16',
+        dns_service_ip: '172.16.0.10',
+      },
+    });
+  });
+
+  test('add-ons: Azure Policy, Key Vault secrets provider with rotation, no HTTP application routing', () => {
+    expect(devCluster).toMatchObject({
+      azure_policy_enabled: true,
+      http_application_routing_enabled: false,
+      key_vault_secrets_provider: { secret_rotation_enabled: true, secret_rotation_interval: '2m' },
+    });
+  });
+
+  test('Container Insights with managed identity and managed Prometheus', () => {
+    expect(devCluster.oms_agent).toEqual({ log_analytics_workspace_id: expect.stringContaining('azurerm_log_analytics_workspace.'), msi_auth_for_monitoring_enabled: true });
+    expect(devCluster.monitor_metrics).toEqual({});
+    expect(devStack.json).toHaveResourceWithProperties(MonitorWorkspace, { name: 'amw-kubeflow-dev' });
+    const rules = Object.values(resourcesOfType(devStack.parsed, 'azurerm_monitor_data_collection_rule'));
+    expect(rules.map((r) => (r.data_flow as { streams: string[] }[])[0].streams[0]).sort()).toEqual(['Microsoft-ContainerInsights-Group-Default', 'Microsoft-PrometheusMetrics']);
+    expect(Object.keys(resourcesOfType(devStack.parsed, 'azurerm_monitor_data_collection_rule_association'))).toHaveLength(3);
+  });
+
+  test('without managed Prometheus: no metrics add-on, no Prometheus workspace or rules', () => {
+    const { parsed, json } = synthCluster(devWith({ monitoring: { managedPrometheus: false } }));
+    expect(onlyResource(parsed, 'azurerm_kubernetes_cluster').monitor_metrics).toBeUndefined();
+    expect(json).not.toHaveResource(MonitorWorkspace);
+    expect(Object.keys(resourcesOfType(parsed, 'azurerm_monitor_data_collection_rule'))).toHaveLength(1);
+  });
+
+  test('Log Analytics: retention from the environment, local authentication off', () => {
+    expect(devStack.json).toHaveResourceWithProperties(LogAnalyticsWorkspace, { retention_in_days: 30, local_authentication_enabled: false });
+    expect(prodStack.json).toHaveResourceWithProperties(LogAnalyticsWorkspace, { retention_in_days: 90 });
+  });
+
+  test('automatic upgrades and node OS upgrades in a weekly maintenance window', () => {
+    expect(devCluster).toMatchObject({
+      automatic_upgrade_channel: 'patch',
+      node_os_upgrade_channel: 'NodeImage',
+      maintenance_window_auto_upgrade: { frequency: 'Weekly', interval: 1, day_of_week: 'Sunday', start_time: '02:00', duration: 4, utc_offset: '+00:00' },
+      maintenance_window_node_os: { frequency: 'Weekly', day_of_week: 'Sunday', start_time: '02:00', duration: 4 },
+    });
+    expect(prodCluster).toMatchObject({
+      automatic_upgrade_channel: 'stable',
+      maintenance_window_auto_upgrade: { day_of_week: 'Saturday', start_time: '01:00', duration: 6 },
+    });
+  });
+
+  test('system pool: critical add-ons only, ephemeral OS disk, host encryption, explicit max pods, no public IPs', () => {
+    expect(devCluster.default_node_pool).toMatchObject({
+      name: 'system',
+      vm_size: 'Standard_D2ds_v5',
+      only_critical_addons_enabled: true,
+      os_disk_type: 'Ephemeral',
+      os_disk_size_gb: 64,
+      host_encryption_enabled: true,
+      max_pods: 110,
+      node_public_ip_enabled: false,
+      auto_scaling_enabled: true,
+      min_count: 1,
+      max_count: 2,
+      type: 'VirtualMachineScaleSets',
+      temporary_name_for_rotation: 'systemtmp',
+    });
+  });
+
+  test('security flags are literals, not tokens, so scanners read them', () => {
+    const flags = ['local_account_disabled', 'azure_policy_enabled', 'oidc_issuer_enabled', 'workload_identity_enabled', 'private_cluster_enabled', 'role_based_access_control_enabled'];
+    for (const flag of flags) expect(typeof prodCluster[flag]).toBe('boolean');
+    const pool = prodCluster.default_node_pool as Record<string, unknown>;
+    expect(typeof pool.host_encryption_enabled).toBe('boolean');
+    expect(typeof pool.max_pods).toBe('number');
+  });
+
+  test('the control plane has its own identity with Network Contributor on the node subnet, before the cluster', () => {
+    expect(devCluster.identity).toEqual({ type: 'UserAssigned', identity_ids: [expect.stringContaining('azurerm_user_assigned_identity.')] });
+    expect(devStack.json).toHaveResourceWithProperties(RoleAssignment, { role_definition_name: 'Network Contributor', scope: expect.stringContaining('azurerm_subnet.') });
+    expect(devCluster.depends_on).toEqual([expect.stringContaining('azurerm_role_assignment.cluster_subnet-network-contributor')]);
+  });
+});
+
+describe('API access', () => {
+  test('public (dev): authorized ranges only, not private', () => {
+    expect(devCluster.private_cluster_enabled).toBe(false);
+    expect(devCluster.api_server_access_profile).toEqual({ authorized_ip_ranges: ['203.0.113.0/24'] });
+  });
+
+  test('private (prod): no public FQDN, no authorized ranges', () => {
+    expect(prodCluster.private_cluster_enabled).toBe(true);
+    expect(prodCluster.private_cluster_public_fqdn_enabled).toBe(false);
+    expect(prodCluster.api_server_access_profile).toBeUndefined();
+  });
+});
+
+describe('SKU tier, zones and Kubernetes version', () => {
+  test('tier comes from the environment', () => {
+    expect(devCluster.sku_tier).toBe('Free');
+    expect(prodCluster.sku_tier).toBe('Standard');
+  });
+
+  test('zones apply to the system and CPU pools', () => {
+    expect((prodCluster.default_node_pool as Record<string, unknown>).zones).toEqual(['1', '2', '3']);
+    expect(prodStack.json).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: 'platform', zones: ['1', '2', '3'] });
+    expect((devCluster.default_node_pool as Record<string, unknown>).zones).toEqual([]);
+  });
+
+  test('nodes follow the control-plane version', () => {
+    const { parsed } = synthCluster(devWith({ kubernetesVersion: '1.32.4' }));
+    const cluster = onlyResource(parsed, 'azurerm_kubernetes_cluster');
+    expect(cluster.kubernetes_version).toBe('1.32.4');
+    expect((cluster.default_node_pool as Record<string, unknown>).orchestrator_version).toBe('1.32.4');
+    for (const pool of Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool'))) expect(pool.orchestrator_version).toBe('1.32.4');
+  });
+});
+
+describe('network', () => {
+  test('virtual network and node subnet from the environment, with a security group on the subnet', () => {
+    expect(devStack.json).toHaveResourceWithProperties(VirtualNetwork, { name: 'vnet-kubeflow-dev', address_space: ['10.10.0.0/16'] });
+    expect(devStack.json).toHaveResourceWithProperties(Subnet, { address_prefixes: ['10.10.0.0/22'] });
+    expect(Object.keys(resourcesOfType(devStack.parsed, 'azurerm_subnet_network_security_group_association'))).toHaveLength(1);
+  });
+});
+
+describe('disk encryption', () => {
+  test('platform keys (dev): no disk encryption set, no Key Vault', () => {
+    expect(devCluster.disk_encryption_set_id).toBeUndefined();
+    expect(devStack.json).not.toHaveResource(KeyVault);
+  });
+
+  test('customer-managed (prod): HSM key in a purge-protected, RBAC, firewalled Key Vault; the cluster uses the set', () => {
+    expect(prodStack.json).toHaveResourceWithProperties(KeyVault, {
+      sku_name: 'premium',
+      purge_protection_enabled: true,
+      rbac_authorization_enabled: true,
+      network_acls: { default_action: 'Deny', bypass: 'AzureServices', ip_rules: ['198.51.100.10'] },
+    });
+    expect(onlyResource(prodStack.parsed, 'azurerm_key_vault_key')).toMatchObject({ key_type: 'RSA-HSM', key_size: 3072, rotation_policy: { expire_after: 'P1Y' } });
+    expect(prodStack.json).toHaveResourceWithProperties(DiskEncryptionSet, { auto_key_rotation_enabled: true, identity: { type: 'SystemAssigned' } });
+    expect(prodCluster.disk_encryption_set_id).toMatch(/azurerm_disk_encryption_set\./);
+    const grants = Object.values(resourcesOfType(prodStack.parsed, 'azurerm_role_assignment')).map((r) => r.role_definition_name);
+    expect(grants).toEqual(expect.arrayContaining(['Key Vault Crypto Service Encryption User', 'Key Vault Crypto Officer', 'Reader']));
+    // The cluster waits for the encryption set's key grant and its own read access.
+    expect(prodCluster.depends_on).toEqual(expect.arrayContaining([
+      expect.stringContaining('encryption-set-key-access'),
+      expect.stringContaining('disk-encryption-set-reader'),
+    ]));
+  });
+
+  test('customer-managed keys can be asked for in any environment', () => {
+    const { json } = synthCluster(devWith({ security: { diskEncryption: 'customer-managed' } }));
+    expect(json).toHaveResource(DiskEncryptionSet);
+  });
+});
+
+describe('CPU platform pool', () => {
+  test('autoscaling user pool with host encryption, labels and explicit max pods', () => {
+    expect(devStack.json).toHaveResourceWithProperties(KubernetesClusterNodePool, {
+      name: 'platform',
+      mode: 'User',
+      vm_size: 'Standard_D4ds_v5',
+      auto_scaling_enabled: true,
+      min_count: 1,
+      max_count: 3,
+      max_pods: 110,
+      host_encryption_enabled: true,
+      node_public_ip_enabled: false,
+      node_labels: { 'platform.kubeflow-aks.io/pool': 'platform', 'platform.kubeflow-aks.io/workload': 'platform' },
+    });
+  });
+
+  test('uses an ephemeral OS disk when the size has room, a managed one otherwise', () => {
+    expect(devStack.json).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: 'platform', os_disk_type: 'Ephemeral' });
+    const { json } = synthCluster(devWith({ cpuPool: { vmSize: 'Standard_D4s_v5', minCount: 1, maxCount: 2 } }));
+    expect(json).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: 'platform', os_disk_type: 'Managed' });
+  });
+});
+
+describe('remote state, protection and outputs', () => {
+  test('azurerm backend per environment with Entra ID auth and one key per stack', () => {
+    expect(devStack.parsed.terraform.backend).toEqual({
+      azurerm: { resource_group_name: 'rg-kubeflow-tfstate', storage_account_name: 'stkubeflowtfstatedev', container_name: 'tfstate', key: 'dev/cluster.tfstate', use_azuread_auth: true },
+    });
+  });
+
+  test('no terraform.required_version in the output (checkov cannot read it)', () => {
+    expect(prodStack.parsed.terraform.required_version).toBeUndefined();
+  });
+
+  test('prevent_destroy on the prod cluster only', () => {
+    expect(prodCluster.lifecycle).toEqual({ prevent_destroy: true });
+    expect(devCluster.lifecycle).toEqual({ prevent_destroy: false });
+    expect(synthCluster(staging).parsed.resource.azurerm_kubernetes_cluster).toBeDefined();
+  });
+
+  test('outputs for the platform layer; those read from kube_config are sensitive', () => {
+    const outputs = prodStack.parsed.output!;
+    expect(Object.keys(outputs).sort()).toEqual(['api_server_host', 'cluster_ca_certificate', 'cluster_id', 'cluster_name', 'gpu_pools', 'oidc_issuer_url', 'resource_group_name']);
+    expect(outputs.api_server_host.sensitive).toBe(true);
+    expect(outputs.cluster_ca_certificate.sensitive).toBe(true);
+    expect(outputs.oidc_issuer_url.sensitive).toBeUndefined();
+  });
+
+  test('the gpu_pools output carries each pool\'s taints, labels and selector', () => {
+    const pools = devStack.parsed.output!.gpu_pools.value as Record<string, { taints: unknown[]; node_selector: unknown; spot: boolean }>;
+    expect(Object.keys(pools)).toEqual(['t4spot']);
+    expect(pools.t4spot.spot).toBe(true);
+    expect(pools.t4spot.taints).toEqual([
+      { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' },
+      { key: 'kubernetes.azure.com/scalesetpriority', value: 'spot', effect: 'NoSchedule' },
+    ]);
+    expect(pools.t4spot.node_selector).toEqual({ 'platform.kubeflow-aks.io/gpu-pool': 't4spot' });
+  });
+
+  test('every Azure resource is tagged with the environment', () => {
+    const tagged = ['azurerm_resource_group', 'azurerm_virtual_network', 'azurerm_kubernetes_cluster', 'azurerm_kubernetes_cluster_node_pool', 'azurerm_log_analytics_workspace'];
+    for (const type of tagged) {
+      for (const resource of Object.values(resourcesOfType(devStack.parsed, type))) {
+        expect(resource.tags).toMatchObject({ environment: 'dev', 'managed-by': 'cdktf', owner: 'ml-platform' });
+      }
+    }
+  });
+});
+
+describe('Testing.synthScope on a single construct', () => {
+  test('the AKS cluster construct can be used on its own', () => {
+    const json = Testing.synthScope((scope) => {
+      new AksCluster(scope, 'cluster', {
+        environment: 'lab',
+        location: 'westeurope',
+        resourceGroupName: 'rg-lab',
+        kubernetesVersion: '1.33',
+        apiAccess: { mode: 'private' },
+        adminGroupObjectIds: ['5f1c7a3e-0d2b-4c8e-9a61-3b7e2d9f0a11'],
+        nodeSubnetId: '/subscriptions/x/subnets/nodes',
+        podCidr: '192.168.0.0/16',
+        serviceCidr: '172.16.0.0/16',
+        dnsServiceIp: '172.16.0.10',
+        systemPool: { vmSize: 'Standard_D4ds_v5', minCount: 1, maxCount: 3 },
+        logAnalyticsWorkspaceId: '/subscriptions/x/workspaces/log',
+      });
+    });
+    expect(json).toHaveResourceWithProperties(KubernetesCluster, { sku_tier: 'Standard', automatic_upgrade_channel: 'patch', private_cluster_enabled: true });
+    expect(json).not.toHaveResource(MonitorDataCollectionRule);
+  });
+});

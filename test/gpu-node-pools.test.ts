@@ -1,0 +1,128 @@
+import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
+import { GPU_TAINT, SPOT_TAINT, gpuPoolScheduling, taintToString } from '../constructs/cluster/gpu-scheduling';
+import { dev } from '../environments/dev';
+import { prod } from '../environments/prod';
+import { staging } from '../environments/staging';
+import { devWith, resourcesOfType, synthCluster } from './helpers';
+
+function gpuPool(parsed: ReturnType<typeof synthCluster>['parsed'], name: string): Record<string, unknown> {
+  const pool = Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool')).find((p) => p.name === name);
+  if (!pool) throw new Error(`no node pool named ${name}`);
+  return pool;
+}
+
+const devPools = synthCluster(dev).parsed;
+const stagingPools = synthCluster(staging).parsed;
+const prodPools = synthCluster(prod).parsed;
+
+describe('GPU node pools', () => {
+  test('one pool per GPU pool of the environment, besides the CPU pool', () => {
+    const names = (parsed: typeof devPools) => Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool')).map((p) => p.name).sort();
+    expect(names(devPools)).toEqual(['platform', 't4spot']);
+    expect(names(stagingPools)).toEqual(['a100mig', 'platform', 't4spot']);
+    expect(names(prodPools)).toEqual(['a100', 'h100', 'platform']);
+  });
+
+  test('tainted nvidia.com/gpu=present:NoSchedule and autoscaling from zero', () => {
+    const pool = gpuPool(prodPools, 'a100');
+    expect(pool).toMatchObject({
+      mode: 'User',
+      vm_size: 'Standard_NC24ads_A100_v4',
+      node_taints: ['nvidia.com/gpu=present:NoSchedule'],
+      auto_scaling_enabled: true,
+      min_count: 0,
+      max_count: 8,
+      priority: 'Regular',
+      zones: ['1', '2', '3'],
+    });
+  });
+
+  test('labels derived from the pool: name, accelerator, size, GPU count, capacity', () => {
+    expect(gpuPool(prodPools, 'h100').node_labels).toEqual({
+      'platform.kubeflow-aks.io/gpu-pool': 'h100',
+      'platform.kubeflow-aks.io/accelerator': 'nvidia-h100',
+      'platform.kubeflow-aks.io/vm-size': 'standard_nc40ads_h100_v5',
+      'platform.kubeflow-aks.io/gpu-count': '1',
+      'platform.kubeflow-aks.io/capacity': 'regular',
+    });
+  });
+
+  test('hardened like every pool: host encryption, explicit max pods, no public IPs, managed Ubuntu disk', () => {
+    expect(gpuPool(devPools, 't4spot')).toMatchObject({
+      host_encryption_enabled: true,
+      max_pods: 50,
+      node_public_ip_enabled: false,
+      os_disk_type: 'Managed',
+      os_disk_size_gb: 256,
+      os_sku: 'Ubuntu',
+    });
+  });
+
+  test('spot: priority, eviction policy, price cap, and the spot taint and label AKS adds', () => {
+    const pool = gpuPool(devPools, 't4spot');
+    expect(pool).toMatchObject({ priority: 'Spot', eviction_policy: 'Delete', spot_max_price: -1 });
+    expect(pool.node_taints).toEqual(['nvidia.com/gpu=present:NoSchedule', 'kubernetes.azure.com/scalesetpriority=spot:NoSchedule']);
+    expect(pool.node_labels).toMatchObject({ 'kubernetes.azure.com/scalesetpriority': 'spot', 'platform.kubeflow-aks.io/capacity': 'spot' });
+    // Spot pools take no surge settings.
+    expect(pool.upgrade_settings).toBeUndefined();
+  });
+
+  test('spot options from the environment', () => {
+    const { parsed } = synthCluster(devWith({ gpuPools: [{ name: 'a100', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 2, spot: true, spotMaxPriceUsd: 1.25, spotEvictionPolicy: 'Deallocate' }] }));
+    expect(gpuPool(parsed, 'a100')).toMatchObject({ priority: 'Spot', eviction_policy: 'Deallocate', spot_max_price: 1.25 });
+  });
+
+  test('regular pools surge one node during upgrades and carry no spot settings', () => {
+    const pool = gpuPool(prodPools, 'a100');
+    expect(pool.upgrade_settings).toEqual({ max_surge: '1' });
+    expect(pool.eviction_policy).toBeUndefined();
+    expect(pool.spot_max_price).toBeUndefined();
+  });
+
+  test('MIG profile becomes gpu_instance and a label', () => {
+    const pool = gpuPool(stagingPools, 'a100mig');
+    expect(pool.gpu_instance).toBe('MIG3g');
+    expect(pool.node_labels).toMatchObject({ 'platform.kubeflow-aks.io/mig-profile': 'mig3g' });
+    expect(gpuPool(prodPools, 'a100').gpu_instance).toBeUndefined();
+  });
+
+  test('driver mode: GPU Operator means gpu_driver None, AKS means Install', () => {
+    expect(gpuPool(devPools, 't4spot').gpu_driver).toBe('None');
+    const { json } = synthCluster(devWith({ gpuPools: [{ name: 't4', vmSize: 'Standard_NC4as_T4_v3', maxCount: 1, driver: 'aks' }] }));
+    expect(json).toHaveResourceWithProperties(KubernetesClusterNodePool, { name: 't4', gpu_driver: 'Install' });
+  });
+
+  test('an environment without GPU pools has only the CPU pool', () => {
+    const { parsed } = synthCluster(devWith({ gpuPools: [] }));
+    expect(Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool')).map((p) => p.name)).toEqual(['platform']);
+  });
+});
+
+describe('gpuPoolScheduling', () => {
+  const base = { name: 'a100', vmSize: 'Standard_NC24ads_A100_v4', gpu: { count: 1, model: 'a100' } };
+
+  test('regular pool: tolerate the GPU taint, select the pool', () => {
+    const s = gpuPoolScheduling({ ...base, spot: false });
+    expect(s.taints).toEqual([GPU_TAINT]);
+    expect(s.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' }]);
+    expect(s.nodeSelector).toEqual({ 'platform.kubeflow-aks.io/gpu-pool': 'a100' });
+  });
+
+  test('spot pool: tolerate both the GPU and the spot taint', () => {
+    const s = gpuPoolScheduling({ ...base, spot: true });
+    expect(s.tolerations.map((t) => t.key)).toEqual(['nvidia.com/gpu', 'kubernetes.azure.com/scalesetpriority']);
+    expect(s.taints).toContain(SPOT_TAINT);
+  });
+
+  test('every toleration matches a taint of the pool, and every taint has a toleration', () => {
+    for (const spot of [true, false]) {
+      const s = gpuPoolScheduling({ ...base, spot });
+      expect(s.tolerations.map((t) => `${t.key}=${t.value}:${t.effect}`)).toEqual(s.taints.map(taintToString));
+    }
+  });
+
+  test('label values stay valid Kubernetes label values', () => {
+    const s = gpuPoolScheduling({ ...base, vmSize: 'Standard_ND96amsr_A100_v4', spot: true, migProfile: 'MIG7g' });
+    for (const value of Object.values(s.labels)) expect(value).toMatch(/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/);
+  });
+});
