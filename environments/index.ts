@@ -8,7 +8,7 @@ import { ResolvedEnvironment, resolveEnvironment } from './validate';
 export { ConfigError } from './config-error';
 export type { ConfigProblem } from './config-error';
 export type { EnvironmentConfig } from './types';
-export type { ResolvedEnvironment, ResolvedGpuPool } from './validate';
+export type { ResolvedEnvironment, ResolvedGpuPool, ResolvedPlatform } from './validate';
 export { resolveEnvironment } from './validate';
 
 /** Every environment this repository deploys, in promotion order. */

@@ -152,6 +152,49 @@ export interface UpgradeConfig {
   readonly nodeOsChannel?: 'NodeImage' | 'SecurityPatch';
 }
 
+/** A prerequisite installed by this project, by someone else (`external`), or not at all. */
+export type PrerequisiteSource = 'install' | 'external' | 'none';
+
+/** Components of the platform layer that have values escape hatches. */
+export type ComponentName = 'certManager' | 'istiod' | 'istioGateway' | 'gpuOperator' | 'trainer' | 'kserve';
+
+export interface PlatformComponentsConfig {
+  /** cert-manager: installed here, provided outside, or absent. @default 'install' */
+  readonly certManager?: PrerequisiteSource;
+  /** Istio: installed here, provided outside, or absent. @default 'install' */
+  readonly istio?: PrerequisiteSource;
+  /** NVIDIA GPU Operator. @default true when the environment has GPU pools */
+  readonly gpuOperator?: boolean;
+  /** Kubeflow Trainer v2 (with JobSet and GPU runtimes). @default true */
+  readonly trainer?: boolean;
+  /** Katib. Needs cert-manager and Istio. @default true */
+  readonly katib?: boolean;
+  /** Kubeflow Pipelines (multi-user). Needs cert-manager and Istio. @default true */
+  readonly pipelines?: boolean;
+  /** KServe. Needs cert-manager. @default true */
+  readonly kserve?: boolean;
+}
+
+export interface PlatformConfig {
+  /**
+   * How Terraform's Kubernetes providers get a token (kubelogin login mode):
+   * `azurecli` for people and CI after `azure/login`, `workloadidentity` for
+   * federated CI identities, `msi` for self-hosted runners with a managed identity.
+   * @default 'azurecli'
+   */
+  readonly kubeLogin?: 'azurecli' | 'workloadidentity' | 'msi';
+  /** Which components the `<env>-platform` stack installs. */
+  readonly components?: PlatformComponentsConfig;
+  /** KServe deployment mode. `knative` needs `knative: 'external'` and Istio. @default 'standard' */
+  readonly kserveMode?: 'standard' | 'knative';
+  /** Knative Serving: this project does not install it. @default 'none' */
+  readonly knative?: 'external' | 'none';
+  /** Expose the Istio ingress gateway on a public IP instead of an internal load balancer. @default false */
+  readonly publicIngress?: boolean;
+  /** Helm values merged last into a component's chart, per component. @default {} */
+  readonly values?: Readonly<Partial<Record<ComponentName, Readonly<Record<string, unknown>>>>>;
+}
+
 export interface EnvironmentConfig {
   /** Environment name: 2 to 10 lowercase letters and digits, starting with a letter. Prefixes stacks and resources. */
   readonly name: string;
@@ -184,4 +227,6 @@ export interface EnvironmentConfig {
   readonly monitoring?: MonitoringConfig;
   readonly security?: SecurityConfig;
   readonly upgrades?: UpgradeConfig;
+  /** The platform layer (`<env>-platform`). @default every component, installed */
+  readonly platform?: PlatformConfig;
 }

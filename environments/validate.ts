@@ -12,6 +12,8 @@ import {
 import { ConfigError, ConfigProblem, show } from './config-error';
 import type {
   AvailabilityZone,
+  ComponentName,
+  PrerequisiteSource,
   DayOfWeek,
   EnvironmentConfig,
   GpuDriverMode,
@@ -46,6 +48,24 @@ export interface ResolvedEnvironment {
     readonly allowSpotInProduction: boolean;
   };
   readonly upgrades: { readonly channel: 'patch' | 'stable' | 'rapid' | 'node-image'; readonly nodeOsChannel: 'NodeImage' | 'SecurityPatch' };
+  readonly platform: ResolvedPlatform;
+}
+
+export interface ResolvedPlatform {
+  readonly kubeLogin: 'azurecli' | 'workloadidentity' | 'msi';
+  readonly components: {
+    readonly certManager: PrerequisiteSource;
+    readonly istio: PrerequisiteSource;
+    readonly gpuOperator: boolean;
+    readonly trainer: boolean;
+    readonly katib: boolean;
+    readonly pipelines: boolean;
+    readonly kserve: boolean;
+  };
+  readonly kserveMode: 'standard' | 'knative';
+  readonly knative: 'external' | 'none';
+  readonly publicIngress: boolean;
+  readonly values: Readonly<Partial<Record<ComponentName, Readonly<Record<string, unknown>>>>>;
 }
 
 export interface ResolvedNetwork {
@@ -190,6 +210,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
   const maintenance = checkMaintenance(c, raw.maintenance);
   const monitoring = checkMonitoring(c, raw.monitoring);
   const upgrades = checkUpgrades(c, raw.upgrades);
+  const platform = checkPlatform(c, raw.platform, gpuPools);
 
   if (c.problems.length > 0) throw new ConfigError(envName, c.problems);
   // Every field below was checked above: a problem would have thrown.
@@ -213,6 +234,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     monitoring: monitoring!,
     security: security!,
     upgrades: upgrades!,
+    platform: platform!,
   };
 }
 
@@ -538,4 +560,77 @@ function checkUpgrades(c: Checker, value: unknown): ResolvedEnvironment['upgrade
   }
   if (!channel || !nodeOsChannel) return undefined;
   return { channel, nodeOsChannel };
+}
+
+const PREREQUISITE_SOURCES: readonly PrerequisiteSource[] = ['install', 'external', 'none'];
+const COMPONENT_NAMES: readonly ComponentName[] = ['certManager', 'istiod', 'istioGateway', 'gpuOperator', 'trainer', 'kserve'];
+
+function checkPlatform(c: Checker, value: unknown, gpuPools: readonly ResolvedGpuPool[] | undefined): ResolvedPlatform | undefined {
+  const p = c.optionalRecord('platform', value);
+  const kubeLogin = c.oneOf('platform.kubeLogin', p.kubeLogin, ['azurecli', 'workloadidentity', 'msi'] as const, 'azurecli');
+  const comp = c.optionalRecord('platform.components', p.components);
+  const certManager = c.oneOf('platform.components.certManager', comp.certManager, PREREQUISITE_SOURCES, 'install');
+  const istio = c.oneOf('platform.components.istio', comp.istio, PREREQUISITE_SOURCES, 'install');
+  const hasGpuPools = (gpuPools ?? []).length > 0;
+  const gpuOperator = c.bool('platform.components.gpuOperator', comp.gpuOperator, hasGpuPools);
+  const trainer = c.bool('platform.components.trainer', comp.trainer, true);
+  const katib = c.bool('platform.components.katib', comp.katib, true);
+  const pipelines = c.bool('platform.components.pipelines', comp.pipelines, true);
+  const kserve = c.bool('platform.components.kserve', comp.kserve, true);
+  const kserveMode = c.oneOf('platform.kserveMode', p.kserveMode, ['standard', 'knative'] as const, 'standard');
+  const knative = c.oneOf('platform.knative', p.knative, ['external', 'none'] as const, 'none');
+  const publicIngress = c.bool('platform.publicIngress', p.publicIngress, false);
+
+  const needs = (component: string, enabled: boolean, prerequisite: string, source: PrerequisiteSource | undefined) => {
+    if (enabled && source === 'none') {
+      c.fail(`platform.components.${component}`, true, `${component} needs ${prerequisite}: set platform.components.${prerequisite} to "install" or "external", or disable ${component}`);
+    }
+  };
+  needs('katib', katib, 'certManager', certManager);
+  needs('katib', katib, 'istio', istio);
+  needs('pipelines', pipelines, 'certManager', certManager);
+  needs('pipelines', pipelines, 'istio', istio);
+  needs('kserve', kserve, 'certManager', certManager);
+  if (kserveMode === 'knative') {
+    if (!kserve) c.fail('platform.kserveMode', kserveMode, 'applies only with platform.components.kserve enabled: remove it');
+    else if (knative !== 'external') c.fail('platform.kserveMode', kserveMode, 'Knative mode needs Knative Serving, which this project does not install: install it and set platform.knative: "external", or use "standard"');
+    else if (istio === 'none') c.fail('platform.kserveMode', kserveMode, 'Knative mode needs Istio: set platform.components.istio to "install" or "external"');
+  }
+  if (gpuPools) {
+    if (gpuOperator && !hasGpuPools) {
+      c.fail('platform.components.gpuOperator', true, 'the environment has no GPU pools for the operator to manage: add one to gpuPools or set it to false');
+    }
+    if (gpuOperator) {
+      const modes = new Set(gpuPools.map((pool) => pool.driver));
+      if (modes.size > 1) {
+        gpuPools.forEach((pool, i) => {
+          if (pool.driver !== gpuPools[0].driver) c.fail(`gpuPools[${i}].driver`, pool.driver, `disagrees with gpuPools[0].driver ("${gpuPools[0].driver}"): the GPU Operator installs the driver on all pools or on none; give every pool the same driver`);
+        });
+      }
+    } else {
+      gpuPools.forEach((pool, i) => {
+        if (pool.driver === 'gpu-operator') c.fail(`gpuPools[${i}].driver`, pool.driver, 'nothing would install the NVIDIA driver with platform.components.gpuOperator false: use driver "aks" or enable the GPU Operator');
+      });
+    }
+  }
+  const rawValues = c.optionalRecord('platform.values', p.values);
+  const values: Partial<Record<ComponentName, Record<string, unknown>>> = {};
+  for (const [key, v] of Object.entries(rawValues)) {
+    if (!(COMPONENT_NAMES as readonly string[]).includes(key)) {
+      c.fail(`platform.values.${key}`, key, `not a component with values: accepted: ${COMPONENT_NAMES.join(', ')}`);
+    } else if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      c.fail(`platform.values.${key}`, v, 'expected an object of Helm values');
+    } else {
+      values[key as ComponentName] = v as Record<string, unknown>;
+    }
+  }
+  if (!kubeLogin || !certManager || !istio || !kserveMode || !knative) return undefined;
+  return {
+    kubeLogin,
+    components: { certManager, istio, gpuOperator, trainer, katib, pipelines, kserve },
+    kserveMode,
+    knative,
+    publicIngress,
+    values,
+  };
 }

@@ -35,9 +35,15 @@ describe('checkov configuration', () => {
   const environments = loadEnvironments();
 
   test('every stack has a config, and no config is left over', () => {
-    const stacks = environments.map((e) => `${e.name}-cluster`).sort();
+    const stacks = environments.flatMap((e) => [`${e.name}-cluster`, `${e.name}-platform`]).sort();
     const configs = readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
-    expect(configs).toEqual(expect.arrayContaining(stacks));
+    expect(configs).toEqual(stacks);
+  });
+
+  test.each(environments.map((e) => [e.name] as const))('%s-platform skips nothing', (name) => {
+    const text = readFileSync(join(CONFIG_DIR, `${name}-platform.yaml`), 'utf8');
+    expect(text).toMatch(/^skip-check: \[\]$/m);
+    expect(skipsOf(`${name}-platform`)).toEqual([]);
   });
 
   test.each(environments.map((e) => [e.name, e] as const))('%s: every skip has a reason', (name) => {

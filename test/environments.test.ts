@@ -156,6 +156,18 @@ const INVALID: readonly [string, EnvironmentConfig, string, RegExp][] = [
   ['tag name with a forbidden character', withSetting(dev, 'tags', { 'a/b': 'x' }), 'tags["a/b"]', /none of/],
   ['tenant id that is not a GUID', withSetting(dev, 'tenantId', 'contoso.onmicrosoft.com'), 'tenantId', /GUID/],
   ['GPU pools that are not a list', withSetting(dev, 'gpuPools', { name: 'a100' }), 'gpuPools', /expected a list/],
+  ['Katib without cert-manager', withSetting(dev, 'platform', { components: { certManager: 'none' } }), 'platform.components.katib', /katib needs certManager/],
+  ['Pipelines without Istio', withSetting(dev, 'platform', { components: { istio: 'none', katib: false } }), 'platform.components.pipelines', /pipelines needs istio/],
+  ['KServe without cert-manager', withSetting(dev, 'platform', { components: { certManager: 'none', katib: false, pipelines: false } }), 'platform.components.kserve', /kserve needs certManager/],
+  ['KServe Knative mode without Knative', withSetting(dev, 'platform', { kserveMode: 'knative' }), 'platform.kserveMode', /platform\.knative: "external"/],
+  ['KServe Knative mode without Istio', withSetting(dev, 'platform', { kserveMode: 'knative', knative: 'external', components: { istio: 'none', katib: false, pipelines: false } }), 'platform.kserveMode', /needs Istio/],
+  ['KServe mode with KServe off', withSetting(dev, 'platform', { kserveMode: 'knative', knative: 'external', components: { kserve: false } }), 'platform.kserveMode', /only with platform\.components\.kserve/],
+  ['GPU Operator without GPU pools', withSetting(withSetting(dev, 'gpuPools', []), 'platform', { components: { gpuOperator: true } }), 'platform.components.gpuOperator', /no GPU pools/],
+  ['operator-managed driver with the operator off', withSetting(dev, 'platform', { components: { gpuOperator: false } }), 'gpuPools[0].driver', /nothing would install the NVIDIA driver/],
+  ['GPU pools that disagree on the driver', withSetting(dev, 'gpuPools', [{ ...a100, name: 'gpua' }, { ...a100, name: 'gpub', driver: 'aks' }]), 'gpuPools[1].driver', /disagrees with gpuPools\[0\]\.driver/],
+  ['values for an unknown component', withSetting(dev, 'platform', { values: { jupyter: {} } }), 'platform.values.jupyter', /accepted: certManager/],
+  ['unknown kubelogin mode', withSetting(dev, 'platform', { kubeLogin: 'token' }), 'platform.kubeLogin', /"azurecli", "workloadidentity", "msi"/],
+  ['unknown prerequisite source', withSetting(dev, 'platform', { components: { istio: 'yes' } }), 'platform.components.istio', /"install", "external", "none"/],
 ];
 
 describe('invalid environments are refused with a clear error', () => {

@@ -1,8 +1,12 @@
 import 'cdktf/lib/testing/adapters/jest';
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Testing } from 'cdktf';
 import { EnvironmentConfig, ResolvedEnvironment, resolveEnvironment } from '../environments';
 import { dev } from '../environments/dev';
+import { addEnvironment } from '../stacks/app';
 import { ClusterStack } from '../stacks/cluster-stack';
+import { PlatformStack } from '../stacks/platform-stack';
 
 /** A synthesized stack, parsed. */
 export interface SynthJson {
@@ -35,4 +39,40 @@ export function onlyResource(parsed: SynthJson, type: string): Record<string, un
   const all = Object.values(resourcesOfType(parsed, type));
   if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
   return all[0];
+}
+
+/** Synthesizes an environment's platform stack (and the cluster stack it reads from). */
+export function synthPlatform(config: EnvironmentConfig): { json: string; parsed: SynthJson; env: ResolvedEnvironment; stack: PlatformStack } {
+  const env = resolveEnvironment(config);
+  const app = Testing.app();
+  const { platform } = addEnvironment(app, env);
+  // A full synth resolves the cross-stack references (remote state, outputs) as `cdktf synth` does.
+  app.synth();
+  const json = readFileSync(join(app.outdir, 'stacks', platform.node.id, 'cdk.tf.json'), 'utf8');
+  return { json, parsed: JSON.parse(json) as SynthJson, env, stack: platform };
+}
+
+export interface HelmReleaseJson {
+  readonly name: string;
+  readonly namespace: string;
+  readonly chart: string;
+  readonly repository?: string;
+  readonly version?: string;
+  readonly values: string[];
+  readonly depends_on?: string[];
+}
+
+/** Helm releases of a synthesized stack by release name. */
+export function releasesByName(parsed: SynthJson): Record<string, HelmReleaseJson & { address: string }> {
+  const result: Record<string, HelmReleaseJson & { address: string }> = {};
+  for (const [id, r] of Object.entries(resourcesOfType(parsed, 'helm_release'))) {
+    const release = r as unknown as HelmReleaseJson;
+    result[release.name] = { ...release, address: `helm_release.${id}` };
+  }
+  return result;
+}
+
+/** The values of a release whose values are plain JSON (published charts). */
+export function releaseValues(release: HelmReleaseJson): Record<string, unknown> {
+  return JSON.parse(release.values[0]) as Record<string, unknown>;
 }

@@ -8,6 +8,9 @@
 /** Prefix of the node labels this project sets. */
 export const LABEL_PREFIX = 'platform.kubeflow-aks.io';
 
+/** Node selector of the CPU pool that runs the platform services. */
+export const PLATFORM_NODE_SELECTOR: Readonly<Record<string, string>> = { [`${LABEL_PREFIX}/workload`]: 'platform' };
+
 export interface Taint {
   readonly key: string;
   readonly value: string;

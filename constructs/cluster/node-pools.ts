@@ -1,6 +1,6 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
-import { GpuPoolIntent, GpuPoolScheduling, LABEL_PREFIX, gpuPoolScheduling, taintToString } from './gpu-scheduling';
+import { GpuPoolIntent, GpuPoolScheduling, LABEL_PREFIX, PLATFORM_NODE_SELECTOR, gpuPoolScheduling, taintToString } from './gpu-scheduling';
 
 /** What every user pool shares. */
 interface UserPoolBaseProps {
@@ -42,7 +42,7 @@ export class CpuNodePool extends Construct {
 
   constructor(scope: Construct, id: string, props: CpuNodePoolProps) {
     super(scope, id);
-    this.labels = { [`${LABEL_PREFIX}/pool`]: props.name, [`${LABEL_PREFIX}/workload`]: 'platform' };
+    this.labels = { [`${LABEL_PREFIX}/pool`]: props.name, ...PLATFORM_NODE_SELECTOR };
     this.pool = new KubernetesClusterNodePool(this, 'pool', {
       ...userPoolBase(props),
       osDiskType: props.ephemeralOsDisk ? 'Ephemeral' : 'Managed',

@@ -1,0 +1,66 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { PLATFORM_NODE_SELECTOR } from '../cluster/gpu-scheduling';
+import { CHARTS, KUSTOMIZE_PATHS } from '../versions';
+import { ChartRelease } from './chart-release';
+import { ClusterConnection } from './cluster-connection';
+import { UpstreamBundle } from './manifest-bundle';
+import { Values } from './values';
+
+export interface CertManagerProps {
+  readonly connection: ClusterConnection;
+  /** @default 'cert-manager' */
+  readonly namespace?: string;
+  /** Controller replicas. @default 2 */
+  readonly replicas?: number;
+  /** Values merged last into the chart's values. @default {} */
+  readonly valuesOverride?: Values;
+}
+
+/**
+ * cert-manager from its official chart (CRDs included), plus the Kubeflow
+ * cluster issuer `kubeflow-self-signing-issuer` and network policies from the
+ * distribution (`common/cert-manager/overlays/kubeflow`).
+ * @see docs/components/cert-manager.md
+ */
+export class CertManager extends Construct {
+  public readonly chart: ChartRelease;
+  public readonly kubeflowIssuer: UpstreamBundle;
+  /** Name of the ClusterIssuer that Kubeflow components request certificates from. */
+  public readonly issuerName = 'kubeflow-self-signing-issuer';
+  /** Ready when the controller, webhook and the Kubeflow issuer are. */
+  public readonly ready: readonly ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: CertManagerProps) {
+    super(scope, id);
+    const namespace = props.namespace ?? 'cert-manager';
+    const nodeSelector = { ...PLATFORM_NODE_SELECTOR };
+    this.chart = new ChartRelease(this, 'chart', {
+      releaseName: 'cert-manager',
+      namespace,
+      pin: CHARTS.certManager,
+      values: {
+        crds: { enabled: true, keep: true },
+        replicaCount: props.replicas ?? 2,
+        // AKS forbids leases in kube-system for user workloads.
+        global: { leaderElection: { namespace } },
+        nodeSelector,
+        webhook: { nodeSelector },
+        cainjector: { nodeSelector },
+        startupapicheck: { nodeSelector },
+      },
+      valuesOverride: props.valuesOverride,
+      provider: props.connection.helm,
+    });
+    this.kubeflowIssuer = new UpstreamBundle(this, 'kubeflow-issuer', {
+      name: 'cert-manager-kubeflow',
+      namespace,
+      paths: [KUSTOMIZE_PATHS.certManagerKubeflow],
+      withCrdRelease: false,
+      dependsOn: [this.chart.release],
+      kustomizationProvider: props.connection.kustomization,
+      helmProvider: props.connection.helm,
+    });
+    this.ready = [this.kubeflowIssuer.main.release];
+  }
+}

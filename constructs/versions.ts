@@ -1,0 +1,60 @@
+/**
+ * The version catalog: every chart, upstream release, image and provider this
+ * project installs is pinned here and nowhere else. Components read their pin
+ * from this file. Each entry names where the pin was checked.
+ *
+ * Bumping a pin: change it here, read the chart's values.yaml at the new tag
+ * for every key the component sets (see its docs/components page), run
+ * `npm test` and read the snapshot diff.
+ */
+
+export interface ChartPin {
+  /** Helm repository URL, or an `oci://` registry path. */
+  readonly repository: string;
+  readonly chart: string;
+  /** Exact published chart version. Never a range, never "latest". */
+  readonly version: string;
+}
+
+/** The Kubeflow community distribution (formerly kubeflow/manifests), rendered at plan time by kustomize. */
+export const KUBEFLOW_DISTRIBUTION = {
+  repository: 'https://github.com/kubeflow/community-distribution',
+  /** Release tag; every kustomize path below is read at this tag. */
+  ref: '26.03.1',
+} as const;
+
+export const CHARTS = {
+  certManager: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.20.2' },
+  istioBase: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'base', version: '1.30.1' },
+  istiod: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', version: '1.30.1' },
+  istioGateway: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'gateway', version: '1.30.1' },
+  gpuOperator: { repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: 'v26.7.0' },
+  /** Brings JobSet 0.11.0 as a dependency (`jobset.install`). */
+  trainer: { repository: 'oci://ghcr.io/kubeflow/charts', chart: 'kubeflow-trainer', version: '2.2.0' },
+  kserveCrd: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-crd', version: 'v0.18.0' },
+  kserveResources: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-resources', version: 'v0.18.0' },
+} as const satisfies Record<string, ChartPin>;
+
+/** Kustomize paths inside the Kubeflow distribution at `KUBEFLOW_DISTRIBUTION.ref`. */
+export const KUSTOMIZE_PATHS = {
+  certManagerKubeflow: 'common/cert-manager/overlays/kubeflow',
+  istioResources: 'common/istio/kubeflow-istio-resources/base',
+  kubeflowRoles: 'common/kubeflow-roles/base',
+  katib: 'applications/katib/upstream/installs/katib-with-kubeflow',
+  pipelines: 'applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user',
+} as const;
+
+export const IMAGES = {
+  /** Default image of the GPU training runtimes (the one Trainer 2.2.0's torch-distributed runtime uses). */
+  pytorchGpu: 'pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime',
+} as const;
+
+/** Terraform providers without a prebuilt cdktf package. */
+export const PROVIDERS = {
+  kustomization: { source: 'kbst/kustomization', version: '0.9.8' },
+} as const;
+
+/** A kustomize remote resource for a path of the distribution, pinned to the release tag. */
+export function distributionResource(path: string): string {
+  return `${KUBEFLOW_DISTRIBUTION.repository}//${path}?ref=${KUBEFLOW_DISTRIBUTION.ref}`;
+}
