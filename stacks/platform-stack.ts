@@ -6,6 +6,7 @@ import { GpuOperator } from '../constructs/platform/gpu-operator';
 import { Istio } from '../constructs/platform/istio';
 import { Katib } from '../constructs/platform/katib';
 import { KServe } from '../constructs/platform/kserve';
+import { KubeflowAppProps } from '../constructs/platform/kubeflow-app';
 import { KubeflowNamespaces } from '../constructs/platform/kubeflow-namespaces';
 import { Pipelines } from '../constructs/platform/pipelines';
 import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
@@ -87,6 +88,13 @@ export class PlatformStack extends TerraformStack {
       return value;
     };
 
+    const kubeflowApp = (): KubeflowAppProps => ({
+      connection,
+      namespaces,
+      certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
+      istio: required(istioPrerequisite, 'Istio') as Prerequisite<Istio>,
+    });
+
     const gpuPools = env.gpuPools;
     const components: PlatformComponents = {
       namespaces,
@@ -98,22 +106,8 @@ export class PlatformStack extends TerraformStack {
       trainer: c.trainer
         ? new Trainer(this, 'trainer', { connection, gpuPools, valuesOverride: platform.values.trainer })
         : undefined,
-      katib: c.katib
-        ? new Katib(this, 'katib', {
-          connection,
-          namespaces,
-          certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
-          istio: required(istioPrerequisite, 'Istio') as Prerequisite<Istio>,
-        })
-        : undefined,
-      pipelines: c.pipelines
-        ? new Pipelines(this, 'pipelines', {
-          connection,
-          namespaces,
-          certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
-          istio: required(istioPrerequisite, 'Istio') as Prerequisite<Istio>,
-        })
-        : undefined,
+      katib: c.katib ? new Katib(this, 'katib', kubeflowApp()) : undefined,
+      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', kubeflowApp()) : undefined,
       kserve: c.kserve
         ? new KServe(this, 'kserve', {
           connection,

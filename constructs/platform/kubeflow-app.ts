@@ -1,0 +1,39 @@
+import { Construct } from 'constructs';
+import { CertManager } from './cert-manager';
+import { ClusterConnection } from './cluster-connection';
+import { Istio } from './istio';
+import { KubeflowNamespaces } from './kubeflow-namespaces';
+import { OverlayPatch } from './kustomize/kustomization-overlay';
+import { UpstreamBundle } from './manifest-bundle';
+import { Prerequisite, readinessOf } from './prerequisites';
+
+/** Props of a Kubeflow application delivered from the distribution's kustomize (Katib, Pipelines). */
+export interface KubeflowAppProps {
+  readonly connection: ClusterConnection;
+  /** The `kubeflow` namespace, created once. */
+  readonly namespaces: KubeflowNamespaces;
+  /** Issues the application's webhook certificates. */
+  readonly certManager: Prerequisite<CertManager>;
+  /** Sidecars, routing and authorization policies. */
+  readonly istio: Prerequisite<Istio>;
+  /** Extra kustomize patches, applied after ours. @default [] */
+  readonly patches?: readonly OverlayPatch[];
+}
+
+/**
+ * The `<name>-crds` and `<name>` releases of a Kubeflow application in the
+ * `kubeflow` namespace: CRDs after the namespace, the rest after cert-manager
+ * and Istio are ready.
+ */
+export function kubeflowAppBundle(scope: Construct, props: KubeflowAppProps, name: string, path: string, patches: readonly OverlayPatch[]): UpstreamBundle {
+  return new UpstreamBundle(scope, 'bundle', {
+    name,
+    namespace: 'kubeflow',
+    paths: [path],
+    patches: [...patches, ...(props.patches ?? [])],
+    dependsOn: [...props.namespaces.ready],
+    mainDependsOn: readinessOf(props.certManager, props.istio),
+    kustomizationProvider: props.connection.kustomization,
+    helmProvider: props.connection.helm,
+  });
+}
