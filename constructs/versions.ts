@@ -41,12 +41,34 @@ export const KUSTOMIZE_PATHS = {
   istioResources: 'common/istio/kubeflow-istio-resources/base',
   kubeflowRoles: 'common/kubeflow-roles/base',
   katib: 'applications/katib/upstream/installs/katib-with-kubeflow',
+  oauth2Proxy: 'common/oauth2-proxy/base',
+  dashboard: 'applications/dashboard/overlays/istio',
+  notebooks: 'applications/notebooks-v1/overlays/istio',
   pipelines: 'applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user',
 } as const;
 
 export const IMAGES = {
   /** Default image of the GPU training runtimes (the one Trainer 2.2.0's torch-distributed runtime uses). */
   pytorchGpu: 'pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime',
+} as const;
+
+/** Notebook server images offered by the spawner (Kubeflow Notebooks 1.11.0, as in the distribution at 26.03.1). */
+export const NOTEBOOK_IMAGES = {
+  jupyter: [
+    'ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.11.0',
+    'ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-pytorch-full:v1.11.0',
+    'ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-pytorch-cuda-full:v1.11.0',
+    'ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-tensorflow-full:v1.11.0',
+    'ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-tensorflow-cuda-full:v1.11.0',
+  ],
+  codeServer: ['ghcr.io/kubeflow/kubeflow/notebook-servers/codeserver-python:v1.11.0'],
+  rstudio: ['ghcr.io/kubeflow/kubeflow/notebook-servers/rstudio-tidyverse:v1.11.0'],
+} as const;
+
+/** ACME directories of Let's Encrypt. */
+export const ACME_SERVERS = {
+  production: 'https://acme-v02.api.letsencrypt.org/directory',
+  staging: 'https://acme-staging-v02.api.letsencrypt.org/directory',
 } as const;
 
 /** Terraform providers without a prebuilt cdktf package. */

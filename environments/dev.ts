@@ -10,6 +10,8 @@ export const dev: EnvironmentConfig = {
   stage: 'dev',
   location: 'westeurope',
   tags: { owner: 'ml-platform', 'cost-center': 'ml-dev' },
+  // Replace with your Entra tenant id.
+  tenantId: '7c1e4a52-3d8f-4b6a-9e21-5f0c8d3a7b64',
   kubernetesVersion: '1.33',
   // Relaxation: no uptime SLA in dev (saves the Standard tier's hourly fee).
   skuTier: 'Free',
@@ -30,4 +32,17 @@ export const dev: EnvironmentConfig = {
   monitoring: { logRetentionDays: 30 },
   // Relaxation: platform-managed disk encryption keys.
   security: { diskEncryption: 'platform' },
+  access: {
+    host: 'kubeflow.dev.example.com',
+    application: { mode: 'create' },
+    // Replace with the groups whose members may sign in.
+    allowedGroupObjectIds: ['2b9d6e41-8c3f-4a57-b1e0-6f4d2c8a9e13'],
+    tls: { mode: 'acme', email: 'ml-platform@example.com', dnsZone: { name: 'example.com', resourceGroupName: 'rg-dns', subscriptionId: '0f3c9a1e-6b2d-4e8f-a7c5-1d9e3b6f4a20' } },
+    // CI runs end-to-end checks with service-account tokens in dev.
+    machineToMachine: true,
+  },
+  profiles: [
+    { name: 'ml-team', owner: 'alice@example.com', contributors: [{ email: 'bob@example.com', role: 'edit' }], quota: { cpu: '16', memory: '64Gi', gpus: { t4: 2 } } },
+  ],
+  notebooks: { idleMinutes: 30 },
 };

@@ -9,6 +9,8 @@ export const prod: EnvironmentConfig = {
   stage: 'prod',
   location: 'westeurope',
   tags: { owner: 'ml-platform', 'cost-center': 'ml-prod' },
+  // Replace with your Entra tenant id.
+  tenantId: '7c1e4a52-3d8f-4b6a-9e21-5f0c8d3a7b64',
   kubernetesVersion: '1.33',
   skuTier: 'Standard',
   apiAccess: { mode: 'private' },
@@ -33,4 +35,15 @@ export const prod: EnvironmentConfig = {
     keyVaultAllowedIpRanges: ['198.51.100.10'],
   },
   upgrades: { channel: 'stable', nodeOsChannel: 'NodeImage' },
+  access: {
+    host: 'kubeflow.example.com',
+    application: { mode: 'create' },
+    allowedGroupObjectIds: ['2b9d6e41-8c3f-4a57-b1e0-6f4d2c8a9e13'],
+    tls: { mode: 'acme', email: 'ml-platform@example.com', dnsZone: { name: 'example.com', resourceGroupName: 'rg-dns', subscriptionId: '0f3c9a1e-6b2d-4e8f-a7c5-1d9e3b6f4a20' } },
+  },
+  profiles: [
+    { name: 'ml-research', owner: 'alice@example.com', contributors: [{ email: 'bob@example.com', role: 'edit' }], quota: { cpu: '64', memory: '256Gi', storage: '2Ti', gpus: { a100: 4, h100: 2 } } },
+    { name: 'ml-serving', owner: 'dave@example.com', quota: { cpu: '32', memory: '128Gi', gpus: { a100: 2 } } },
+  ],
+  notebooks: { idleMinutes: 60 },
 };

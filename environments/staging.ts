@@ -9,6 +9,8 @@ export const staging: EnvironmentConfig = {
   stage: 'staging',
   location: 'westeurope',
   tags: { owner: 'ml-platform', 'cost-center': 'ml-staging' },
+  // Replace with your Entra tenant id.
+  tenantId: '7c1e4a52-3d8f-4b6a-9e21-5f0c8d3a7b64',
   kubernetesVersion: '1.33',
   skuTier: 'Standard',
   apiAccess: { mode: 'private' },
@@ -28,4 +30,14 @@ export const staging: EnvironmentConfig = {
   monitoring: { logRetentionDays: 60 },
   // Relaxation: platform-managed disk encryption keys (prod uses a customer-managed key).
   security: { diskEncryption: 'platform' },
+  access: {
+    host: 'kubeflow.staging.example.com',
+    application: { mode: 'create' },
+    allowedGroupObjectIds: ['2b9d6e41-8c3f-4a57-b1e0-6f4d2c8a9e13'],
+    tls: { mode: 'acme', email: 'ml-platform@example.com', dnsZone: { name: 'example.com', resourceGroupName: 'rg-dns', subscriptionId: '0f3c9a1e-6b2d-4e8f-a7c5-1d9e3b6f4a20' } },
+  },
+  profiles: [
+    { name: 'ml-team', owner: 'alice@example.com', contributors: [{ email: 'bob@example.com', role: 'edit' }, { email: 'carol@example.com', role: 'view' }], quota: { cpu: '32', memory: '128Gi', gpus: { t4: 2, a100: 1 } } },
+  ],
+  notebooks: { idleMinutes: 60 },
 };

@@ -195,6 +195,85 @@ export interface PlatformConfig {
   readonly values?: Readonly<Partial<Record<ComponentName, Readonly<Record<string, unknown>>>>>;
 }
 
+/** The Entra ID application users sign in with. */
+export type EntraApplicationConfig =
+  /** Created and managed by the cluster stack (needs Application Administrator or `Application.ReadWrite.OwnedBy`). */
+  | { readonly mode: 'create'; /** @default 'Kubeflow <env>' */ readonly displayName?: string }
+  /** Registered by someone else; the cluster stack adds only the federated credential of oauth2-proxy. */
+  | { readonly mode: 'existing'; readonly clientId: string };
+
+/** Where the gateway's TLS certificate comes from. */
+export type TlsConfig =
+  /**
+   * cert-manager requests it from Let's Encrypt with a DNS-01 challenge in an
+   * Azure DNS zone (works for internal gateways), authenticating with workload identity.
+   */
+  | {
+    readonly mode: 'acme';
+    /** Contact address for the ACME account. */
+    readonly email: string;
+    /** The Azure DNS zone that holds `host`. */
+    readonly dnsZone: { readonly name: string; readonly resourceGroupName: string; readonly subscriptionId: string };
+    /** @default 'production' */
+    readonly server?: 'production' | 'staging';
+  }
+  /** A certificate you manage: a `kubernetes.io/tls` Secret of that name in `istio-system`. */
+  | { readonly mode: 'provided'; readonly secretName: string };
+
+export interface AccessConfig {
+  /** Hostname of the platform, e.g. `kubeflow.dev.example.com`. Users sign in at `https://<host>/`. */
+  readonly host: string;
+  readonly application: EntraApplicationConfig;
+  /** Entra ID groups whose members may sign in (assigned to the application). At least one. */
+  readonly allowedGroupObjectIds: readonly string[];
+  readonly tls: TlsConfig;
+  /**
+   * Let CI call the platform with Kubernetes service-account tokens issued by the
+   * cluster's OIDC issuer. @default false
+   */
+  readonly machineToMachine?: boolean;
+  /** Audience such tokens must carry. @default 'kubeflow' */
+  readonly machineToMachineAudience?: string;
+}
+
+export interface ProfileContributor {
+  /** The contributor's email claim, exactly as Entra ID issues it. */
+  readonly email: string;
+  readonly role: 'edit' | 'view';
+}
+
+export interface ProfileConfig {
+  /** Profile and namespace name: a DNS label (lowercase letters, digits, hyphens; at most 63). */
+  readonly name: string;
+  /** The owner's email claim, exactly as Entra ID issues it (it becomes `kubeflow-userid`). */
+  readonly owner: string;
+  /** @default [] */
+  readonly contributors?: readonly ProfileContributor[];
+  /** Resource quota of the namespace. @default no quota */
+  readonly quota?: {
+    /** CPU requests, e.g. `'16'`. */
+    readonly cpu?: string;
+    /** Memory requests, e.g. `'64Gi'`. */
+    readonly memory?: string;
+    /** Storage requests, e.g. `'500Gi'`. */
+    readonly storage?: string;
+    /**
+     * GPUs by model (`t4`, `a100`, `h100`, `h200`); each model must exist in a GPU pool.
+     * Kubernetes counts `requests.nvidia.com/gpu` of all models together: the quota is their sum.
+     */
+    readonly gpus?: Readonly<Partial<Record<'t4' | 'a100' | 'h100' | 'h200', number>>>;
+  };
+}
+
+export interface NotebooksConfig {
+  /** Install Kubeflow Notebooks (needs `access` and Istio). @default true when `access` is set */
+  readonly enabled?: boolean;
+  /** Stop notebooks idle this long, in minutes (10 to 10080). @default 60 */
+  readonly idleMinutes?: number;
+  /** Idle culling. Turning it off keeps idle GPU notebooks, and their nodes, running. @default true */
+  readonly culling?: boolean;
+}
+
 export interface EnvironmentConfig {
   /** Environment name: 2 to 10 lowercase letters and digits, starting with a letter. Prefixes stacks and resources. */
   readonly name: string;
@@ -229,4 +308,9 @@ export interface EnvironmentConfig {
   readonly upgrades?: UpgradeConfig;
   /** The platform layer (`<env>-platform`). @default every component, installed */
   readonly platform?: PlatformConfig;
+  /** Sign-in with Entra ID, TLS, the dashboard. @default none: no user-facing access layer */
+  readonly access?: AccessConfig;
+  /** Kubeflow profiles (one namespace each), as code. @default [] */
+  readonly profiles?: readonly ProfileConfig[];
+  readonly notebooks?: NotebooksConfig;
 }

@@ -11,7 +11,9 @@ import {
 } from './cidr';
 import { ConfigError, ConfigProblem, show } from './config-error';
 import type {
+  AccessConfig,
   AvailabilityZone,
+  ProfileConfig,
   ComponentName,
   PrerequisiteSource,
   DayOfWeek,
@@ -49,6 +51,10 @@ export interface ResolvedEnvironment {
   };
   readonly upgrades: { readonly channel: 'patch' | 'stable' | 'rapid' | 'node-image'; readonly nodeOsChannel: 'NodeImage' | 'SecurityPatch' };
   readonly platform: ResolvedPlatform;
+  /** The access layer, when the environment has one. */
+  readonly access?: AccessConfig & { readonly tenantId: string; readonly machineToMachine: boolean; readonly machineToMachineAudience: string };
+  readonly profiles: readonly ProfileConfig[];
+  readonly notebooks: { readonly enabled: boolean; readonly idleMinutes: number; readonly culling: boolean };
 }
 
 export interface ResolvedPlatform {
@@ -211,6 +217,9 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
   const monitoring = checkMonitoring(c, raw.monitoring);
   const upgrades = checkUpgrades(c, raw.upgrades);
   const platform = checkPlatform(c, raw.platform, gpuPools);
+  const access = checkAccess(c, raw.access, tenantId, platform);
+  const profiles = checkProfiles(c, raw.profiles, raw.access !== undefined, gpuPools);
+  const notebooks = checkNotebooks(c, raw.notebooks, raw.access !== undefined, platform);
 
   if (c.problems.length > 0) throw new ConfigError(envName, c.problems);
   // Every field below was checked above: a problem would have thrown.
@@ -235,6 +244,9 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     security: security!,
     upgrades: upgrades!,
     platform: platform!,
+    ...(access ? { access } : {}),
+    profiles: profiles!,
+    notebooks: notebooks!,
   };
 }
 
@@ -633,4 +645,146 @@ function checkPlatform(c: Checker, value: unknown, gpuPools: readonly ResolvedGp
     publicIngress,
     values,
   };
+}
+
+const DNS_NAME = /^(?=.{4,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z][-a-z0-9]{0,61}[a-z0-9]$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const EMAIL = /^[A-Za-z0-9._%+'-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
+/** Namespaces the platform itself uses: a profile must not take one. */
+const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kubeflow', 'kubeflow-system', 'istio-system', 'cert-manager', 'oauth2-proxy', 'gpu-operator', 'kserve', 'gatekeeper-system'];
+const GPU_MODELS = ['t4', 'a100', 'h100', 'h200'] as const;
+
+function checkAccess(c: Checker, value: unknown, tenantId: string | undefined, platform: ResolvedPlatform | undefined): ResolvedEnvironment['access'] | undefined {
+  if (value === undefined) return undefined;
+  const a = c.record('access', value);
+  if (!a) return undefined;
+  const host = c.text('access.host', a.host, DNS_NAME, 'accepted: a DNS name in lowercase, such as "kubeflow.dev.example.com" (no scheme, port, path or wildcard)');
+  if (tenantId === undefined) c.fail('tenantId', undefined, 'the access layer needs the Entra tenant id for its token issuer: set tenantId');
+  const app = c.record('access.application', a.application);
+  let application: AccessConfig['application'] | undefined;
+  if (app) {
+    const mode = c.oneOf('access.application.mode', app.mode, ['create', 'existing'] as const);
+    if (mode === 'create') {
+      const displayName = app.displayName === undefined ? undefined : c.text('access.application.displayName', app.displayName, /^.{1,120}$/, 'accepted: 1 to 120 characters');
+      application = { mode, ...(displayName ? { displayName } : {}) };
+    } else if (mode === 'existing') {
+      const clientId = c.text('access.application.clientId', app.clientId, UUID, 'accepted: the application (client) id of the existing app registration, a GUID');
+      if (clientId) application = { mode, clientId };
+    }
+  }
+  const groups = c.list('access.allowedGroupObjectIds', a.allowedGroupObjectIds);
+  const allowedGroupObjectIds: string[] = [];
+  if (groups && groups.length === 0) c.fail('access.allowedGroupObjectIds', groups, 'at least one Entra ID group: the application requires assignment, so nobody else can sign in');
+  (groups ?? []).forEach((g, i) => {
+    if (typeof g !== 'string' || !UUID.test(g)) c.fail(`access.allowedGroupObjectIds[${i}]`, g, 'accepted: an Entra ID group object id (GUID)');
+    else if (allowedGroupObjectIds.includes(g)) c.fail(`access.allowedGroupObjectIds[${i}]`, g, 'listed twice: remove the duplicate');
+    else allowedGroupObjectIds.push(g);
+  });
+  const tls = checkTls(c, a.tls, host, platform);
+  const machineToMachine = c.bool('access.machineToMachine', a.machineToMachine, false);
+  const machineToMachineAudience = c.text('access.machineToMachineAudience', a.machineToMachineAudience, /^[A-Za-z0-9][A-Za-z0-9:/._-]{0,127}$/, 'accepted: 1 to 128 letters, digits and : / . _ -', 'kubeflow');
+  if (platform && platform.components.istio === 'none') {
+    c.fail('access', 'set', 'sign-in runs through the Istio ingress gateway: set platform.components.istio to "install" or "external"');
+  }
+  if (!host || !application || !tls || tenantId === undefined || !machineToMachineAudience || allowedGroupObjectIds.length === 0) return undefined;
+  return { host, application, allowedGroupObjectIds, tls, tenantId, machineToMachine, machineToMachineAudience };
+}
+
+function checkTls(c: Checker, value: unknown, host: string | undefined, platform: ResolvedPlatform | undefined): AccessConfig['tls'] | undefined {
+  const t = c.record('access.tls', value);
+  if (!t) return undefined;
+  const mode = c.oneOf('access.tls.mode', t.mode, ['acme', 'provided'] as const);
+  if (mode === 'provided') {
+    const secretName = c.text('access.tls.secretName', t.secretName, /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'accepted: the name of a kubernetes.io/tls Secret in istio-system (lowercase letters, digits, - and .)');
+    return secretName ? { mode, secretName } : undefined;
+  }
+  if (mode !== 'acme') return undefined;
+  const email = c.text('access.tls.email', t.email, EMAIL, 'accepted: an email address for the ACME account');
+  const zone = c.record('access.tls.dnsZone', t.dnsZone);
+  const server = c.oneOf('access.tls.server', t.server, ['production', 'staging'] as const, 'production');
+  if (platform && platform.components.certManager !== 'install') {
+    c.fail('access.tls.mode', mode, 'ACME certificates are requested by the cert-manager this project installs (with workload identity for Azure DNS): set platform.components.certManager to "install", or use tls.mode "provided"');
+  }
+  if (!zone) return undefined;
+  const name = c.text('access.tls.dnsZone.name', zone.name, DNS_NAME, 'accepted: the Azure DNS zone name, e.g. "example.com"');
+  const resourceGroupName = c.text('access.tls.dnsZone.resourceGroupName', zone.resourceGroupName, /^[-\w.()]{0,89}[-\w()]$/, 'accepted: a resource group name');
+  const subscriptionId = c.text('access.tls.dnsZone.subscriptionId', zone.subscriptionId, UUID, 'accepted: a subscription id (GUID)');
+  if (name && host && !(host === name || host.endsWith(`.${name}`))) {
+    c.fail('access.host', host, `is not inside access.tls.dnsZone.name ("${name}"): the DNS-01 challenge must be answered in the zone that holds the host`);
+  }
+  if (!email || !name || !resourceGroupName || !subscriptionId || !server) return undefined;
+  return { mode, email, dnsZone: { name, resourceGroupName, subscriptionId }, server };
+}
+
+function checkProfiles(c: Checker, value: unknown, hasAccess: boolean, gpuPools: readonly ResolvedGpuPool[] | undefined): ProfileConfig[] | undefined {
+  const list = c.list('profiles', value, []);
+  if (!list) return undefined;
+  if (list.length > 0 && !hasAccess) {
+    c.fail('profiles', `${list.length} profile(s)`, 'profiles need the access layer (sign-in, dashboard and profile controller): add an access section, or remove the profiles');
+  }
+  const names = new Set<string>();
+  const models = new Set((gpuPools ?? []).map((p) => p.gpu.model));
+  const result: ProfileConfig[] = [];
+  list.forEach((item, i) => {
+    const prefix = `profiles[${i}]`;
+    const p = c.record(prefix, item);
+    if (!p) return;
+    const name = c.text(`${prefix}.name`, p.name, DNS_LABEL, 'accepted: a namespace name: lowercase letters, digits and hyphens, at most 63, starting and ending with a letter or digit');
+    if (name && RESERVED_NAMESPACES.includes(name)) c.fail(`${prefix}.name`, name, `is a namespace of the platform itself: choose another (reserved: ${RESERVED_NAMESPACES.join(', ')})`);
+    else if (name && names.has(name)) c.fail(`${prefix}.name`, name, 'another profile has this name: profile names must be unique');
+    if (name) names.add(name);
+    const owner = c.text(`${prefix}.owner`, p.owner, EMAIL, 'accepted: the owner\'s email address exactly as Entra ID issues it in the email claim (it becomes kubeflow-userid)');
+    const contributors: { email: string; role: 'edit' | 'view' }[] = [];
+    (c.list(`${prefix}.contributors`, p.contributors, []) ?? []).forEach((entry, j) => {
+      const cp = `${prefix}.contributors[${j}]`;
+      const e = c.record(cp, entry);
+      if (!e) return;
+      const email = c.text(`${cp}.email`, e.email, EMAIL, 'accepted: an email address exactly as Entra ID issues it');
+      const role = c.oneOf(`${cp}.role`, e.role, ['edit', 'view'] as const);
+      if (email && owner && email.toLowerCase() === owner.toLowerCase()) c.fail(`${cp}.email`, email, 'is the owner, who already has every right: remove this contributor');
+      else if (email && contributors.some((x) => x.email.toLowerCase() === email.toLowerCase())) c.fail(`${cp}.email`, email, 'listed twice: keep one entry with the role you want');
+      else if (email && role) contributors.push({ email, role });
+    });
+    let quota: ProfileConfig['quota'] | undefined;
+    if (p.quota !== undefined) {
+      const q = c.record(`${prefix}.quota`, p.quota);
+      if (q) {
+        const out: Record<string, unknown> = {};
+        for (const key of ['cpu', 'memory', 'storage'] as const) {
+          if (q[key] === undefined) continue;
+          const v = c.text(`${prefix}.quota.${key}`, q[key], QUANTITY, 'accepted: a Kubernetes quantity such as "16", "500m", "64Gi"');
+          if (v) out[key] = v;
+        }
+        if (q.gpus !== undefined) {
+          const g = c.record(`${prefix}.quota.gpus`, q.gpus) ?? {};
+          const gpus: Record<string, number> = {};
+          for (const [model, count] of Object.entries(g)) {
+            if (!(GPU_MODELS as readonly string[]).includes(model)) {
+              c.fail(`${prefix}.quota.gpus.${model}`, model, `accepted GPU models: ${GPU_MODELS.join(', ')}`);
+            } else if (gpuPools && !models.has(model as GpuFacts['model'])) {
+              c.fail(`${prefix}.quota.gpus.${model}`, count, `no GPU pool of this environment has ${model.toUpperCase()} GPUs (pools have: ${[...models].join(', ') || 'none'}): add such a pool or remove this quota`);
+            } else {
+              const n = c.integer(`${prefix}.quota.gpus.${model}`, count, 0, 10000);
+              if (n !== undefined) gpus[model] = n;
+            }
+          }
+          out.gpus = gpus;
+        }
+        quota = out as ProfileConfig['quota'];
+      }
+    }
+    if (name && owner) result.push({ name, owner, contributors, ...(quota ? { quota } : {}) });
+  });
+  return result.length === list.length ? result : undefined;
+}
+
+function checkNotebooks(c: Checker, value: unknown, hasAccess: boolean, platform: ResolvedPlatform | undefined): ResolvedEnvironment['notebooks'] | undefined {
+  const n = c.optionalRecord('notebooks', value);
+  const enabled = c.bool('notebooks.enabled', n.enabled, hasAccess);
+  if (enabled && !hasAccess) c.fail('notebooks.enabled', true, 'notebooks are reached through sign-in and the dashboard: add an access section, or set notebooks.enabled to false');
+  if (enabled && platform && platform.components.istio === 'none') c.fail('notebooks.enabled', true, 'notebooks are served through Istio: set platform.components.istio to "install" or "external"');
+  const idleMinutes = c.integer('notebooks.idleMinutes', n.idleMinutes, 10, 10080, 60);
+  const culling = c.bool('notebooks.culling', n.culling, true);
+  return idleMinutes === undefined ? undefined : { enabled, idleMinutes, culling };
 }

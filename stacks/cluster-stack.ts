@@ -1,3 +1,4 @@
+import { AzureadProvider } from '@cdktf/provider-azuread/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { AzurermBackend, Fn, TerraformOutput, TerraformStack } from 'cdktf';
@@ -6,9 +7,13 @@ import { AksCluster } from '../constructs/cluster/aks-cluster';
 import { ClusterInsights } from '../constructs/cluster/cluster-insights';
 import { ClusterNetwork } from '../constructs/cluster/cluster-network';
 import { DiskEncryption } from '../constructs/cluster/disk-encryption';
+import { DnsChallengeIdentity } from '../constructs/cluster/dns-challenge-identity';
+import { EntraApplication } from '../constructs/cluster/entra-application';
 import { globalName, resourceName } from '../constructs/cluster/naming';
 import { CpuNodePool, GpuNodePool } from '../constructs/cluster/node-pools';
 import { MonitoringWorkspace } from '../constructs/cluster/monitoring-workspace';
+import { CERT_MANAGER_SERVICE_ACCOUNT } from '../constructs/platform/cert-manager';
+import { OAUTH2_PROXY_SERVICE_ACCOUNT } from '../constructs/platform/oauth2-proxy';
 import type { ResolvedEnvironment } from '../environments';
 import { vmSizeFacts } from '../environments/vm-sizes';
 import { stateKey } from './state';
@@ -25,6 +30,10 @@ export class ClusterStack extends TerraformStack {
   public readonly aks: AksCluster;
   public readonly cpuPool: CpuNodePool;
   public readonly gpuPools: readonly GpuNodePool[];
+  /** The Entra ID application of the access layer, when the environment has one. */
+  public readonly entraApplication?: EntraApplication;
+  /** cert-manager's identity for ACME DNS-01 challenges, when TLS comes from ACME. */
+  public readonly dnsChallengeIdentity?: DnsChallengeIdentity;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -96,6 +105,27 @@ export class ClusterStack extends TerraformStack {
       ephemeralOsDisk: (vmSizeFacts(cpu.vmSize)?.ephemeralOsDiskMaxGb ?? 0) >= cpu.osDiskSizeGb,
     });
     this.gpuPools = env.gpuPools.map((pool) => new GpuNodePool(this, `gpu-pool-${pool.name}`, { ...poolBase, ...pool }));
+
+    const access = env.access;
+    if (access) {
+      new AzureadProvider(this, 'azuread', { tenantId: access.tenantId });
+      this.entraApplication = new EntraApplication(this, 'entra-application', {
+        environment: env.name,
+        host: access.host,
+        application: access.application,
+        allowedGroupObjectIds: access.allowedGroupObjectIds,
+        oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
+        serviceAccount: OAUTH2_PROXY_SERVICE_ACCOUNT,
+      });
+      if (access.tls.mode === 'acme') {
+        this.dnsChallengeIdentity = new DnsChallengeIdentity(this, 'dns-challenge-identity', {
+          ...common,
+          dnsZone: access.tls.dnsZone,
+          oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
+          serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
+        });
+      }
+    }
 
     this.outputs(env);
   }

@@ -1,15 +1,21 @@
-import { AzurermBackend, Fn, TerraformStack } from 'cdktf';
+import { AzurermBackend, Fn, ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertManager } from '../constructs/platform/cert-manager';
 import { ClusterConnection } from '../constructs/platform/cluster-connection';
+import { Dashboard } from '../constructs/platform/dashboard';
+import { EntraAuthentication } from '../constructs/platform/entra-authentication';
+import { GATEWAY_TLS_SECRET, GatewayTls } from '../constructs/platform/gateway-tls';
 import { GpuOperator } from '../constructs/platform/gpu-operator';
 import { Istio } from '../constructs/platform/istio';
 import { Katib } from '../constructs/platform/katib';
 import { KServe } from '../constructs/platform/kserve';
 import { KubeflowAppProps } from '../constructs/platform/kubeflow-app';
 import { KubeflowNamespaces } from '../constructs/platform/kubeflow-namespaces';
+import { Notebooks } from '../constructs/platform/notebooks';
+import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
 import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
+import { Profiles } from '../constructs/platform/profiles';
 import { Trainer } from '../constructs/platform/trainer';
 import type { ResolvedEnvironment } from '../environments';
 import type { PrerequisiteSource } from '../environments/types';
@@ -22,6 +28,15 @@ export interface PlatformStackProps {
   readonly cluster: ClusterStack;
 }
 
+/** The access layer of an environment: sign-in, TLS, dashboard and profiles. */
+export interface AccessComponents {
+  readonly oauth2Proxy: Oauth2Proxy;
+  readonly authentication: EntraAuthentication;
+  readonly tls?: GatewayTls;
+  readonly dashboard: Dashboard;
+  readonly profiles: Profiles;
+}
+
 /** The components an environment's platform stack installed, for tests and forks. */
 export interface PlatformComponents {
   readonly namespaces: KubeflowNamespaces;
@@ -32,6 +47,8 @@ export interface PlatformComponents {
   readonly katib?: Katib;
   readonly pipelines?: Pipelines;
   readonly kserve?: KServe;
+  readonly access?: AccessComponents;
+  readonly notebooks?: Notebooks;
 }
 
 function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
@@ -52,6 +69,7 @@ export class PlatformStack extends TerraformStack {
     super(scope, id);
     const env = props.env;
     const platform = env.platform;
+    const access = env.access;
     new AzurermBackend(this, {
       resourceGroupName: env.remoteState.resourceGroupName,
       storageAccountName: env.remoteState.storageAccountName,
@@ -66,37 +84,83 @@ export class PlatformStack extends TerraformStack {
       clusterCaCertificate: Fn.base64decode(kubeConfig.clusterCaCertificate),
       loginMode: platform.kubeLogin,
     });
-
-    const c = platform.components;
-    const namespaces = new KubeflowNamespaces(this, 'namespaces', { provider: connection.kubernetes });
-    const certManager = c.certManager === 'install'
-      ? new CertManager(this, 'cert-manager', { connection, valuesOverride: platform.values.certManager })
-      : undefined;
-    const istio = c.istio === 'install'
-      ? new Istio(this, 'istio', {
-        connection,
-        namespaces,
-        publicIngress: platform.publicIngress,
-        valuesOverride: { istiod: platform.values.istiod, gateway: platform.values.istioGateway },
-      })
-      : undefined;
-    const certManagerPrerequisite = prerequisite(c.certManager, certManager);
-    const istioPrerequisite = prerequisite(c.istio, istio);
     // Validation guarantees these exist wherever a component below needs them.
     const required = <T,>(value: T | undefined, what: string): T => {
       if (value === undefined) throw new Error(`${id}: ${what} is required here; environment validation should have refused this`);
       return value;
     };
 
+    const c = platform.components;
+    const namespaces = new KubeflowNamespaces(this, 'namespaces', { provider: connection.kubernetes });
+    const acme = access?.tls.mode === 'acme' ? access.tls : undefined;
+    const certManager = c.certManager === 'install'
+      ? new CertManager(this, 'cert-manager', { connection, azureWorkloadIdentity: acme !== undefined, valuesOverride: platform.values.certManager })
+      : undefined;
+    const istio = c.istio === 'install'
+      ? new Istio(this, 'istio', {
+        connection,
+        namespaces,
+        publicIngress: platform.publicIngress,
+        ...(access ? { tls: { host: access.host, credentialName: access.tls.mode === 'acme' ? GATEWAY_TLS_SECRET : access.tls.secretName } } : {}),
+        valuesOverride: { istiod: platform.values.istiod, gateway: platform.values.istioGateway },
+      })
+      : undefined;
+    const certManagerPrerequisite = prerequisite(c.certManager, certManager);
+    const istioPrerequisite = prerequisite(c.istio, istio);
+    let gatewaySecured: readonly ITerraformDependable[] = [];
     const kubeflowApp = (): KubeflowAppProps => ({
       connection,
       namespaces,
       certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
       istio: required(istioPrerequisite, 'Istio') as Prerequisite<Istio>,
+      gatewaySecured,
     });
 
     const gpuPools = env.gpuPools;
-    const components: PlatformComponents = {
+    let accessComponents: AccessComponents | undefined;
+    if (access) {
+      const clientId = required(props.cluster.entraApplication, 'the Entra application of the cluster stack').clientId;
+      const machineToMachine = access.machineToMachine
+        ? { issuerUrl: props.cluster.aks.cluster.oidcIssuerUrl, audience: access.machineToMachineAudience }
+        : undefined;
+      const istioForAccess = required(istioPrerequisite, 'Istio') as Prerequisite<Istio>;
+      const oauth2Proxy = new Oauth2Proxy(this, 'oauth2-proxy', {
+        connection,
+        istio: istioForAccess,
+        tenantId: access.tenantId,
+        clientId,
+        host: access.host,
+        allowedGroupObjectIds: access.allowedGroupObjectIds,
+        machineToMachine,
+      });
+      const authentication = new EntraAuthentication(this, 'entra-authentication', {
+        connection,
+        istio: istioForAccess,
+        oauth2Proxy,
+        tenantId: access.tenantId,
+        clientId,
+        machineToMachine,
+      });
+      gatewaySecured = authentication.ready;
+      const tls = acme
+        ? new GatewayTls(this, 'gateway-tls', {
+          connection,
+          host: access.host,
+          certManager: required(certManager, 'cert-manager'),
+          acme: {
+            email: acme.email,
+            server: acme.server ?? 'production',
+            dnsZone: acme.dnsZone,
+            identityClientId: required(props.cluster.dnsChallengeIdentity, 'the DNS challenge identity').identity.clientId,
+          },
+        })
+        : undefined;
+      const dashboard = new Dashboard(this, 'dashboard', kubeflowApp());
+      const profiles = new Profiles(this, 'profiles', { connection, dashboard, istio: istioForAccess, profiles: env.profiles });
+      accessComponents = { oauth2Proxy, authentication, tls, dashboard, profiles };
+    }
+
+    this.components = {
       namespaces,
       certManager,
       istio,
@@ -107,7 +171,7 @@ export class PlatformStack extends TerraformStack {
         ? new Trainer(this, 'trainer', { connection, gpuPools, valuesOverride: platform.values.trainer })
         : undefined,
       katib: c.katib ? new Katib(this, 'katib', kubeflowApp()) : undefined,
-      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', kubeflowApp()) : undefined,
+      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), largeTokenWorkaround: access !== undefined }) : undefined,
       kserve: c.kserve
         ? new KServe(this, 'kserve', {
           connection,
@@ -118,7 +182,16 @@ export class PlatformStack extends TerraformStack {
           valuesOverride: platform.values.kserve,
         })
         : undefined,
+      access: accessComponents,
+      notebooks: env.notebooks.enabled
+        ? new Notebooks(this, 'notebooks', {
+          ...kubeflowApp(),
+          gpuPools,
+          culling: env.notebooks.culling,
+          idleMinutes: env.notebooks.idleMinutes,
+          access: required(accessComponents, 'the access layer').authentication,
+        })
+        : undefined,
     };
-    this.components = components;
   }
 }

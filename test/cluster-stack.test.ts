@@ -25,7 +25,7 @@ describe('AKS baseline (every environment)', () => {
     expect(json).toHaveResourceWithProperties(KubernetesCluster, {
       local_account_disabled: true,
       role_based_access_control_enabled: true,
-      azure_active_directory_role_based_access_control: { azure_rbac_enabled: true, admin_group_object_ids: dev.adminGroupObjectIds },
+      azure_active_directory_role_based_access_control: { azure_rbac_enabled: true, admin_group_object_ids: dev.adminGroupObjectIds, tenant_id: dev.tenantId },
       oidc_issuer_enabled: true,
       workload_identity_enabled: true,
     });

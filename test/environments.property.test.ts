@@ -100,7 +100,7 @@ describe('environment validation on random input', () => {
       fc.property(fc.array(plausibleGpuPool, { maxLength: 3 }), fc.integer({ min: 0, max: 3 }), (gpuPools, cpuMin) => {
         let env;
         try {
-          env = resolveEnvironment({ ...dev, gpuPools, cpuPool: { ...dev.cpuPool, minCount: cpuMin } });
+          env = resolveEnvironment({ ...dev, profiles: [], gpuPools, cpuPool: { ...dev.cpuPool, minCount: cpuMin } });
         } catch (error) {
           if (error instanceof ConfigError) return;
           throw error;

@@ -200,7 +200,7 @@ describe('invalid environments are refused with a clear error', () => {
   });
 
   test('spot in prod is accepted with the explicit allowance', () => {
-    const allowed = withSetting(withSetting(prod, 'gpuPools', [{ ...a100, spot: true }]), 'security.allowSpotInProduction', true);
+    const allowed = withSetting(withSetting(withSetting(prod, 'gpuPools', [{ ...a100, spot: true }]), 'security.allowSpotInProduction', true), 'profiles', []);
     expect(resolveEnvironment(allowed).gpuPools[0].spot).toBe(true);
   });
 });

@@ -68,7 +68,7 @@ describe('GPU node pools', () => {
   });
 
   test('spot options from the environment', () => {
-    const { parsed } = synthCluster(devWith({ gpuPools: [{ name: 'a100', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 2, spot: true, spotMaxPriceUsd: 1.25, spotEvictionPolicy: 'Deallocate' }] }));
+    const { parsed } = synthCluster(devWith({ profiles: [], gpuPools: [{ name: 'a100', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 2, spot: true, spotMaxPriceUsd: 1.25, spotEvictionPolicy: 'Deallocate' }] }));
     expect(gpuPool(parsed, 'a100')).toMatchObject({ priority: 'Spot', eviction_policy: 'Deallocate', spot_max_price: 1.25 });
   });
 
@@ -93,7 +93,7 @@ describe('GPU node pools', () => {
   });
 
   test('an environment without GPU pools has only the CPU pool', () => {
-    const { parsed } = synthCluster(devWith({ gpuPools: [] }));
+    const { parsed } = synthCluster(devWith({ gpuPools: [], profiles: [] }));
     expect(Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool')).map((p) => p.name)).toEqual(['platform']);
   });
 });

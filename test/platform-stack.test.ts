@@ -166,7 +166,7 @@ describe('NVIDIA GPU Operator', () => {
   });
 
   test('not installed where there are no GPU pools', () => {
-    const none = releasesByName(synthPlatform(devWith({ gpuPools: [] })).parsed);
+    const none = releasesByName(synthPlatform(devWith({ gpuPools: [], profiles: [] })).parsed);
     expect(none['gpu-operator']).toBeUndefined();
   });
 });
@@ -286,7 +286,8 @@ describe('each workload component is deployable on its own, with its prerequisit
     const components = { gpuOperator: false, trainer: false, katib: false, pipelines: false, kserve: false, [component]: true };
     const istio = component === 'katib' || component === 'pipelines' ? 'install' : 'none';
     const certManager = component === 'trainer' ? 'none' : 'install';
-    const config: EnvironmentConfig = devWith({ gpuPools: [], platform: { components: { ...components, istio, certManager } } });
+    // No access layer: the workload on its own, with only what it needs.
+    const config: EnvironmentConfig = devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { ...components, istio, certManager } } });
     return Object.keys(releasesByName(synthPlatform(config).parsed)).sort();
   };
 
@@ -307,7 +308,7 @@ describe('each workload component is deployable on its own, with its prerequisit
   });
 
   test('prerequisites provided outside add no release and no dependency', () => {
-    const r = releasesByName(synthPlatform(devWith({ gpuPools: [], platform: { components: { certManager: 'external', istio: 'external', gpuOperator: false } } })).parsed);
+    const r = releasesByName(synthPlatform(devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { certManager: 'external', istio: 'external', gpuOperator: false } } })).parsed);
     expect(r['cert-manager']).toBeUndefined();
     expect(r.istiod).toBeUndefined();
     expect(r.katib.depends_on).toEqual([r['katib-crds'].address]);

@@ -27,7 +27,8 @@ describe('no secret in synthesized output', () => {
   test('generated credentials appear only as references', () => {
     const platform = JSON.stringify(stacks['dev-platform']);
     expect(platform).toMatch(/random_password\.[\w-]+\.result/);
-    expect(Object.keys((stacks['dev-platform'] as { resource: Record<string, unknown> }).resource.random_password as object).length).toBe(4);
+    // Katib MySQL, Pipelines MySQL and object-store keys, oauth2-proxy's cookie secret.
+    expect(Object.keys((stacks['dev-platform'] as { resource: Record<string, unknown> }).resource.random_password as object).length).toBe(5);
   });
 });
 

@@ -7,12 +7,20 @@ import { ClusterConnection } from './cluster-connection';
 import { UpstreamBundle } from './manifest-bundle';
 import { Values } from './values';
 
+/** cert-manager's controller service account (chart release `cert-manager`). */
+export const CERT_MANAGER_SERVICE_ACCOUNT = { namespace: 'cert-manager', name: 'cert-manager' } as const;
+
 export interface CertManagerProps {
   readonly connection: ClusterConnection;
   /** @default 'cert-manager' */
   readonly namespace?: string;
   /** Controller replicas. @default 2 */
   readonly replicas?: number;
+  /**
+   * Give cert-manager an Azure workload identity (for DNS-01 challenges in Azure DNS).
+   * @default false
+   */
+  readonly azureWorkloadIdentity?: boolean;
   /** Values merged last into the chart's values. @default {} */
   readonly valuesOverride?: Values;
 }
@@ -48,6 +56,9 @@ export class CertManager extends Construct {
         webhook: { nodeSelector },
         cainjector: { nodeSelector },
         startupapicheck: { nodeSelector },
+        ...(props.azureWorkloadIdentity
+          ? { podLabels: { 'azure.workload.identity/use': 'true' }, serviceAccount: { labels: { 'azure.workload.identity/use': 'true' } } }
+          : {}),
       },
       valuesOverride: props.valuesOverride,
       provider: props.connection.helm,

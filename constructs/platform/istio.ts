@@ -5,6 +5,7 @@ import { CHARTS, KUSTOMIZE_PATHS } from '../versions';
 import { ChartRelease } from './chart-release';
 import { ClusterConnection } from './cluster-connection';
 import { KubeflowNamespaces } from './kubeflow-namespaces';
+import { OverlayPatch } from './kustomize/kustomization-overlay';
 import { ADMISSIONS_ENFORCER_ANNOTATION, UpstreamBundle } from './manifest-bundle';
 import { Values } from './values';
 
@@ -23,6 +24,21 @@ export const OAUTH2_PROXY_EXTENSION = {
   },
 } as const;
 
+/** Replaces the Kubeflow gateway's servers: HTTPS for the host, HTTP redirecting to it. */
+export function gatewayTlsPatch(host: string, credentialName: string): OverlayPatch {
+  return {
+    patch: JSON.stringify([{
+      op: 'replace',
+      path: '/spec/servers',
+      value: [
+        { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [host], tls: { httpsRedirect: true } },
+        { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: [host], tls: { mode: 'SIMPLE', credentialName } },
+      ],
+    }]),
+    target: { group: 'networking.istio.io', kind: 'Gateway', name: 'kubeflow-gateway' },
+  };
+}
+
 export interface IstioProps {
   readonly connection: ClusterConnection;
   /** Where the Kubeflow gateway and Istio roles go. */
@@ -35,6 +51,12 @@ export interface IstioProps {
    * @default false
    */
   readonly publicIngress?: boolean;
+  /**
+   * Serve the Kubeflow gateway over HTTPS for this host with the certificate in
+   * this Secret (in the Istio namespace); plain HTTP then redirects.
+   * @default - HTTP only, any host
+   */
+  readonly tls?: { readonly host: string; readonly credentialName: string };
   /** Escape hatches, merged last into each chart's values. @default {} */
   readonly valuesOverride?: { readonly base?: Values; readonly istiod?: Values; readonly gateway?: Values };
 }
@@ -104,6 +126,7 @@ export class Istio extends Construct {
       namespace: 'kubeflow',
       paths: [KUSTOMIZE_PATHS.istioResources],
       withCrdRelease: false,
+      patches: props.tls ? [gatewayTlsPatch(props.tls.host, props.tls.credentialName)] : [],
       dependsOn: [this.base.release, ...props.namespaces.ready],
       kustomizationProvider: props.connection.kustomization,
       helmProvider: helm,

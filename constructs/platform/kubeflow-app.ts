@@ -1,9 +1,10 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertManager } from './cert-manager';
 import { ClusterConnection } from './cluster-connection';
 import { Istio } from './istio';
 import { KubeflowNamespaces } from './kubeflow-namespaces';
-import { OverlayPatch } from './kustomize/kustomization-overlay';
+import { OverlayGenerator, OverlayPatch } from './kustomize/kustomization-overlay';
 import { UpstreamBundle } from './manifest-bundle';
 import { Prerequisite, readinessOf } from './prerequisites';
 
@@ -18,6 +19,12 @@ export interface KubeflowAppProps {
   readonly istio: Prerequisite<Istio>;
   /** Extra kustomize patches, applied after ours. @default [] */
   readonly patches?: readonly OverlayPatch[];
+  /**
+   * Sign-in policies at the gateway: the application's routes are published
+   * only after them, so they are never reachable unauthenticated.
+   * @default [] (no access layer)
+   */
+  readonly gatewaySecured?: readonly ITerraformDependable[];
 }
 
 /**
@@ -25,14 +32,22 @@ export interface KubeflowAppProps {
  * `kubeflow` namespace: CRDs after the namespace, the rest after cert-manager
  * and Istio are ready.
  */
-export function kubeflowAppBundle(scope: Construct, props: KubeflowAppProps, name: string, path: string, patches: readonly OverlayPatch[]): UpstreamBundle {
+export function kubeflowAppBundle(
+  scope: Construct,
+  props: KubeflowAppProps,
+  name: string,
+  path: string,
+  patches: readonly OverlayPatch[],
+  extra: { readonly configMapGenerators?: readonly OverlayGenerator[]; readonly mainDependsOn?: readonly ITerraformDependable[] } = {},
+): UpstreamBundle {
   return new UpstreamBundle(scope, 'bundle', {
     name,
     namespace: 'kubeflow',
     paths: [path],
     patches: [...patches, ...(props.patches ?? [])],
+    configMapGenerators: extra.configMapGenerators,
     dependsOn: [...props.namespaces.ready],
-    mainDependsOn: readinessOf(props.certManager, props.istio),
+    mainDependsOn: [...readinessOf(props.certManager, props.istio), ...(props.gatewaySecured ?? []), ...(extra.mainDependsOn ?? [])],
     kustomizationProvider: props.connection.kustomization,
     helmProvider: props.connection.helm,
   });

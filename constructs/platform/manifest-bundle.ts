@@ -4,7 +4,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { distributionResource } from '../versions';
-import { DataKustomizationOverlay, OverlayImage, OverlayPatch } from './kustomize/kustomization-overlay';
+import { DataKustomizationOverlay, OverlayGenerator, OverlayImage, OverlayPatch } from './kustomize/kustomization-overlay';
 
 const CHART_ASSET_ID = 'manifest-bundle-chart';
 
@@ -73,6 +73,7 @@ export class ObjectRelease extends Construct {
       name: props.releaseName,
       namespace: props.namespace,
       chart: bundleChartPath(this),
+      createNamespace: true,
       values: [values],
       atomic: true,
       wait: true,
@@ -94,6 +95,10 @@ export interface UpstreamBundleProps {
   readonly images?: readonly OverlayImage[];
   /** Our patches (secrets, admissions enforcer). @default [] */
   readonly patches?: readonly OverlayPatch[];
+  /** ConfigMap generators merged into the base's. @default [] */
+  readonly configMapGenerators?: readonly OverlayGenerator[];
+  /** Secret generators merged into the base's (replacing demo credentials). @default [] */
+  readonly secretGenerators?: readonly OverlayGenerator[];
   /**
    * Split CRDs into a `<name>-crds` release. Turn off for paths that bring no CRD.
    * @default true
@@ -126,6 +131,8 @@ export class UpstreamBundle extends Construct {
       resources: props.paths.map(distributionResource),
       images: props.images,
       patches: [DROP_NAMESPACES, ...(props.patches ?? [])],
+      configMapGenerators: props.configMapGenerators,
+      secretGenerators: props.secretGenerators,
       provider: props.kustomizationProvider,
     });
     const manifests = this.overlay.manifestsExpression();

@@ -5,7 +5,14 @@ import { GeneratedSecret } from './generated-secret';
 import { KubeflowAppProps, kubeflowAppBundle } from './kubeflow-app';
 import { UpstreamBundle, admissionsEnforcerPatch } from './manifest-bundle';
 
-export type PipelinesProps = KubeflowAppProps;
+export interface PipelinesProps extends KubeflowAppProps {
+  /**
+   * Drop the sign-in cookie on the metadata gRPC route: large Entra ID cookies
+   * exceed gRPC's metadata limit (the distribution's documented workaround).
+   * @default false
+   */
+  readonly largeTokenWorkaround?: boolean;
+}
 
 /**
  * Kubeflow Pipelines, multi-user, from the distribution's
@@ -43,6 +50,12 @@ export class Pipelines extends Construct {
       },
       admissionsEnforcerPatch('MutatingWebhookConfiguration', 'cache-webhook-kubeflow'),
       admissionsEnforcerPatch('MutatingWebhookConfiguration', 'pipelineversions.pipelines.kubeflow.org'),
+      ...(props.largeTokenWorkaround
+        ? [{
+          patch: JSON.stringify([{ op: 'add', path: '/spec/http/0/route/0/headers', value: { request: { remove: ['Cookie'] } } }]),
+          target: { group: 'networking.istio.io', kind: 'VirtualService', name: 'metadata-grpc' },
+        }]
+        : []),
     ]);
     this.ready = [this.bundle.main.release];
   }

@@ -26,6 +26,18 @@ export interface OverlayPatch {
   readonly target?: OverlayPatchTarget;
 }
 
+export interface OverlayGenerator {
+  /** Name as the base declares it (before any prefix or hash suffix). */
+  readonly name: string;
+  readonly namespace?: string;
+  /** `merge` into (or `replace`) a generator of the base, or `create` a new one. @default 'create' */
+  readonly behavior?: 'create' | 'merge' | 'replace';
+  /** `key=value` entries; values may be Terraform references. */
+  readonly literals: readonly string[];
+  /** Secret type (secret generators only). */
+  readonly type?: string;
+}
+
 export interface KustomizationOverlayConfig {
   /** Kustomize resources: remote git URLs pinned with `?ref=`. */
   readonly resources: readonly string[];
@@ -33,6 +45,10 @@ export interface KustomizationOverlayConfig {
   readonly images?: readonly OverlayImage[];
   /** @default [] */
   readonly patches?: readonly OverlayPatch[];
+  /** ConfigMap generators, e.g. to merge keys into a base's generated ConfigMap. @default [] */
+  readonly configMapGenerators?: readonly OverlayGenerator[];
+  /** Secret generators, e.g. to replace a base's demo credentials. @default [] */
+  readonly secretGenerators?: readonly OverlayGenerator[];
   /** Annotations added to every object. @default {} */
   readonly commonAnnotations?: Readonly<Record<string, string>>;
   readonly provider?: TerraformProvider;
@@ -88,6 +104,12 @@ export class DataKustomizationOverlay extends TerraformDataSource {
           }
           : undefined,
       })),
+      config_map_generator: c.configMapGenerators?.length
+        ? c.configMapGenerators.map((g) => ({ name: g.name, namespace: g.namespace, behavior: g.behavior, literals: [...g.literals] }))
+        : undefined,
+      secret_generator: c.secretGenerators?.length
+        ? c.secretGenerators.map((g) => ({ name: g.name, namespace: g.namespace, behavior: g.behavior, type: g.type, literals: [...g.literals] }))
+        : undefined,
       common_annotations: c.commonAnnotations && Object.keys(c.commonAnnotations).length > 0 ? { ...c.commonAnnotations } : undefined,
     };
   }
