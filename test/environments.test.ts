@@ -167,6 +167,25 @@ const INVALID: readonly [string, EnvironmentConfig, string, RegExp][] = [
   ['GPU pools that disagree on the driver', withSetting(dev, 'gpuPools', [{ ...a100, name: 'gpua' }, { ...a100, name: 'gpub', driver: 'aks' }]), 'gpuPools[1].driver', /disagrees with gpuPools\[0\]\.driver/],
   ['values for an unknown component', withSetting(dev, 'platform', { values: { jupyter: {} } }), 'platform.values.jupyter', /accepted: certManager/],
   ['unknown kubelogin mode', withSetting(dev, 'platform', { kubeLogin: 'token' }), 'platform.kubeLogin', /"azurecli", "workloadidentity", "msi"/],
+  ['profile owner that is not an email', withSetting(dev, 'profiles', [{ name: 'team', owner: 'alice' }]), 'profiles[0].owner', /email address exactly as Entra ID issues it/],
+  ['quota for a GPU type no pool has', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', quota: { gpus: { h100: 1 } } }]), 'profiles[0].quota.gpus.h100', /no GPU pool of this environment has H100 GPUs \(pools have: t4\)/],
+  ['quota for an unknown GPU model', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', quota: { gpus: { v100: 1 } } }]), 'profiles[0].quota.gpus.v100', /accepted GPU models: t4, a100, h100, h200/],
+  ['quota that is not a quantity', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', quota: { memory: '64 gigs' } }]), 'profiles[0].quota.memory', /Kubernetes quantity/],
+  ['profile on a platform namespace', withSetting(dev, 'profiles', [{ name: 'kubeflow', owner: 'a@example.com' }]), 'profiles[0].name', /namespace of the platform itself/],
+  ['two profiles with one name', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com' }, { name: 'team', owner: 'b@example.com' }]), 'profiles[1].name', /must be unique/],
+  ['owner listed as contributor', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', contributors: [{ email: 'A@example.com', role: 'edit' }] }]), 'profiles[0].contributors[0].email', /is the owner/],
+  ['unknown contributor role', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', contributors: [{ email: 'b@example.com', role: 'admin' }] }]), 'profiles[0].contributors[0].role', /"edit", "view"/],
+  ['profiles without the access layer', withSetting(withSetting(withSetting(dev, 'access', undefined), 'notebooks', { enabled: false }), 'profiles', [{ name: 'team', owner: 'a@example.com' }]), 'profiles', /need the access layer/],
+  ['notebooks without the access layer', withSetting(withSetting(withSetting(dev, 'access', undefined), 'profiles', []), 'notebooks', { enabled: true }), 'notebooks.enabled', /add an access section/],
+  ['notebooks without Istio', withSetting(dev, 'platform', { components: { istio: 'none', katib: false, pipelines: false } }), 'notebooks.enabled', /served through Istio/],
+  ['notebook idle time too short', withSetting(dev, 'notebooks', { idleMinutes: 1 }), 'notebooks.idleMinutes', /from 10 to 10080/],
+  ['host that is not a DNS name', withSetting(dev, 'access', { ...dev.access, host: 'https://kubeflow.example.com/' }), 'access.host', /DNS name/],
+  ['host outside the DNS zone', withSetting(dev, 'access', { ...dev.access, host: 'kubeflow.other.org' }), 'access.host', /not inside access\.tls\.dnsZone\.name/],
+  ['access without a tenant', withSetting(dev, 'tenantId', undefined), 'tenantId', /needs the Entra tenant id/],
+  ['access without allowed groups', withSetting(dev, 'access', { ...dev.access, allowedGroupObjectIds: [] }), 'access.allowedGroupObjectIds', /at least one Entra ID group/],
+  ['existing application without a client id', withSetting(dev, 'access', { ...dev.access, application: { mode: 'existing', clientId: 'kubeflow' } }), 'access.application.clientId', /client\) id/],
+  ['ACME with cert-manager provided outside', withSetting(dev, 'platform', { components: { certManager: 'external' } }), 'access.tls.mode', /cert-manager this project installs/],
+  ['access without Istio', withSetting(dev, 'platform', { components: { istio: 'none', katib: false, pipelines: false } }), 'access', /Istio ingress gateway/],
   ['unknown prerequisite source', withSetting(dev, 'platform', { components: { istio: 'yes' } }), 'platform.components.istio', /"install", "external", "none"/],
 ];
 
@@ -177,9 +196,9 @@ describe('invalid environments are refused with a clear error', () => {
 
   test.each(INVALID)('%s', (_description, config, setting, accepted) => {
     const error = problemsOf(config);
-    const problem = error.problems.find((p) => p.setting === setting);
-    expect(problem).toBeDefined();
-    expect(`${problem!.value}; ${problem!.accepted}`).toMatch(accepted);
+    const forSetting = error.problems.filter((p) => p.setting === setting).map((p) => `${p.value}; ${p.accepted}`);
+    expect(forSetting.length).toBeGreaterThan(0);
+    expect(forSetting.some((text) => accepted.test(text))).toBe(true);
     expect(error.message).toContain(setting);
   });
 
