@@ -14,6 +14,7 @@ export interface SynthJson {
   readonly resource: Record<string, Record<string, Record<string, unknown>>>;
   readonly output?: Record<string, { value: unknown; sensitive?: boolean }>;
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly provider?: Record<string, unknown>;
 }
 
 /** A copy of the dev environment with changes, for option tests. */
