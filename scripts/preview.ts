@@ -1,0 +1,84 @@
+/**
+ * `npm run preview`: what changes between two versions of this project, per
+ * environment and stack, offline: resources added, changed, replaced and
+ * removed; chart and upstream-release versions; values and patches; and each
+ * cluster's cost envelope.
+ *
+ *   npm run preview -- --base origin/main                 # a revision against the working tree
+ *   npm run preview -- --base v1.2.0 --head HEAD          # two revisions
+ *   npm run preview -- --before old/cdktf.out --after cdktf.out
+ *   ... --format markdown --output preview.md             # for a pull-request comment
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { summarize } from './preview/diff';
+import { synthesizeRevision } from './preview/git';
+import { renderMarkdown, renderText } from './preview/render';
+import { loadSynthesized } from './preview/synthesized';
+
+interface Options {
+  readonly before?: string;
+  readonly after?: string;
+  readonly base?: string;
+  readonly head?: string;
+  readonly format: 'markdown' | 'text';
+  readonly output?: string;
+}
+
+const USAGE = 'usage: preview (--before DIR --after DIR | --base REV [--head REV]) [--format markdown|text] [--output FILE]';
+
+export function parseArgs(argv: readonly string[]): Options {
+  const options: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (!flag.startsWith('--') || value === undefined || value.startsWith('--')) throw new Error(`${USAGE}\n(bad argument near "${flag}")`);
+    const name = flag.slice(2);
+    if (!['before', 'after', 'base', 'head', 'format', 'output'].includes(name)) throw new Error(`${USAGE}\n(unknown option --${name})`);
+    options[name] = value;
+  }
+  const format = options.format ?? 'text';
+  if (format !== 'markdown' && format !== 'text') throw new Error(`--format takes "markdown" or "text", got "${format}"`);
+  const folders = options.before !== undefined || options.after !== undefined;
+  if (folders && (options.before === undefined || options.after === undefined)) throw new Error(`--before and --after go together\n${USAGE}`);
+  if (folders && (options.base !== undefined || options.head !== undefined)) throw new Error(`compare folders or revisions, not both\n${USAGE}`);
+  if (!folders && options.base === undefined) throw new Error(USAGE);
+  return { ...options, format } as Options;
+}
+
+export function runPreview(options: Options, repoRoot: string = resolve(__dirname, '..')): string {
+  let title: string;
+  let before;
+  let after;
+  if (options.before !== undefined && options.after !== undefined) {
+    before = loadSynthesized(options.before);
+    after = loadSynthesized(options.after);
+    title = `Preview: ${options.before} → ${options.after}`;
+  } else {
+    const scratch = mkdtempSync(join(tmpdir(), 'kf-preview-out-'));
+    try {
+      synthesizeRevision(repoRoot, options.base, join(scratch, 'base'));
+      synthesizeRevision(repoRoot, options.head, join(scratch, 'head'));
+      before = loadSynthesized(join(scratch, 'base'));
+      after = loadSynthesized(join(scratch, 'head'));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    title = `Preview: ${options.base} → ${options.head ?? 'working tree'}`;
+  }
+  const summary = summarize(before, after, title);
+  return options.format === 'markdown' ? renderMarkdown(summary) : renderText(summary);
+}
+
+if (require.main === module) {
+  try {
+    const options = parseArgs(process.argv.slice(2));
+    const output = runPreview(options);
+    if (options.output) writeFileSync(options.output, output);
+    else process.stdout.write(output);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,126 @@
+import { costEnvelope } from './cost';
+import { PRICES } from './prices';
+import { forcesReplacement } from './replacement';
+import { ResourceChange, StackSummary, Summary, VersionChange } from './model';
+import { StackJson, changedPaths, resourcesOf } from './synthesized';
+
+function typeOf(address: string): string {
+  return address.replace(/^data\./, '').split('.')[0];
+}
+
+function resourceChanges(before: StackJson | undefined, after: StackJson | undefined): ResourceChange[] {
+  const a = resourcesOf(before);
+  const b = resourcesOf(after);
+  const changes: ResourceChange[] = [];
+  for (const address of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const old = a.get(address);
+    const now = b.get(address);
+    if (!old) changes.push({ address, action: 'create', attributes: [], replacedBecause: [] });
+    else if (!now) changes.push({ address, action: 'delete', attributes: [], replacedBecause: [] });
+    else {
+      // depends_on orders the apply; it changes nothing in the resource.
+      const paths = changedPaths(old, now).filter((p) => !p.startsWith('depends_on'));
+      if (paths.length === 0) continue;
+      const replacedBecause = paths.filter((p) => forcesReplacement(typeOf(address), p));
+      changes.push({
+        address,
+        action: replacedBecause.length > 0 ? 'replace' : 'update',
+        attributes: [...replacedBecause, ...paths.filter((p) => !replacedBecause.includes(p))],
+        replacedBecause,
+      });
+    }
+  }
+  return changes;
+}
+
+function releasesByName(stack: StackJson | undefined): Map<string, Record<string, unknown>> {
+  const map = new Map<string, Record<string, unknown>>();
+  for (const [, body] of resourcesOf(stack)) {
+    if (typeof body.name === 'string' && 'chart' in body) map.set(body.name, body);
+  }
+  return map;
+}
+
+function parseValues(release: Record<string, unknown> | undefined): unknown {
+  const raw = (release?.values as string[] | undefined)?.[0];
+  if (raw === undefined) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return { '(rendered upstream objects)': raw };
+  }
+}
+
+function releaseChanges(before: StackJson | undefined, after: StackJson | undefined): { versions: VersionChange[]; values: { release: string; keys: string[] }[] } {
+  const a = releasesByName(before);
+  const b = releasesByName(after);
+  const versions: VersionChange[] = [];
+  const values: { release: string; keys: string[] }[] = [];
+  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const old = a.get(name);
+    const now = b.get(name);
+    if (!old || !now) continue;
+    const pin = (r: Record<string, unknown>) => `${r.repository ? `${String(r.repository)} ` : ''}${String(r.chart)}${r.version ? `@${String(r.version)}` : ''}`;
+    // Local chart paths embed a content hash: a change there is the bundle chart itself.
+    if (pin(old) !== pin(now)) versions.push({ subject: `release ${name}`, from: pin(old), to: pin(now) });
+    const keys = changedPaths(parseValues(old), parseValues(now));
+    if (keys.length > 0) values.push({ release: name, keys });
+  }
+  return { versions, values };
+}
+
+function overlayChanges(before: StackJson | undefined, after: StackJson | undefined): { versions: VersionChange[]; patches: { overlay: string; added: number; removed: number }[] } {
+  const a = resourcesOf(before, 'data');
+  const b = resourcesOf(after, 'data');
+  const versions: VersionChange[] = [];
+  const patches: { overlay: string; added: number; removed: number }[] = [];
+  for (const address of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    if (!address.startsWith('data.kustomization_overlay.')) continue;
+    const old = a.get(address);
+    const now = b.get(address);
+    if (!old || !now) continue;
+    const refs = (o: Record<string, unknown>) => ((o.resources as string[] | undefined) ?? []).join(', ');
+    if (refs(old) !== refs(now)) versions.push({ subject: address, from: refs(old), to: refs(now) });
+    const items = (o: Record<string, unknown>) => [
+      ...((o.patches as unknown[] | undefined) ?? []),
+      ...((o.config_map_generator as unknown[] | undefined) ?? []),
+      ...((o.secret_generator as unknown[] | undefined) ?? []),
+      ...((o.images as unknown[] | undefined) ?? []),
+    ].map((x) => JSON.stringify(x));
+    const oldItems = items(old);
+    const newItems = items(now);
+    const added = newItems.filter((x) => !oldItems.includes(x)).length;
+    const removed = oldItems.filter((x) => !newItems.includes(x)).length;
+    if (added > 0 || removed > 0) patches.push({ overlay: address, added, removed });
+  }
+  return { versions, patches };
+}
+
+/** What changes between two sets of synthesized stacks, stack by stack. */
+export function summarize(before: Record<string, StackJson>, after: Record<string, StackJson>, title: string): Summary {
+  const stacks: StackSummary[] = [];
+  let costShown = false;
+  for (const name of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    const old = before[name];
+    const now = after[name];
+    const releases = releaseChanges(old, now);
+    const overlays = overlayChanges(old, now);
+    const beforeCost = old ? costEnvelope(old) : undefined;
+    const afterCost = now ? costEnvelope(now) : undefined;
+    costShown ||= beforeCost !== undefined || afterCost !== undefined;
+    stacks.push({
+      stack: name,
+      resources: resourceChanges(old, now),
+      versions: [...releases.versions, ...overlays.versions],
+      values: releases.values,
+      patches: overlays.patches,
+      ...(beforeCost || afterCost ? { cost: { before: beforeCost, after: afterCost } } : {}),
+      ...(!old ? { stackStatus: 'added' as const } : !now ? { stackStatus: 'removed' as const } : {}),
+    });
+  }
+  return {
+    title,
+    stacks,
+    ...(costShown ? { priceNote: `Prices: ${PRICES.region}, recorded ${PRICES.recorded}, ${PRICES.currency}/hour, compute and control plane only (${PRICES.source}).` } : {}),
+  };
+}

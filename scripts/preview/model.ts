@@ -1,0 +1,49 @@
+/** The change summary shared by the offline preview and the plan summary, and their renderers. */
+
+export type Action = 'create' | 'update' | 'replace' | 'delete';
+
+export interface ResourceChange {
+  /** Terraform address, `type.name`. */
+  readonly address: string;
+  readonly action: Action;
+  /** Attributes that changed (dotted paths); for `replace`, those that force it come first. */
+  readonly attributes: readonly string[];
+  /** Attributes that force a replacement. */
+  readonly replacedBecause: readonly string[];
+}
+
+export interface VersionChange {
+  /** A Helm release name or a kustomize overlay. */
+  readonly subject: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface CostEnvelope {
+  /** USD per hour with every pool at its minimum (GPU pools usually at zero). */
+  readonly idleUsdPerHour: number;
+  /** USD per hour with every pool at its maximum. */
+  readonly fullUsdPerHour: number;
+}
+
+export interface StackSummary {
+  readonly stack: string;
+  readonly resources: readonly ResourceChange[];
+  /** Chart versions, repositories and upstream release pins that changed. */
+  readonly versions: readonly VersionChange[];
+  /** Helm releases whose values changed, with the changed keys. */
+  readonly values: readonly { readonly release: string; readonly keys: readonly string[] }[];
+  /** Kustomize overlays whose patches or generators changed. */
+  readonly patches: readonly { readonly overlay: string; readonly added: number; readonly removed: number }[];
+  /** Cost envelope before and after, for cluster stacks. */
+  readonly cost?: { readonly before?: CostEnvelope; readonly after?: CostEnvelope };
+  /** Stack added or removed as a whole. */
+  readonly stackStatus?: 'added' | 'removed';
+}
+
+export interface Summary {
+  readonly title: string;
+  readonly stacks: readonly StackSummary[];
+  /** Where the prices come from, when a cost envelope is shown. */
+  readonly priceNote?: string;
+}

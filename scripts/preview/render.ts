@@ -1,0 +1,81 @@
+import { Action, CostEnvelope, StackSummary, Summary } from './model';
+
+/** Marks the pull-request comment so a workflow can find and update it. */
+export const COMMENT_MARKER = '<!-- kubeflow-aks-preview -->';
+
+const ACTIONS: readonly Action[] = ['create', 'update', 'replace', 'delete'];
+const MAX_ATTRIBUTES = 8;
+
+function count(stack: StackSummary, action: Action): number {
+  return stack.resources.filter((r) => r.action === action).length;
+}
+
+function hasChanges(stack: StackSummary): boolean {
+  return stack.resources.length > 0 || stack.versions.length > 0 || stack.values.length > 0 || stack.patches.length > 0 || stack.stackStatus !== undefined;
+}
+
+function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}
+
+function envelope(cost: { before?: CostEnvelope; after?: CostEnvelope } | undefined): string {
+  if (!cost) return '';
+  const fmt = (c: CostEnvelope | undefined) => (c ? `${usd(c.idleUsdPerHour)} idle / ${usd(c.fullUsdPerHour)} full` : 'none');
+  const before = fmt(cost.before);
+  const after = fmt(cost.after);
+  return before === after ? after : `${before} → ${after}`;
+}
+
+function attributeList(attributes: readonly string[]): string {
+  const shown = attributes.slice(0, MAX_ATTRIBUTES).join(', ');
+  return attributes.length > MAX_ATTRIBUTES ? `${shown}, … (${attributes.length - MAX_ATTRIBUTES} more)` : shown;
+}
+
+/** Markdown for a pull-request comment. Prints attribute names, never values. */
+export function renderMarkdown(summary: Summary, marker: string = COMMENT_MARKER): string {
+  const lines: string[] = [marker, `## ${summary.title}`, ''];
+  const changed = summary.stacks.filter(hasChanges);
+  lines.push('| stack | create | update | replace | delete | cost per hour (compute) |', '| --- | ---: | ---: | ---: | ---: | --- |');
+  for (const s of summary.stacks) {
+    const replace = count(s, 'replace');
+    lines.push(`| \`${s.stack}\`${s.stackStatus ? ` (${s.stackStatus})` : ''} | ${count(s, 'create')} | ${count(s, 'update')} | ${replace > 0 ? `**${replace}** ⚠️` : '0'} | ${count(s, 'delete')} | ${envelope(s.cost)} |`);
+  }
+  lines.push('');
+  if (changed.length === 0) lines.push('No changes.', '');
+  for (const s of changed) {
+    lines.push(`### \`${s.stack}\``, '');
+    for (const r of s.resources.filter((x) => x.action === 'replace')) {
+      lines.push(`> ⚠️ **Replaces** \`${r.address}\`: ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} force a new resource.`);
+    }
+    if (s.resources.some((x) => x.action === 'replace')) lines.push('');
+    for (const action of ACTIONS) {
+      for (const r of s.resources.filter((x) => x.action === action)) {
+        lines.push(`- ${action} \`${r.address}\`${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
+      }
+    }
+    for (const v of s.versions) lines.push(`- version of ${v.subject}: \`${v.from}\` → \`${v.to}\``);
+    for (const v of s.values) lines.push(`- values of release \`${v.release}\`: ${attributeList(v.keys)}`);
+    for (const p of s.patches) lines.push(`- patches of \`${p.overlay}\`: ${p.added} added, ${p.removed} removed`);
+    lines.push('');
+  }
+  if (summary.priceNote) lines.push(`<sub>${summary.priceNote}</sub>`, '');
+  return lines.join('\n');
+}
+
+/** Plain text for terminals. */
+export function renderText(summary: Summary): string {
+  const lines: string[] = [summary.title, '='.repeat(summary.title.length), ''];
+  for (const s of summary.stacks) {
+    const counts = ACTIONS.map((a) => `${count(s, a)} ${a}`).join(', ');
+    lines.push(`${s.stack}${s.stackStatus ? ` (${s.stackStatus})` : ''}: ${hasChanges(s) ? counts : 'no changes'}${s.cost ? `  [cost ${envelope(s.cost)}]` : ''}`);
+    for (const r of s.resources.filter((x) => x.action === 'replace')) lines.push(`  ! REPLACES ${r.address} (${r.replacedBecause.join(', ')})`);
+    for (const action of ACTIONS) {
+      for (const r of s.resources.filter((x) => x.action === action)) lines.push(`  ${action.padEnd(7)} ${r.address}${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
+    }
+    for (const v of s.versions) lines.push(`  version ${v.subject}: ${v.from} -> ${v.to}`);
+    for (const v of s.values) lines.push(`  values  ${v.release}: ${attributeList(v.keys)}`);
+    for (const p of s.patches) lines.push(`  patches ${p.overlay}: +${p.added} -${p.removed}`);
+  }
+  if (summary.priceNote) lines.push('', summary.priceNote);
+  return `${lines.join('\n')}\n`;
+}
