@@ -1,0 +1,198 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App } from 'cdktf';
+import { EnvironmentConfig, resolveEnvironment } from '../environments';
+import { dev } from '../environments/dev';
+import { VM_SIZES } from '../environments/vm-sizes';
+import { costEnvelope } from '../scripts/preview/cost';
+import { summarize } from '../scripts/preview/diff';
+import { PRICES } from '../scripts/preview/prices';
+import { COMMENT_MARKER, renderMarkdown, renderText } from '../scripts/preview/render';
+import { forcesReplacement } from '../scripts/preview/replacement';
+import { StackJson, loadSynthesized } from '../scripts/preview/synthesized';
+import { parseArgs, runPreview } from '../scripts/preview';
+import { addEnvironment } from '../stacks/app';
+
+/** Synthesizes environments into a fresh cdktf.out folder: the fixtures of these tests. */
+function synthesizeFixture(configs: EnvironmentConfig[]): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'preview-fixture-'));
+  const app = new App({ outdir, skipValidation: true });
+  for (const config of configs) addEnvironment(app, resolveEnvironment(config));
+  app.synth();
+  return outdir;
+}
+
+/** Edits one synthesized stack in place, as a version bump in the catalog would. */
+function editStack(outdir: string, stack: string, edit: (json: Record<string, any>) => void): void {
+  const file = join(outdir, 'stacks', stack, 'cdk.tf.json');
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  edit(json);
+  writeFileSync(file, JSON.stringify(json));
+}
+
+function findByName(json: Record<string, any>, type: string, name: string): Record<string, any> {
+  const found = Object.values(json.resource[type] as Record<string, Record<string, any>>).find((r) => r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}`);
+  return found;
+}
+
+const before = synthesizeFixture([dev]);
+const changed: EnvironmentConfig = {
+  ...dev,
+  // A bigger T4 size: forces a new pool.
+  gpuPools: [{ ...dev.gpuPools![0], vmSize: 'Standard_NC8as_T4_v3' }, { name: 'a100spot', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 1, spot: true }],
+  cpuPool: { ...dev.cpuPool, maxCount: 5 },
+  platform: { values: { certManager: { replicaCount: 3 } }, components: { kserve: false } },
+};
+const after = synthesizeFixture([changed]);
+editStack(after, 'dev-platform', (json) => {
+  findByName(json, 'helm_release', 'kubeflow-trainer').version = '2.3.0';
+  const overlay = Object.values(json.data.kustomization_overlay as Record<string, Record<string, any>>).find((o) => o.resources[0].includes('katib'))!;
+  overlay.resources = overlay.resources.map((r: string) => r.replace('?ref=26.03.1', '?ref=26.09.0'));
+  overlay.patches.push({ patch: '{"kind":"Deployment"}', target: { kind: 'Deployment', name: 'katib-ui' } });
+});
+
+const summary = summarize(loadSynthesized(before), loadSynthesized(after), 'Preview: fixture');
+const cluster = summary.stacks.find((s) => s.stack === 'dev-cluster')!;
+const platform = summary.stacks.find((s) => s.stack === 'dev-platform')!;
+
+describe('offline preview: resources', () => {
+  test('a new pool is added', () => {
+    expect(cluster.resources).toContainEqual(expect.objectContaining({ action: 'create', address: expect.stringContaining('gpu-pool-a100spot') }));
+  });
+
+  test('a pool whose VM size changes is replaced, and the preview says why', () => {
+    const pool = cluster.resources.find((r) => r.address.includes('gpu-pool-t4spot'))!;
+    expect(pool.action).toBe('replace');
+    expect(pool.replacedBecause).toEqual(['vm_size']);
+  });
+
+  test('a change Azure applies in place is an update', () => {
+    const cpu = cluster.resources.find((r) => r.address.includes('cpu-pool'))!;
+    expect(cpu).toMatchObject({ action: 'update', attributes: ['max_count'], replacedBecause: [] });
+  });
+
+  test('removed components are deletions', () => {
+    const deleted = platform.resources.filter((r) => r.action === 'delete').map((r) => r.address);
+    expect(deleted).toEqual(expect.arrayContaining([expect.stringContaining('kserve_crds'), expect.stringContaining('kserve_resources')]));
+  });
+
+  test('nothing else is reported for stacks that did not change', () => {
+    const same = summarize(loadSynthesized(before), loadSynthesized(before), 'same');
+    expect(same.stacks.every((s) => s.resources.length === 0 && s.values.length === 0 && s.versions.length === 0)).toBe(true);
+    expect(renderMarkdown(same)).toContain('No changes.');
+  });
+});
+
+describe('offline preview: versions, values, patches', () => {
+  test('chart version changes', () => {
+    expect(platform.versions).toContainEqual({ subject: 'release kubeflow-trainer', from: 'oci://ghcr.io/kubeflow/charts kubeflow-trainer@2.2.0', to: 'oci://ghcr.io/kubeflow/charts kubeflow-trainer@2.3.0' });
+  });
+
+  test('upstream release pins of kustomize components', () => {
+    const katib = platform.versions.find((v) => v.subject.includes('katib'))!;
+    expect(katib.from).toContain('?ref=26.03.1');
+    expect(katib.to).toContain('?ref=26.09.0');
+  });
+
+  test('values changes name the keys', () => {
+    expect(platform.values).toContainEqual({ release: 'cert-manager', keys: ['replicaCount'] });
+  });
+
+  test('patch changes of kustomize components', () => {
+    expect(platform.patches).toContainEqual({ overlay: expect.stringContaining('katib'), added: 1, removed: 0 });
+  });
+});
+
+describe('cost envelope', () => {
+  test('idle and full-scale hourly cost from the price table', () => {
+    const p = (size: string, spot = false) => (spot ? PRICES.vms[size].spot : PRICES.vms[size].payg);
+    const round = (n: number) => Math.round(n * 100) / 100;
+    // dev: Free tier; system D2ds_v5 1..2; platform D4ds_v5 1..3; t4spot spot 0..2.
+    expect(cluster.cost!.before).toEqual({
+      idleUsdPerHour: round(p('Standard_D2ds_v5') + p('Standard_D4ds_v5')),
+      fullUsdPerHour: round(2 * p('Standard_D2ds_v5') + 3 * p('Standard_D4ds_v5') + 2 * p('Standard_NC4as_T4_v3', true)),
+    });
+    // GPU pools at zero: the bigger GPU sizes do not change the idle cost.
+    expect(cluster.cost!.after!.idleUsdPerHour).toBe(cluster.cost!.before!.idleUsdPerHour);
+    expect(cluster.cost!.after!.fullUsdPerHour).toBeGreaterThan(cluster.cost!.before!.fullUsdPerHour);
+  });
+
+  test('control-plane tier is counted', () => {
+    const json = loadSynthesized(before)['dev-cluster'] as StackJson & { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const standard = JSON.parse(JSON.stringify(json));
+    for (const c of Object.values(standard.resource.azurerm_kubernetes_cluster) as Record<string, unknown>[]) c.sku_tier = 'Standard';
+    expect(costEnvelope(standard)!.idleUsdPerHour).toBeCloseTo(costEnvelope(json)!.idleUsdPerHour + PRICES.controlPlane.Standard, 2);
+  });
+
+  test('every VM size of the catalogue has a price, and the table says where and when', () => {
+    for (const size of Object.keys(VM_SIZES)) expect(PRICES.vms[size]).toBeDefined();
+    expect(PRICES.region).toBe('westeurope');
+    expect(PRICES.recorded).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+});
+
+describe('rendering', () => {
+  const markdown = renderMarkdown(summary);
+  const text = renderText(summary);
+
+  test('markdown carries the comment marker, a table per stack and the replacement warning', () => {
+    expect(markdown.startsWith(COMMENT_MARKER)).toBe(true);
+    expect(markdown).toMatch(/\| `dev-cluster` \| 1 \| 1 \| \*\*1\*\* ⚠️ \| 0 \|/);
+    expect(markdown).toMatch(/⚠️ \*\*Replaces\*\* `azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot[^`]*`: `vm_size` force a new resource/);
+    expect(markdown).toContain('westeurope, recorded');
+  });
+
+  test('plain text for terminals says the same', () => {
+    expect(text).toMatch(/dev-cluster: 1 create, 1 update, 1 replace, 0 delete/);
+    expect(text).toMatch(/! REPLACES azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot\S* \(vm_size\)/);
+    expect(text).not.toContain('|');
+  });
+
+  test('values are never printed, only their keys', () => {
+    expect(markdown).not.toMatch(/replicaCount.{0,3}3/);
+  });
+});
+
+describe('replacement table', () => {
+  test.each([
+    ['azurerm_kubernetes_cluster_node_pool', 'vm_size', true],
+    ['azurerm_kubernetes_cluster_node_pool', 'gpu_driver', true],
+    ['azurerm_kubernetes_cluster_node_pool', 'priority', true],
+    ['azurerm_kubernetes_cluster_node_pool', 'max_count', false],
+    ['azurerm_kubernetes_cluster', 'network_profile.0.pod_cidr', true],
+    ['azurerm_kubernetes_cluster', 'sku_tier', false],
+    ['kubernetes_namespace_v1', 'metadata.0.name', true],
+    ['random_password', 'length', true],
+  ])('%s.%s forces replacement: %s', (type, path, expected) => {
+    expect(forcesReplacement(type, path)).toBe(expected);
+  });
+});
+
+describe('command line', () => {
+  test('folders or revisions, not both; clear errors', () => {
+    expect(parseArgs(['--before', 'a', '--after', 'b'])).toMatchObject({ before: 'a', after: 'b', format: 'text' });
+    expect(() => parseArgs(['--before', 'a'])).toThrow(/--before and --after go together/);
+    expect(() => parseArgs(['--before', 'a', '--after', 'b', '--base', 'main'])).toThrow(/not both/);
+    expect(() => parseArgs(['--base', 'main', '--format', 'html'])).toThrow(/"markdown" or "text", got "html"/);
+    expect(() => parseArgs(['--colour', 'x'])).toThrow(/unknown option --colour/);
+    expect(() => parseArgs([])).toThrow(/usage/);
+  });
+
+  test('two folders', () => {
+    const out = runPreview({ before, after, format: 'markdown' });
+    expect(out).toContain('## Preview:');
+    expect(out).toContain('kubeflow-trainer@2.3.0');
+  });
+
+  test('a missing folder is named', () => {
+    expect(() => runPreview({ before: '/nonexistent/out', after, format: 'text' })).toThrow(/\/nonexistent\/out has no stacks\/ folder/);
+  });
+
+  test('between two git revisions of this repository (the same one: no changes)', () => {
+    const out = runPreview({ base: 'HEAD', head: 'HEAD', format: 'text' });
+    expect(out).toMatch(/dev-cluster: no changes/);
+    expect(out).toMatch(/prod-platform: no changes/);
+  }, 60_000);
+});
