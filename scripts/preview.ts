@@ -47,7 +47,7 @@ export function parseArgs(argv: readonly string[]): Options {
   return { ...options, format } as Options;
 }
 
-export function runPreview(options: Options, repoRoot: string = resolve(__dirname, '..')): string {
+export async function runPreview(options: Options, repoRoot: string = resolve(__dirname, '..')): Promise<string> {
   let title: string;
   let before;
   let after;
@@ -58,8 +58,11 @@ export function runPreview(options: Options, repoRoot: string = resolve(__dirnam
   } else {
     const scratch = mkdtempSync(join(tmpdir(), 'kf-preview-out-'));
     try {
-      synthesizeRevision(repoRoot, options.base, join(scratch, 'base'));
-      synthesizeRevision(repoRoot, options.head, join(scratch, 'head'));
+      // Both versions at once: two cores, two processes.
+      await Promise.all([
+        synthesizeRevision(repoRoot, options.base, join(scratch, 'base')),
+        synthesizeRevision(repoRoot, options.head, join(scratch, 'head')),
+      ]);
       before = loadSynthesized(join(scratch, 'base'));
       after = loadSynthesized(join(scratch, 'head'));
     } finally {
@@ -72,13 +75,13 @@ export function runPreview(options: Options, repoRoot: string = resolve(__dirnam
 }
 
 if (require.main === module) {
-  try {
+  (async () => {
     const options = parseArgs(process.argv.slice(2));
-    const output = runPreview(options);
+    const output = await runPreview(options);
     if (options.output) writeFileSync(options.output, output);
     else process.stdout.write(output);
-  } catch (error) {
+  })().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(2);
-  }
+  });
 }

@@ -180,18 +180,18 @@ describe('command line', () => {
     expect(() => parseArgs([])).toThrow(/usage/);
   });
 
-  test('two folders', () => {
-    const out = runPreview({ before, after, format: 'markdown' });
+  test('two folders', async () => {
+    const out = await runPreview({ before, after, format: 'markdown' });
     expect(out).toContain('## Preview:');
     expect(out).toContain('kubeflow-trainer@2.3.0');
   });
 
-  test('a missing folder is named', () => {
-    expect(() => runPreview({ before: '/nonexistent/out', after, format: 'text' })).toThrow(/\/nonexistent\/out has no stacks\/ folder/);
+  test('a missing folder is named', async () => {
+    await expect(runPreview({ before: '/nonexistent/out', after, format: 'text' })).rejects.toThrow(/\/nonexistent\/out has no stacks\/ folder/);
   });
 
-  test('between two git revisions of this repository (the same one: no changes)', () => {
-    const out = runPreview({ base: 'HEAD', head: 'HEAD', format: 'text' });
+  test('between two git revisions of this repository (the same one: no changes)', async () => {
+    const out = await runPreview({ base: 'HEAD', head: 'HEAD', format: 'text' });
     expect(out).toMatch(/dev-cluster: no changes/);
     expect(out).toMatch(/prod-platform: no changes/);
   }, 60_000);

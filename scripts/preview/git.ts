@@ -1,15 +1,19 @@
-import { execFileSync } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
+import { promisify } from 'util';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
-function synthesizeIn(dir: string, outdir: string): void {
+const run = promisify(execFile);
+
+async function synthesizeIn(dir: string, outdir: string): Promise<void> {
   const env = { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' };
   if (existsSync(join(dir, 'scripts', 'build.mjs'))) {
-    execFileSync('node', ['scripts/build.mjs'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
-    execFileSync('node', ['dist/main.js'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // A separate bundle per checkout, so two syntheses can run side by side.
+    await run('node', ['scripts/build.mjs'], { cwd: dir, env });
+    await run('node', ['dist/main.js'], { cwd: dir, env });
   } else {
-    execFileSync(join(dir, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    await run(join(dir, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: dir, env });
   }
 }
 
@@ -18,9 +22,9 @@ function synthesizeIn(dir: string, outdir: string): void {
  * worktree that borrows this checkout's node_modules. Without a revision, the
  * working tree as it is.
  */
-export function synthesizeRevision(repoRoot: string, revision: string | undefined, outdir: string): void {
+export async function synthesizeRevision(repoRoot: string, revision: string | undefined, outdir: string): Promise<void> {
   if (revision === undefined) {
-    synthesizeIn(repoRoot, outdir);
+    await synthesizeIn(repoRoot, outdir);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'kf-preview-'));
@@ -28,7 +32,7 @@ export function synthesizeRevision(repoRoot: string, revision: string | undefine
   try {
     execFileSync('git', ['-C', repoRoot, 'worktree', 'add', '--quiet', '--detach', worktree, revision], { stdio: ['ignore', 'ignore', 'inherit'] });
     symlinkSync(join(repoRoot, 'node_modules'), join(worktree, 'node_modules'), 'dir');
-    synthesizeIn(worktree, outdir);
+    await synthesizeIn(worktree, outdir);
   } finally {
     try {
       execFileSync('git', ['-C', repoRoot, 'worktree', 'remove', '--force', worktree], { stdio: 'ignore' });

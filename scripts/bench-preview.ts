@@ -1,0 +1,64 @@
+/**
+ * `npm run bench:preview`: wall time of the offline preview of every
+ * environment, against the target of 5 seconds. Measures both ways the preview
+ * runs: on two synthesized folders (what CI has after `npm run synth`), and
+ * between two git revisions (which synthesizes both first). Each figure is the
+ * median of interleaved runs, next to a bare `node` start in the same loop as
+ * a yardstick for how loaded the machine is.
+ *
+ *   npm run bench:preview -- --runs 5
+ */
+import { spawnSync } from 'child_process';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+
+const ROOT = resolve(__dirname, '..');
+const TARGET_SECONDS = 5;
+
+function time(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
+  return seconds;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function main(): void {
+  const index = process.argv.indexOf('--runs');
+  const runs = index >= 0 ? Number(process.argv[index + 1]) : 5;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number of 1 or more');
+  const scratch = mkdtempSync(join(tmpdir(), 'kf-bench-preview-'));
+  const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+  try {
+    const before = join(scratch, 'before');
+    const after = join(scratch, 'after');
+    const env = { ...process.env, CHECKPOINT_DISABLE: '1' };
+    // Two synthesized versions to compare: the last commit and the working tree.
+    time(tsx, ['-e', `require('./scripts/preview/git').synthesizeRevision(${JSON.stringify(ROOT)}, 'HEAD', ${JSON.stringify(before)}).catch((e) => { console.error(e); process.exit(1); })`], env);
+    time(tsx, ['-e', `require('./scripts/preview/git').synthesizeRevision(${JSON.stringify(ROOT)}, undefined, ${JSON.stringify(after)}).catch((e) => { console.error(e); process.exit(1); })`], env);
+    const folders: number[] = [];
+    const revisions: number[] = [];
+    const node: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      node.push(time('node', ['-e', '']));
+      folders.push(time(tsx, ['scripts/preview.ts', '--before', before, '--after', after, '--format', 'markdown', '--output', join(scratch, 'p.md')]));
+      revisions.push(time(tsx, ['scripts/preview.ts', '--base', 'HEAD', '--format', 'markdown', '--output', join(scratch, 'r.md')], env));
+    }
+    const fmt = (xs: number[]) => `median ${median(xs).toFixed(2)} s  [${xs.map((x) => x.toFixed(2)).join(' ')}]`;
+    console.log(`runs: ${runs} each, interleaved`);
+    console.log(`bare node start (yardstick):                 ${fmt(node)}`);
+    console.log(`preview of every environment, two folders:   ${fmt(folders)}  (${(median(folders) / TARGET_SECONDS).toFixed(2)} of the ${TARGET_SECONDS} s target)`);
+    console.log(`preview of every environment, HEAD vs tree:  ${fmt(revisions)}  (${(median(revisions) / TARGET_SECONDS).toFixed(2)} of the ${TARGET_SECONDS} s target)`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main();
