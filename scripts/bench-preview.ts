@@ -8,26 +8,16 @@
  *
  *   npm run bench:preview -- --runs 5
  */
-import { spawnSync } from 'child_process';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
+import { describeRuns, median, timeCommand } from './timing';
 
 const ROOT = resolve(__dirname, '..');
 const TARGET_SECONDS = 5;
 
 function time(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
-  return seconds;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return timeCommand(command, args, ROOT, env);
 }
 
 function main(): void {
@@ -51,7 +41,7 @@ function main(): void {
       folders.push(time(tsx, ['scripts/preview.ts', '--before', before, '--after', after, '--format', 'markdown', '--output', join(scratch, 'p.md')]));
       revisions.push(time(tsx, ['scripts/preview.ts', '--base', 'HEAD', '--format', 'markdown', '--output', join(scratch, 'r.md')], env));
     }
-    const fmt = (xs: number[]) => `median ${median(xs).toFixed(2)} s  [${xs.map((x) => x.toFixed(2)).join(' ')}]`;
+    const fmt = describeRuns;
     console.log(`runs: ${runs} each, interleaved`);
     console.log(`bare node start (yardstick):                 ${fmt(node)}`);
     console.log(`preview of every environment, two folders:   ${fmt(folders)}  (${(median(folders) / TARGET_SECONDS).toFixed(2)} of the ${TARGET_SECONDS} s target)`);

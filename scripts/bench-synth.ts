@@ -6,10 +6,10 @@
  *
  *   npm run bench -- --runs 7
  */
-import { spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
+import { describeRuns, median, timeCommand } from './timing';
 
 const ROOT = resolve(__dirname, '..');
 const TARGET_RATIO = 0.5;
@@ -61,17 +61,7 @@ function writeStockProject(dir: string): void {
 
 function timeRun(command: string, args: string[], cwd: string, outdir: string): number {
   rmSync(outdir, { recursive: true, force: true });
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd, env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' }, encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stderr}`);
-  return seconds;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return timeCommand(command, args, cwd, { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' });
 }
 
 function main(): void {
@@ -95,10 +85,9 @@ function main(): void {
     rmSync(scratch, { recursive: true, force: true });
   }
   const ratio = median(ours) / median(stock);
-  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' ');
   console.log(`runs: ${runs} each, interleaved, after one warm-up`);
-  console.log(`this project, every environment (${SYNTH}):  median ${median(ours).toFixed(2)} s  [${fmt(ours)}]`);
-  console.log(`stock cdktf, one resource (ts-node main.ts):  median ${median(stock).toFixed(2)} s  [${fmt(stock)}]`);
+  console.log(`this project, every environment (${SYNTH}):  ${describeRuns(ours)}`);
+  console.log(`stock cdktf, one resource (ts-node main.ts):  ${describeRuns(stock)}`);
   console.log(`ratio: ${ratio.toFixed(2)} (target: at most ${TARGET_RATIO})`);
 }
 
