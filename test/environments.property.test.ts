@@ -62,6 +62,30 @@ const environment = fc.record({
   monitoring: field(fc.record({ logRetentionDays: field(fc.integer({ min: 0, max: 1000 })), managedPrometheus: field(fc.boolean()) }, { requiredKeys: [] })),
   security: field(fc.record({ diskEncryption: field(fc.constantFrom('platform', 'customer-managed', 'none')), keyVaultAllowedIpRanges: field(fc.array(fc.ipV4(), { maxLength: 2 })), allowSpotInProduction: field(fc.boolean()) }, { requiredKeys: [] })),
   upgrades: field(fc.record({ channel: field(fc.constantFrom('patch', 'stable', 'rapid', 'node-image', 'none')), nodeOsChannel: field(fc.constantFrom('NodeImage', 'SecurityPatch', 'Unmanaged')) }, { requiredKeys: [] })),
+  platform: field(fc.record({
+    kubeLogin: field(fc.constantFrom('azurecli', 'workloadidentity', 'token')),
+    components: field(fc.record({ certManager: field(fc.constantFrom('install', 'external', 'none', 'yes')), istio: field(fc.constantFrom('install', 'external', 'none')), gpuOperator: field(fc.boolean()), katib: field(fc.boolean()), kserve: field(fc.boolean()) }, { requiredKeys: [] })),
+    kserveMode: field(fc.constantFrom('standard', 'knative', 'raw')),
+    knative: field(fc.constantFrom('external', 'none')),
+    values: field(fc.dictionary(fc.constantFrom('certManager', 'kserve', 'jupyter'), fc.anything())),
+  }, { requiredKeys: [] })),
+  access: field(fc.record({
+    host: field(fc.constantFrom('kubeflow.example.com', 'https://x', 'a.b')),
+    application: field(fc.oneof(fc.constant({ mode: 'create' }), fc.record({ mode: fc.constant('existing'), clientId: field(uuid) }))),
+    allowedGroupObjectIds: field(fc.array(fc.oneof(uuid, fc.string()), { maxLength: 2 })),
+    tls: field(fc.oneof(
+      fc.record({ mode: fc.constant('provided'), secretName: field(fc.constantFrom('tls', 'Bad_Name')) }),
+      fc.record({ mode: fc.constant('acme'), email: field(fc.constantFrom('a@example.com', 'nope')), dnsZone: field(fc.record({ name: field(fc.constantFrom('example.com', 'x')), resourceGroupName: field(fc.string()), subscriptionId: field(uuid) }, { requiredKeys: [] })) }),
+    )),
+    machineToMachine: field(fc.boolean()),
+  }, { requiredKeys: [] })),
+  profiles: field(fc.array(fc.record({
+    name: field(fc.constantFrom('team', 'kubeflow', 'Team')),
+    owner: field(fc.constantFrom('a@example.com', 'alice')),
+    contributors: field(fc.array(fc.record({ email: field(fc.constantFrom('b@example.com', 'a@example.com')), role: field(fc.constantFrom('edit', 'view', 'admin')) }, { requiredKeys: [] }), { maxLength: 2 })),
+    quota: field(fc.record({ cpu: field(fc.constantFrom('4', 'lots')), gpus: field(fc.dictionary(fc.constantFrom('t4', 'a100', 'v100'), fc.integer({ min: -1, max: 4 }))) }, { requiredKeys: [] })),
+  }, { requiredKeys: [] }), { maxLength: 2 })),
+  notebooks: field(fc.record({ enabled: field(fc.boolean()), idleMinutes: field(fc.integer({ min: 0, max: 20000 })), culling: field(fc.boolean()) }, { requiredKeys: [] })),
 }, { requiredKeys: [] });
 
 describe('environment validation on random input', () => {
