@@ -16,18 +16,49 @@ export interface ChartPin {
   readonly version: string;
 }
 
-/** The Kubeflow community distribution (formerly kubeflow/manifests), rendered at plan time by kustomize. */
+/** An upstream source tree, downloaded as a tarball and unpacked into the upstream work folder. */
+export interface TreePin {
+  readonly repository: string;
+  /** Name of the tree: its folder in the work folder and the start of its tarball's name. */
+  readonly name: string;
+  /** Exact commit or tag of the tarball; never a branch. */
+  readonly ref: string;
+  /** `<name>-<version>.tar.gz` in the cache: the short commit, or the tag. */
+  readonly version: string;
+}
+
+/**
+ * The Kubeflow community distribution (formerly kubeflow/manifests), rendered
+ * at plan time by kustomize from a verified local copy (`npm run upstream`).
+ * Release 26.03.1: the head of branch `release-26.03.1`, which outside
+ * `.github` is identical to tag `26.03.1-rc.2`; the stored snapshots we verify
+ * against have no `26.03.1` tag yet (checked 2026-11-29, ../shared/upstream/index.json).
+ */
 export const KUBEFLOW_DISTRIBUTION = {
   repository: 'https://github.com/kubeflow/community-distribution',
-  /** Release tag; every kustomize path below is read at this tag. */
-  ref: '26.03.1',
-} as const;
+  name: 'community-distribution',
+  release: '26.03.1',
+  ref: '0d1a00306501ebaf2a0edc121656752b3deeba57',
+  version: '0d1a003',
+} as const satisfies TreePin & { release: string };
+
+/** Argo Workflows manifests, which the distribution's Pipelines load from GitHub at this tag (rewritten to the local copy). */
+export const ARGO_WORKFLOWS = {
+  repository: 'https://github.com/argoproj/argo-workflows',
+  name: 'argo-workflows',
+  ref: 'v3.7.3',
+  version: 'v3.7.3',
+} as const satisfies TreePin;
+
+export const TREES: readonly TreePin[] = [KUBEFLOW_DISTRIBUTION, ARGO_WORKFLOWS];
 
 export const CHARTS = {
   certManager: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.20.2' },
   istioBase: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'base', version: '1.30.1' },
   istiod: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', version: '1.30.1' },
   istioGateway: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'gateway', version: '1.30.1' },
+  /** The Istio CNI node agent: sidecars redirect traffic without NET_ADMIN in the pod (Pod Security `restricted`). */
+  istioCni: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'cni', version: '1.30.1' },
   gpuOperator: { repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: 'v26.7.0' },
   /** Brings JobSet 0.11.0 as a dependency (`jobset.install`). */
   trainer: { repository: 'oci://ghcr.io/kubeflow/charts', chart: 'kubeflow-trainer', version: '2.2.0' },
@@ -76,7 +107,12 @@ export const PROVIDERS = {
   kustomization: { source: 'kbst/kustomization', version: '0.9.8' },
 } as const;
 
-/** A kustomize remote resource for a path of the distribution, pinned to the release tag. */
-export function distributionResource(path: string): string {
-  return `${KUBEFLOW_DISTRIBUTION.repository}//${path}?ref=${KUBEFLOW_DISTRIBUTION.ref}`;
+/** File name of a chart's package in the upstream cache (`helm pull` names it so). */
+export function chartFile(pin: ChartPin): string {
+  return `charts/${pin.chart}-${pin.version}.tgz`;
+}
+
+/** File name of a tree's tarball in the upstream cache. */
+export function treeFile(pin: TreePin): string {
+  return `trees/${pin.name}-${pin.version}.tar.gz`;
 }

@@ -94,7 +94,11 @@ export class PlatformStack extends TerraformStack {
     const namespaces = new KubeflowNamespaces(this, 'namespaces', { provider: connection.kubernetes });
     const acme = access?.tls.mode === 'acme' ? access.tls : undefined;
     const certManager = c.certManager === 'install'
-      ? new CertManager(this, 'cert-manager', { connection, azureWorkloadIdentity: acme !== undefined, valuesOverride: platform.values.certManager })
+      ? new CertManager(this, 'cert-manager', {
+        connection,
+        azureWorkloadIdentity: acme ? { clientId: required(props.cluster.dnsChallengeIdentity, 'the DNS challenge identity').identity.clientId } : undefined,
+        valuesOverride: platform.values.certManager,
+      })
       : undefined;
     const istio = c.istio === 'install'
       ? new Istio(this, 'istio', {
@@ -155,7 +159,10 @@ export class PlatformStack extends TerraformStack {
           },
         })
         : undefined;
-      const dashboard = new Dashboard(this, 'dashboard', kubeflowApp());
+      const dashboard = new Dashboard(this, 'dashboard', {
+        ...kubeflowApp(),
+        apps: { notebooks: env.notebooks.enabled, katib: c.katib, pipelines: c.pipelines },
+      });
       const profiles = new Profiles(this, 'profiles', { connection, dashboard, istio: istioForAccess, profiles: env.profiles });
       accessComponents = { oauth2Proxy, authentication, tls, dashboard, profiles };
     }

@@ -39,9 +39,50 @@ export const SPOT_LABEL = { key: 'kubernetes.azure.com/scalesetpriority', value:
 export interface GpuPoolIntent {
   readonly name: string;
   readonly vmSize: string;
-  readonly gpu: { readonly count: number; readonly model: string };
+  readonly gpu: { readonly count: number; readonly model: string; readonly memoryGb?: number };
   readonly spot: boolean;
   readonly migProfile?: string;
+  /** Who installs the driver, and so who partitions MIG GPUs. @default 'gpu-operator' */
+  readonly driver?: 'aks' | 'gpu-operator';
+}
+
+/** Compute slices per MIG profile of the A100/H100/H200 family, and instances of it per GPU. */
+const MIG_PROFILES: Readonly<Record<string, { readonly slices: number; readonly perGpu: number; readonly memoryEighths: number }>> = {
+  MIG1g: { slices: 1, perGpu: 7, memoryEighths: 1 },
+  MIG2g: { slices: 2, perGpu: 3, memoryEighths: 2 },
+  MIG3g: { slices: 3, perGpu: 2, memoryEighths: 4 },
+  MIG4g: { slices: 4, perGpu: 1, memoryEighths: 4 },
+  MIG7g: { slices: 7, perGpu: 1, memoryEighths: 8 },
+};
+
+/** MIG devices a GPU of the pool is split into (1 for whole GPUs). */
+export function migInstancesPerGpu(pool: GpuPoolIntent): number {
+  return pool.migProfile ? MIG_PROFILES[pool.migProfile]?.perGpu ?? 1 : 1;
+}
+
+/**
+ * NVIDIA's name of the pool's MIG device, e.g. `3g.40gb` for MIG3g on an 80 GB
+ * A100 (memory is allotted in eighths, rounded down: 94 GB → `1g.12gb`, `3g.47gb`).
+ */
+export function migDeviceName(pool: GpuPoolIntent): string | undefined {
+  const profile = pool.migProfile ? MIG_PROFILES[pool.migProfile] : undefined;
+  if (!profile || !pool.gpu.memoryGb) return undefined;
+  return `${profile.slices}g.${Math.floor((pool.gpu.memoryGb * profile.memoryEighths) / 8)}gb`;
+}
+
+/** Node label the GPU Operator's MIG manager reads: the MIG layout to apply to every GPU of the node. */
+export const MIG_CONFIG_LABEL = 'nvidia.com/mig.config';
+/** Node label that keeps the GPU Operator's MIG manager off a node (its partitions belong to AKS). */
+export const MIG_MANAGER_DEPLOY_LABEL = 'nvidia.com/gpu.deploy.mig-manager';
+
+/**
+ * Who partitions a MIG pool's GPUs: exactly one party. AKS does it (`gpu_instance`)
+ * only when it installs the driver; with the GPU Operator's driver, the operator's
+ * MIG manager does it, from the pool's `nvidia.com/mig.config` label.
+ */
+export function migOwner(pool: GpuPoolIntent): 'aks' | 'gpu-operator' | undefined {
+  if (!pool.migProfile) return undefined;
+  return (pool.driver ?? 'gpu-operator') === 'aks' ? 'aks' : 'gpu-operator';
 }
 
 export interface GpuPoolScheduling {
@@ -72,6 +113,8 @@ export function gpuPoolScheduling(pool: GpuPoolIntent): GpuPoolScheduling {
     [`${LABEL_PREFIX}/gpu-count`]: String(pool.gpu.count),
     [`${LABEL_PREFIX}/capacity`]: pool.spot ? 'spot' : 'regular',
     ...(pool.migProfile ? { [`${LABEL_PREFIX}/mig-profile`]: pool.migProfile.toLowerCase() } : {}),
+    ...(migOwner(pool) === 'gpu-operator' ? { [MIG_CONFIG_LABEL]: `all-${migDeviceName(pool) ?? 'disabled'}` } : {}),
+    ...(migOwner(pool) === 'aks' ? { [MIG_MANAGER_DEPLOY_LABEL]: 'false' } : {}),
     ...(pool.spot ? { [SPOT_LABEL.key]: SPOT_LABEL.value } : {}),
   };
   return {

@@ -1,6 +1,6 @@
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
-import { GpuPoolIntent, GpuPoolScheduling, LABEL_PREFIX, PLATFORM_NODE_SELECTOR, gpuPoolScheduling, taintToString } from './gpu-scheduling';
+import { GpuPoolIntent, GpuPoolScheduling, LABEL_PREFIX, PLATFORM_NODE_SELECTOR, gpuPoolScheduling, migOwner, taintToString } from './gpu-scheduling';
 
 /** What every user pool shares. */
 interface UserPoolBaseProps {
@@ -82,7 +82,7 @@ export class GpuNodePool extends Construct {
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
     const spot = props.spot ?? false;
-    const intent: GpuPoolIntent = { name: props.name, vmSize: props.vmSize, gpu: props.gpu, spot, migProfile: props.migProfile };
+    const intent: GpuPoolIntent = { name: props.name, vmSize: props.vmSize, gpu: props.gpu, spot, migProfile: props.migProfile, driver: props.driver };
     this.scheduling = gpuPoolScheduling(intent);
     this.pool = new KubernetesClusterNodePool(this, 'pool', {
       ...userPoolBase(props),
@@ -91,7 +91,8 @@ export class GpuNodePool extends Construct {
       // Ubuntu: the node image the NVIDIA GPU Operator supports on AKS.
       osSku: 'Ubuntu',
       gpuDriver: (props.driver ?? 'gpu-operator') === 'aks' ? 'Install' : 'None',
-      ...(props.migProfile ? { gpuInstance: props.migProfile } : {}),
+      // AKS partitions only when it installs the driver; otherwise the GPU Operator's MIG manager does (node label).
+      ...(migOwner(intent) === 'aks' ? { gpuInstance: props.migProfile } : {}),
       nodeTaints: this.scheduling.taints.map(taintToString),
       nodeLabels: { ...this.scheduling.labels },
       ...(spot

@@ -4,7 +4,7 @@ import { PLATFORM_NODE_SELECTOR } from '../cluster/gpu-scheduling';
 import { CHARTS, KUSTOMIZE_PATHS } from '../versions';
 import { ChartRelease } from './chart-release';
 import { ClusterConnection } from './cluster-connection';
-import { UpstreamBundle } from './manifest-bundle';
+import { ADMISSIONS_ENFORCER_ANNOTATION, UpstreamBundle } from './manifest-bundle';
 import { Values } from './values';
 
 /** cert-manager's controller service account (chart release `cert-manager`). */
@@ -14,13 +14,14 @@ export interface CertManagerProps {
   readonly connection: ClusterConnection;
   /** @default 'cert-manager' */
   readonly namespace?: string;
-  /** Controller replicas. @default 2 */
+  /** Replicas of the controller, the webhook and the CA injector. @default 2 */
   readonly replicas?: number;
   /**
-   * Give cert-manager an Azure workload identity (for DNS-01 challenges in Azure DNS).
-   * @default false
+   * Give cert-manager an Azure workload identity (for DNS-01 challenges in Azure DNS):
+   * the client id of the managed identity federated with its ServiceAccount.
+   * @default - none
    */
-  readonly azureWorkloadIdentity?: boolean;
+  readonly azureWorkloadIdentity?: { readonly clientId: string };
   /** Values merged last into the chart's values. @default {} */
   readonly valuesOverride?: Values;
 }
@@ -43,21 +44,32 @@ export class CertManager extends Construct {
     super(scope, id);
     const namespace = props.namespace ?? 'cert-manager';
     const nodeSelector = { ...PLATFORM_NODE_SELECTOR };
+    const replicas = props.replicas ?? 2;
+    // Certificates of Kubeflow's webhooks live in `kubeflow` (labelled control-plane): AKS would hide it from cert-manager's webhooks.
+    const enforcer = { [ADMISSIONS_ENFORCER_ANNOTATION]: 'true' };
     this.chart = new ChartRelease(this, 'chart', {
       releaseName: 'cert-manager',
       namespace,
       pin: CHARTS.certManager,
       values: {
-        crds: { enabled: true, keep: true },
-        replicaCount: props.replicas ?? 2,
+        crds: { enabled: true },
+        replicaCount: replicas,
         // AKS forbids leases in kube-system for user workloads.
         global: { leaderElection: { namespace } },
         nodeSelector,
-        webhook: { nodeSelector },
-        cainjector: { nodeSelector },
+        webhook: {
+          nodeSelector,
+          replicaCount: replicas,
+          mutatingWebhookConfigurationAnnotations: { ...enforcer },
+          validatingWebhookConfigurationAnnotations: { ...enforcer },
+        },
+        cainjector: { nodeSelector, replicaCount: replicas },
         startupapicheck: { nodeSelector },
         ...(props.azureWorkloadIdentity
-          ? { podLabels: { 'azure.workload.identity/use': 'true' }, serviceAccount: { labels: { 'azure.workload.identity/use': 'true' } } }
+          ? {
+            podLabels: { 'azure.workload.identity/use': 'true' },
+            serviceAccount: { annotations: { 'azure.workload.identity/client-id': props.azureWorkloadIdentity.clientId } },
+          }
           : {}),
       },
       valuesOverride: props.valuesOverride,

@@ -1,6 +1,7 @@
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
+import { localChart } from '../upstream';
 import { ChartPin } from '../versions';
 import { Values, mergeValues } from './values';
 
@@ -23,7 +24,8 @@ export interface ChartReleaseProps {
 }
 
 /**
- * One pinned chart from a published repository as a Helm release. Waits for
+ * One pinned chart from a published repository as a Helm release, installed
+ * from its package in the verified upstream work folder. Waits for
  * readiness and rolls back a failed install (`atomic`), so a dependent release
  * starts only on a working prerequisite.
  */
@@ -34,13 +36,14 @@ export class ChartRelease extends Construct {
   constructor(scope: Construct, id: string, props: ChartReleaseProps) {
     super(scope, id);
     this.values = mergeValues(props.values, props.valuesOverride);
+    // Installed from the verified local package: a plan needs no chart registry.
+    const source = localChart(props.pin);
     this.release = new Release(this, 'release', {
       name: props.releaseName,
       namespace: props.namespace,
       createNamespace: true,
-      repository: props.pin.repository,
-      chart: props.pin.chart,
-      version: props.pin.version,
+      chart: source.chart,
+      lifecycle: { precondition: [source.precondition] },
       values: [JSON.stringify(this.values)],
       atomic: true,
       wait: true,

@@ -1,6 +1,6 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, Toleration, tolerationFor } from '../cluster/gpu-scheduling';
+import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, Toleration, migOwner, tolerationFor } from '../cluster/gpu-scheduling';
 import { CHARTS } from '../versions';
 import { ChartRelease } from './chart-release';
 import { ClusterConnection } from './cluster-connection';
@@ -32,14 +32,17 @@ export interface GpuOperatorProps {
  * The NVIDIA GPU Operator from its official chart. Its `driver.enabled`
  * follows the pools: on when the pools leave the driver to the operator
  * (`gpu_driver = "None"`), off when AKS installs it. Its daemon sets tolerate
- * the GPU taint and, when a pool is spot, the spot taint. MIG partitions are
- * made by AKS (`gpu_instance`), so the operator's MIG manager stays off.
+ * the GPU taint and, when a pool is spot, the spot taint. MIG partitions of a
+ * pool are made by exactly one party: the operator's MIG manager when the
+ * operator installs the pool's driver, AKS (`gpu_instance`) when AKS does.
  * @see docs/components/gpu-operator.md
  */
 export class GpuOperator extends Construct {
   public readonly chart: ChartRelease;
   /** Whether the operator installs drivers. */
   public readonly managesDriver: boolean;
+  /** Whether the operator's MIG manager partitions some pool. */
+  public readonly managesMig: boolean;
   public readonly ready: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: GpuOperatorProps) {
@@ -55,20 +58,23 @@ export class GpuOperator extends Construct {
     }
     this.managesDriver = modes.has('gpu-operator');
     const tolerations: Toleration[] = [tolerationFor(GPU_TAINT), ...(pools.some((p) => p.spot) ? [tolerationFor(SPOT_TAINT)] : [])];
+    // The MIG manager partitions the pools whose driver it installs (their nodes carry
+    // nvidia.com/mig.config); pools where AKS partitions opt out by node label.
+    this.managesMig = pools.some((p) => migOwner({ ...p, vmSize: '', gpu: { count: 0, model: '' } }) === 'gpu-operator');
+    const platformNodes = { nodeSelector: { ...PLATFORM_NODE_SELECTOR } };
     this.chart = new ChartRelease(this, 'chart', {
       releaseName: 'gpu-operator',
       namespace: props.namespace ?? 'gpu-operator',
       pin: CHARTS.gpuOperator,
       values: {
-        operator: { nodeSelector: { ...PLATFORM_NODE_SELECTOR } },
-        driver: { enabled: this.managesDriver },
-        toolkit: { enabled: true },
-        devicePlugin: { enabled: true },
-        dcgmExporter: { enabled: props.dcgmExporter ?? true },
-        migManager: { enabled: false },
-        mig: { strategy: 'single' },
+        operator: platformNodes,
+        ...(this.managesDriver ? {} : { driver: { enabled: false } }),
+        // The chart default (true) is what a MIG pool owned by the operator needs.
+        ...(this.managesMig ? {} : { migManager: { enabled: false } }),
+        // MIG devices are advertised as nvidia.com/gpu (the chart's default strategy, `single`): runtimes ask for that.
+        ...(props.dcgmExporter === false ? { dcgmExporter: { enabled: false } } : {}),
         daemonsets: { tolerations },
-        'node-feature-discovery': { worker: { tolerations } },
+        'node-feature-discovery': { worker: { tolerations }, master: platformNodes, gc: platformNodes },
       },
       valuesOverride: props.valuesOverride,
       // Driver builds on a fresh node take minutes.

@@ -1,3 +1,4 @@
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { PLATFORM_NODE_SELECTOR } from '../cluster/gpu-scheduling';
@@ -39,6 +40,16 @@ export function gatewayTlsPatch(host: string, credentialName: string): OverlayPa
   };
 }
 
+/**
+ * The ingress gateway's ServiceAccount. The distribution's AuthorizationPolicies
+ * (dashboard, web apps, KFP UI, Katib UI) allow exactly this principal; the
+ * gateway chart would otherwise name it after the release.
+ */
+export const INGRESS_GATEWAY_SERVICE_ACCOUNT = 'istio-ingressgateway-service-account';
+
+/** Namespace of the Istio CNI node agent: privileged by necessity, and nothing else runs there. */
+export const ISTIO_CNI_NAMESPACE = 'istio-cni';
+
 export interface IstioProps {
   readonly connection: ClusterConnection;
   /** Where the Kubeflow gateway and Istio roles go. */
@@ -58,7 +69,7 @@ export interface IstioProps {
    */
   readonly tls?: { readonly host: string; readonly credentialName: string };
   /** Escape hatches, merged last into each chart's values. @default {} */
-  readonly valuesOverride?: { readonly base?: Values; readonly istiod?: Values; readonly gateway?: Values };
+  readonly valuesOverride?: { readonly base?: Values; readonly cni?: Values; readonly istiod?: Values; readonly gateway?: Values };
 }
 
 /**
@@ -71,6 +82,9 @@ export interface IstioProps {
  */
 export class Istio extends Construct {
   public readonly base: ChartRelease;
+  /** The CNI node agent namespace (Pod Security `privileged`). */
+  public readonly cniNamespace: NamespaceV1;
+  public readonly cni: ChartRelease;
   public readonly istiod: ChartRelease;
   public readonly gateway: ChartRelease;
   public readonly kubeflowResources: UpstreamBundle;
@@ -88,8 +102,29 @@ export class Istio extends Construct {
       releaseName: 'istio-base',
       namespace,
       pin: CHARTS.istioBase,
-      values: { defaultRevision: 'default' },
+      values: {},
       valuesOverride: props.valuesOverride?.base,
+      provider: helm,
+    });
+    // Istio CNI chains into the node's CNI configuration (on AKS: Azure CNI powered by
+    // Cilium, /etc/cni/net.d, /opt/cni/bin, the chart's defaults), so injected pods need no
+    // NET_ADMIN/NET_RAW init container and Kubeflow namespaces can enforce `restricted`.
+    // The agent itself is privileged: it gets a namespace of its own. See docs/components/istio.md.
+    this.cniNamespace = new NamespaceV1(this, 'cni-namespace', {
+      metadata: { name: ISTIO_CNI_NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+      provider: props.connection.kubernetes,
+    });
+    this.cni = new ChartRelease(this, 'cni', {
+      releaseName: 'istio-cni',
+      namespace: ISTIO_CNI_NAMESPACE,
+      pin: CHARTS.istioCni,
+      values: {
+        seccompProfile: { type: 'RuntimeDefault' },
+        // AppArmor through the securityContext field (Kubernetes ≥ 1.30), not the deprecated annotation.
+        useAppArmorAnnotation: false,
+      },
+      valuesOverride: props.valuesOverride?.cni,
+      dependsOn: [this.base.release, this.cniNamespace],
       provider: helm,
     });
     this.istiod = new ChartRelease(this, 'istiod', {
@@ -99,10 +134,14 @@ export class Istio extends Construct {
       values: {
         meshConfig: { accessLogFile: '/dev/stdout', extensionProviders: [OAUTH2_PROXY_EXTENSION] },
         sidecarInjectorWebhookAnnotations: { [ADMISSIONS_ENFORCER_ANNOTATION]: 'true' },
-        pilot: { nodeSelector },
+        // Injected sidecars get istio-validation (no capabilities) instead of istio-init.
+        pilot: { nodeSelector, cni: { enabled: true } },
+        // Injected containers pass `restricted` only with a seccomp profile.
+        global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
       },
       valuesOverride: props.valuesOverride?.istiod,
-      dependsOn: [this.base.release],
+      // Pods injected before the agent runs would fail istio-validation until repaired.
+      dependsOn: [this.base.release, this.cni.release],
       provider: helm,
     });
     this.gateway = new ChartRelease(this, 'gateway', {
@@ -111,11 +150,10 @@ export class Istio extends Construct {
       pin: CHARTS.istioGateway,
       values: {
         labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' },
+        serviceAccount: { name: INGRESS_GATEWAY_SERVICE_ACCOUNT },
         nodeSelector,
-        service: {
-          type: 'LoadBalancer',
-          annotations: props.publicIngress ? {} : { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' },
-        },
+        // A LoadBalancer Service (the chart's default): internal unless public ingress is asked for.
+        ...(props.publicIngress ? {} : { service: { annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } } }),
       },
       valuesOverride: props.valuesOverride?.gateway,
       dependsOn: [this.istiod.release],

@@ -1,6 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KUSTOMIZE_PATHS } from '../versions';
+import { ClusterSecret, dropObjectPatch } from './cluster-secret';
 import { GeneratedSecret } from './generated-secret';
 import { KubeflowAppProps, kubeflowAppBundle } from './kubeflow-app';
 import { UpstreamBundle, admissionsEnforcerPatch } from './manifest-bundle';
@@ -10,7 +11,8 @@ export type KatibProps = KubeflowAppProps;
 /**
  * Katib (hyperparameter tuning), Kubeflow flavour, from the distribution's
  * `katib-with-kubeflow` install at the pinned release. The demo MySQL root
- * password is replaced by a generated one; Katib's webhooks are exempted from
+ * password is replaced by a generated one in a Secret the kubernetes provider
+ * writes (never in Helm values), and the empty-password login is removed; Katib's webhooks are exempted from
  * the AKS admissions enforcer so they see the `kubeflow` namespace.
  * @see docs/components/katib.md
  */
@@ -21,14 +23,24 @@ export class Katib extends Construct {
   constructor(scope: Construct, id: string, props: KatibProps) {
     super(scope, id);
     const mysql = new GeneratedSecret(this, 'mysql-root-password', { provider: props.connection.random });
+    // The password reaches the cluster through the kubernetes provider (sensitive), not the bundle's values.
+    const secret = new ClusterSecret(this, 'mysql-secret', {
+      namespace: 'kubeflow',
+      name: 'katib-mysql-secrets',
+      data: { MYSQL_ROOT_PASSWORD: mysql.value },
+      dependsOn: props.namespaces.ready,
+      provider: props.connection.kubernetes,
+    });
     this.bundle = kubeflowAppBundle(this, props, 'katib', KUSTOMIZE_PATHS.katib, [
+      dropObjectPatch('v1', 'Secret', 'katib-mysql-secrets'),
       {
-        patch: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'katib-mysql-secrets' }, data: { MYSQL_ROOT_PASSWORD: mysql.base64 } }),
-        target: { version: 'v1', kind: 'Secret', name: 'katib-mysql-secrets' },
+        // Upstream also sets MYSQL_ALLOW_EMPTY_PASSWORD=true: a root login without password would still work.
+        patch: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'katib-mysql' }, spec: { template: { spec: { containers: [{ name: 'katib-mysql', env: [{ name: 'MYSQL_ALLOW_EMPTY_PASSWORD', $patch: 'delete' }] }] } } } }),
+        target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'katib-mysql' },
       },
       admissionsEnforcerPatch('ValidatingWebhookConfiguration', 'katib.kubeflow.org'),
       admissionsEnforcerPatch('MutatingWebhookConfiguration', 'katib.kubeflow.org'),
-    ]);
+    ], { mainDependsOn: [secret.secret] });
     this.ready = [this.bundle.main.release];
   }
 }

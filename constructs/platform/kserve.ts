@@ -4,6 +4,7 @@ import { GpuPoolIntent, PLATFORM_NODE_SELECTOR, gpuPoolScheduling } from '../clu
 import { CHARTS } from '../versions';
 import { CertManager } from './cert-manager';
 import { ChartRelease } from './chart-release';
+import { ObjectRelease } from './manifest-bundle';
 import { ClusterConnection } from './cluster-connection';
 import { Istio } from './istio';
 import { ComponentError, Prerequisite, ProvidedOutside, isProvidedOutside, readinessOf } from './prerequisites';
@@ -41,6 +42,8 @@ export class KServe extends Construct {
   public readonly crds: ChartRelease;
   public readonly resources: ChartRelease;
   public readonly mode: KServeMode;
+  /** The `istio` IngressClass, in standard mode with Istio. */
+  public readonly ingressClass?: ObjectRelease;
   public readonly ready: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: KServeProps) {
@@ -72,7 +75,6 @@ export class KServe extends Construct {
           controller: {
             deploymentMode: this.mode === 'knative' ? 'Knative' : 'Standard',
             nodeSelector: { ...PLATFORM_NODE_SELECTOR },
-            gateway: { ingressGateway: { className: 'istio' } },
           },
         },
       },
@@ -80,8 +82,26 @@ export class KServe extends Construct {
       dependsOn: [this.crds.release, ...readinessOf(props.certManager, props.istio)],
       provider: helm,
     });
-    this.ready = [this.resources.release];
+    // KServe's standard mode writes Ingresses of class `istio`; Istio serves only classes that
+    // exist and name its controller (as KServe's own quick install creates it).
+    this.ingressClass = this.mode === 'standard' && props.istio
+      ? new ObjectRelease(this, 'ingress-class', {
+        releaseName: 'kserve-ingress-class',
+        namespace,
+        manifests: [istioIngressClass()],
+        dependsOn: [this.crds.release],
+        provider: helm,
+      })
+      : undefined;
+    this.ready = [this.resources.release, ...(this.ingressClass ? [this.ingressClass.release] : [])];
   }
+}
+
+/** The IngressClass Istio serves (meshConfig `ingressControllerMode: STRICT`, the default). */
+export const ISTIO_INGRESS_CLASS = { name: 'istio', controller: 'istio.io/ingress-controller' } as const;
+
+export function istioIngressClass(): object {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: ISTIO_INGRESS_CLASS.name }, spec: { controller: ISTIO_INGRESS_CLASS.controller } };
 }
 
 /**

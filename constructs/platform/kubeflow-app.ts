@@ -38,12 +38,12 @@ export function kubeflowAppBundle(
   name: string,
   path: string,
   patches: readonly OverlayPatch[],
-  extra: { readonly configMapGenerators?: readonly OverlayGenerator[]; readonly mainDependsOn?: readonly ITerraformDependable[] } = {},
+  extra: { readonly configMapGenerators?: readonly OverlayGenerator[]; readonly mainDependsOn?: readonly ITerraformDependable[]; readonly extraPaths?: readonly string[] } = {},
 ): UpstreamBundle {
   return new UpstreamBundle(scope, 'bundle', {
     name,
     namespace: 'kubeflow',
-    paths: [path],
+    paths: [path, ...(extra.extraPaths ?? [])],
     patches: [...patches, ...(props.patches ?? [])],
     configMapGenerators: extra.configMapGenerators,
     dependsOn: [...props.namespaces.ready],

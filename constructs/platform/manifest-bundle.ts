@@ -3,7 +3,7 @@ import { dirname, join } from 'path';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { distributionResource } from '../versions';
+import { distributionPath, distributionPrecondition } from '../upstream';
 import { DataKustomizationOverlay, OverlayGenerator, OverlayImage, OverlayPatch } from './kustomize/kustomization-overlay';
 
 const CHART_ASSET_ID = 'manifest-bundle-chart';
@@ -43,6 +43,19 @@ export function admissionsEnforcerPatch(kind: 'MutatingWebhookConfiguration' | '
     target: { group: 'admissionregistration.k8s.io', kind, name },
   };
 }
+
+/** Helm's annotation that keeps an object when its release is uninstalled. */
+export const KEEP_ON_UNINSTALL = { 'helm.sh/resource-policy': 'keep' } as const;
+
+/**
+ * Keeps every CRD when its release is uninstalled: uninstalling a CRD deletes
+ * every custom resource of its kind (every Experiment, every Pipeline run),
+ * so turning a component off must not do it.
+ */
+const KEEP_CRDS: OverlayPatch = {
+  patch: JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'any', annotations: KEEP_ON_UNINSTALL } }),
+  target: { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+};
 
 /** Drops every Namespace object: namespaces are created once, by `KubeflowNamespaces`. */
 const DROP_NAMESPACES: OverlayPatch = {
@@ -104,6 +117,13 @@ export interface UpstreamBundleProps {
    * @default true
    */
   readonly withCrdRelease?: boolean;
+  /**
+   * Keep the CRDs (and with them every custom resource) when the release is
+   * uninstalled, e.g. when the component is turned off. Turn off only to
+   * remove a component together with all its data.
+   * @default true
+   */
+  readonly keepCrdsOnUninstall?: boolean;
   /** What the CRD release waits for. @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
   /** What only the main release waits for (controllers that admit its objects). @default [] */
@@ -128,9 +148,10 @@ export class UpstreamBundle extends Construct {
   constructor(scope: Construct, id: string, props: UpstreamBundleProps) {
     super(scope, id);
     this.overlay = new DataKustomizationOverlay(this, 'overlay', {
-      resources: props.paths.map(distributionResource),
+      resources: props.paths.map(distributionPath),
+      precondition: distributionPrecondition(),
       images: props.images,
-      patches: [DROP_NAMESPACES, ...(props.patches ?? [])],
+      patches: [DROP_NAMESPACES, ...(props.keepCrdsOnUninstall ?? true ? [KEEP_CRDS] : []), ...(props.patches ?? [])],
       configMapGenerators: props.configMapGenerators,
       secretGenerators: props.secretGenerators,
       provider: props.kustomizationProvider,

@@ -5,7 +5,7 @@ import { KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../versions';
 import { EntraAuthentication } from './entra-authentication';
 import { KubeflowAppProps, kubeflowAppBundle } from './kubeflow-app';
 import { OverlayPatch } from './kustomize/kustomization-overlay';
-import { ObjectRelease, UpstreamBundle } from './manifest-bundle';
+import { ObjectRelease, UpstreamBundle, admissionsEnforcerPatch } from './manifest-bundle';
 import { ProvidedOutside, readinessOf } from './prerequisites';
 
 /** ConfigMap that replaces the Jupyter web app's spawner configuration. */
@@ -139,6 +139,8 @@ export class Notebooks extends Construct {
       addEnv('jupyter-web-app-deployment', 'jupyter-web-app', gunicorn),
       addEnv('volumes-web-app-deployment', 'volumes-web-app', gunicorn),
       addEnv('tensorboards-web-app-deployment', 'tensorboards-web-app', gunicorn),
+      admissionsEnforcerPatch('MutatingWebhookConfiguration', 'pvcviewer-mutating-webhook-configuration'),
+      admissionsEnforcerPatch('ValidatingWebhookConfiguration', 'pvcviewer-validating-webhook-configuration'),
     ], { mainDependsOn: [this.spawnerConfig.release, ...readinessOf(props.access)] });
     this.ready = [this.bundle.main.release];
   }

@@ -3,6 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KUSTOMIZE_PATHS } from '../versions';
 import { ClusterConnection } from './cluster-connection';
+import { ClusterSecret } from './cluster-secret';
 import { GeneratedSecret } from './generated-secret';
 import { Istio } from './istio';
 import { UpstreamBundle } from './manifest-bundle';
@@ -10,6 +11,9 @@ import { Prerequisite, readinessOf } from './prerequisites';
 
 /** oauth2-proxy's service account in the distribution's manifests; federated with the Entra application. */
 export const OAUTH2_PROXY_SERVICE_ACCOUNT = { namespace: 'oauth2-proxy', name: 'oauth2-proxy' } as const;
+
+/** The Secret with oauth2-proxy's cookie secret, written by the kubernetes provider. */
+export const OAUTH2_PROXY_COOKIE_SECRET = 'oauth2-proxy-cookie';
 
 /** The Entra ID v2 token issuer of a tenant. */
 export function entraIssuer(tenantId: string): string {
@@ -82,6 +86,14 @@ export class Oauth2Proxy extends Construct {
       provider: props.connection.kubernetes,
     });
     const cookieSecret = new GeneratedSecret(this, 'cookie-secret', { length: 32, provider: props.connection.random });
+    // The cookie secret reaches the cluster through the kubernetes provider (sensitive), not the bundle's values.
+    const cookie = new ClusterSecret(this, 'cookie', {
+      namespace: ns,
+      name: OAUTH2_PROXY_COOKIE_SECRET,
+      data: { 'cookie-secret': cookieSecret.value },
+      dependsOn: [this.namespace],
+      provider: props.connection.kubernetes,
+    });
     const m2m = props.machineToMachine;
     this.bundle = new UpstreamBundle(this, 'bundle', {
       name: 'oauth2-proxy',
@@ -93,7 +105,7 @@ export class Oauth2Proxy extends Construct {
         namespace: ns,
         behavior: 'replace',
         type: 'Opaque',
-        literals: [`client-id=${props.clientId}`, `cookie-secret=${cookieSecret.value}`],
+        literals: [`client-id=${props.clientId}`],
       }],
       configMapGenerators: [
         { name: 'oauth2-proxy', namespace: ns, behavior: 'replace', literals: [`oauth2_proxy.cfg=${oauth2ProxyConfig(props)}`] },
@@ -119,7 +131,21 @@ export class Oauth2Proxy extends Construct {
           target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'oauth2-proxy' },
         },
         {
-          patch: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'oauth2-proxy' }, spec: { template: { metadata: { labels: { 'azure.workload.identity/use': 'true' } } } } }),
+          // Runs as the federated ServiceAccount (upstream leaves it at `default`), with the workload-identity label.
+          patch: JSON.stringify({
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: 'oauth2-proxy' },
+            spec: {
+              template: {
+                metadata: { labels: { 'azure.workload.identity/use': 'true' } },
+                spec: {
+                  serviceAccountName: OAUTH2_PROXY_SERVICE_ACCOUNT.name,
+                  containers: [{ name: 'oauth2-proxy', env: [{ name: 'OAUTH2_PROXY_COOKIE_SECRET', valueFrom: { secretKeyRef: { name: OAUTH2_PROXY_COOKIE_SECRET, key: 'cookie-secret' } } }] }],
+                },
+              },
+            },
+          }),
           target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'oauth2-proxy' },
         },
         {
@@ -127,7 +153,7 @@ export class Oauth2Proxy extends Construct {
           target: { version: 'v1', kind: 'ServiceAccount', name: OAUTH2_PROXY_SERVICE_ACCOUNT.name },
         },
       ],
-      dependsOn: [this.namespace, ...readinessOf(props.istio)],
+      dependsOn: [this.namespace, cookie.secret, ...readinessOf(props.istio)],
       kustomizationProvider: props.connection.kustomization,
       helmProvider: props.connection.helm,
     });

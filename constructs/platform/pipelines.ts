@@ -1,6 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KUSTOMIZE_PATHS } from '../versions';
+import { ClusterSecret, dropObjectPatch } from './cluster-secret';
 import { GeneratedSecret } from './generated-secret';
 import { KubeflowAppProps, kubeflowAppBundle } from './kubeflow-app';
 import { UpstreamBundle, admissionsEnforcerPatch } from './manifest-bundle';
@@ -19,9 +20,10 @@ export interface PipelinesProps extends KubeflowAppProps {
  * `platform-agnostic-multi-user` environment at the pinned release (MySQL and
  * SeaweedFS as object store). The demo credentials are replaced: MySQL gets a
  * generated root password (upstream runs it with an empty one), SeaweedFS a
- * generated access and secret key. Metacontroller's CRDs go with the other
- * CRDs into `pipelines-crds`. The cache and pipeline-version webhooks are
- * exempted from the AKS admissions enforcer.
+ * generated access and secret key, both in Secrets the kubernetes provider
+ * writes (never in Helm values). Metacontroller's CRDs go with the other CRDs
+ * into `pipelines-crds`. The cache webhook (the only webhook configuration of
+ * this path) is exempted from the AKS admissions enforcer.
  * @see docs/components/pipelines.md
  */
 export class Pipelines extends Construct {
@@ -34,29 +36,34 @@ export class Pipelines extends Construct {
     const mysql = new GeneratedSecret(this, 'mysql-root-password', { provider: random });
     const accessKey = new GeneratedSecret(this, 'object-store-access-key', { length: 20, provider: random });
     const secretKey = new GeneratedSecret(this, 'object-store-secret-key', { length: 40, provider: random });
+    // Credentials reach the cluster through the kubernetes provider (sensitive), not the bundle's values.
+    const secret = (name: string, data: Record<string, string>) => new ClusterSecret(this, name, {
+      namespace: 'kubeflow',
+      name,
+      data,
+      dependsOn: props.namespaces.ready,
+      provider: props.connection.kubernetes,
+    }).secret;
+    const secrets = [
+      secret('mysql-secret', { username: 'root', password: mysql.value }),
+      secret('mlpipeline-minio-artifact', { accesskey: accessKey.value, secretkey: secretKey.value }),
+    ];
     this.bundle = kubeflowAppBundle(this, props, 'pipelines', KUSTOMIZE_PATHS.pipelines, [
-      {
-        patch: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mysql-secret' }, stringData: { username: 'root', password: mysql.value } }),
-        target: { version: 'v1', kind: 'Secret', name: 'mysql-secret' },
-      },
+      dropObjectPatch('v1', 'Secret', 'mysql-secret'),
+      dropObjectPatch('v1', 'Secret', 'mlpipeline-minio-artifact'),
       {
         // Upstream starts MySQL with MYSQL_ALLOW_EMPTY_PASSWORD; use the generated password instead.
         patch: JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/env', value: [{ name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: 'mysql-secret', key: 'password' } } }] }]),
         target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'mysql' },
       },
-      {
-        patch: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mlpipeline-minio-artifact' }, stringData: { accesskey: accessKey.value, secretkey: secretKey.value } }),
-        target: { version: 'v1', kind: 'Secret', name: 'mlpipeline-minio-artifact' },
-      },
       admissionsEnforcerPatch('MutatingWebhookConfiguration', 'cache-webhook-kubeflow'),
-      admissionsEnforcerPatch('MutatingWebhookConfiguration', 'pipelineversions.pipelines.kubeflow.org'),
       ...(props.largeTokenWorkaround
         ? [{
           patch: JSON.stringify([{ op: 'add', path: '/spec/http/0/route/0/headers', value: { request: { remove: ['Cookie'] } } }]),
           target: { group: 'networking.istio.io', kind: 'VirtualService', name: 'metadata-grpc' },
         }]
         : []),
-    ]);
+    ], { mainDependsOn: secrets });
     this.ready = [this.bundle.main.release];
   }
 }

@@ -1,6 +1,6 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { GpuPoolIntent, PLATFORM_NODE_SELECTOR, gpuPoolScheduling } from '../cluster/gpu-scheduling';
+import { GpuPoolIntent, PLATFORM_NODE_SELECTOR, gpuPoolScheduling, migInstancesPerGpu } from '../cluster/gpu-scheduling';
 import { CHARTS, IMAGES } from '../versions';
 import { ChartRelease } from './chart-release';
 import { ClusterConnection } from './cluster-connection';
@@ -8,12 +8,12 @@ import { ObjectRelease } from './manifest-bundle';
 import { ComponentError } from './prerequisites';
 import { Values } from './values';
 
-/** MIG slices per GPU for each profile (A100/H100: 7 compute slices). */
-const MIG_SLICES_PER_GPU: Readonly<Record<string, number>> = { MIG1g: 7, MIG2g: 3, MIG3g: 2, MIG4g: 1, MIG7g: 1 };
-
-/** `nvidia.com/gpu` devices a node of the pool offers: whole GPUs, or MIG slices with the single strategy. */
+/**
+ * `nvidia.com/gpu` devices a node of the pool advertises: whole GPUs, or MIG
+ * devices (the device plugin's `single` strategy advertises each as one GPU).
+ */
 export function gpuDevicesPerNode(pool: GpuPoolIntent): number {
-  return pool.gpu.count * (pool.migProfile ? MIG_SLICES_PER_GPU[pool.migProfile] ?? 1 : 1);
+  return pool.gpu.count * migInstancesPerGpu(pool);
 }
 
 /** Name of the GPU runtime of a pool. */
@@ -101,7 +101,7 @@ export class Trainer extends Construct {
       namespace,
       pin: CHARTS.trainer,
       values: {
-        jobset: { install: true },
+        jobset: { controller: { nodeSelector: { ...PLATFORM_NODE_SELECTOR } } },
         manager: { nodeSelector: { ...PLATFORM_NODE_SELECTOR } },
         runtimes: { torchDistributed: { enabled: true } },
       },

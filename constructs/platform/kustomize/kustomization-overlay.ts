@@ -1,4 +1,4 @@
-import { TerraformDataSource, TerraformProvider } from 'cdktf';
+import { Precondition, TerraformDataSource, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { PROVIDERS } from '../../versions';
 
@@ -39,8 +39,10 @@ export interface OverlayGenerator {
 }
 
 export interface KustomizationOverlayConfig {
-  /** Kustomize resources: remote git URLs pinned with `?ref=`. */
+  /** Kustomize resources: paths in the verified local copy of the distribution. */
   readonly resources: readonly string[];
+  /** Checked before kustomize runs: a missing or unverified tree fails with a clear message. */
+  readonly precondition?: Precondition;
   /** @default [] */
   readonly images?: readonly OverlayImage[];
   /** @default [] */
@@ -67,6 +69,7 @@ export class DataKustomizationOverlay extends TerraformDataSource {
       terraformResourceType: 'kustomization_overlay',
       terraformGeneratorMetadata: { providerName: 'kustomization', providerVersion: PROVIDERS.kustomization.version },
       provider: config.provider,
+      lifecycle: config.precondition ? { precondition: [config.precondition] } : undefined,
     });
     this.config = config;
   }

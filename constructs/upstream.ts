@@ -1,0 +1,76 @@
+import { Precondition } from 'cdktf';
+import lock from '../upstream.lock.json';
+import { ChartPin, KUBEFLOW_DISTRIBUTION, TreePin, chartFile, treeFile } from './versions';
+
+/**
+ * Where upstream artifacts are read from at plan time. Charts and the
+ * distribution are never fetched by Terraform: `npm run upstream -- prepare`
+ * verifies the cached packages against `upstream.lock.json` and unpacks them
+ * into this folder (inside the repository, ignored by git); every helm release
+ * installs its chart from here and every kustomize overlay renders from here.
+ */
+export const UPSTREAM_WORK_DIR = '.cache/upstream-work';
+
+/** The command named in every plan-time error about missing artifacts. */
+export const PREPARE_COMMAND = 'npm run upstream -- prepare';
+
+/** Marker written into a verified, unpacked tree: holds the tarball's sha256. */
+export const TREE_MARKER = '.upstream-verified';
+
+// cdktf runs Terraform in cdktf.out/stacks/<stack>; the repository root is three levels up.
+const FROM_STACK = '${abspath(path.module)}/../../..';
+
+interface LockEntry {
+  readonly sha256: string;
+  readonly source: string;
+}
+
+const ARTIFACTS: Readonly<Record<string, LockEntry>> = (lock as { artifacts: Record<string, LockEntry> }).artifacts;
+
+/** The locked checksum of an artifact of the cache; throws when the lock lacks it. */
+export function lockedSha256(file: string): string {
+  const entry = ARTIFACTS[file];
+  if (!entry) {
+    throw new Error(`upstream.lock.json has no entry for ${file}: after changing a pin in constructs/versions.ts, run \`npm run upstream -- fetch\` (online) and commit the lock it writes`);
+  }
+  return entry.sha256;
+}
+
+/** Every artifact file of the lock (for the verify command and tests). */
+export function lockedArtifacts(): Readonly<Record<string, LockEntry>> {
+  return ARTIFACTS;
+}
+
+/** A pinned chart's package in the work folder, and the plan-time check that it is the verified one. */
+export function localChart(pin: ChartPin): { readonly chart: string; readonly precondition: Precondition } {
+  const file = chartFile(pin);
+  const sha = lockedSha256(file);
+  const path = `${FROM_STACK}/${UPSTREAM_WORK_DIR}/${file}`;
+  return {
+    chart: path,
+    precondition: {
+      condition: `\${try(filesha256("${path}"), "missing") == "${sha}"}`,
+      errorMessage: `Chart ${pin.chart} ${pin.version} is missing from ${UPSTREAM_WORK_DIR} or does not match upstream.lock.json (sha256 ${sha}). Run \`${PREPARE_COMMAND}\` in the repository (it verifies the cache; \`npm run upstream -- fetch\` fills it when online).`,
+    },
+  };
+}
+
+/** The unpacked folder of a tree in the work folder (an absolute path at plan time). */
+export function treeDirectory(pin: TreePin): string {
+  return `${FROM_STACK}/${UPSTREAM_WORK_DIR}/trees/${pin.name}`;
+}
+
+/** A path inside the verified distribution tree, for kustomize. */
+export function distributionPath(path: string): string {
+  return `${treeDirectory(KUBEFLOW_DISTRIBUTION)}/${path}`;
+}
+
+/** The plan-time check that the distribution tree was unpacked from the locked tarball. */
+export function distributionPrecondition(): Precondition {
+  const sha = lockedSha256(treeFile(KUBEFLOW_DISTRIBUTION));
+  const marker = `${treeDirectory(KUBEFLOW_DISTRIBUTION)}/${TREE_MARKER}`;
+  return {
+    condition: `\${try(trimspace(file("${marker}")), "missing") == "${sha}"}`,
+    errorMessage: `The Kubeflow distribution ${KUBEFLOW_DISTRIBUTION.release} (${KUBEFLOW_DISTRIBUTION.version}) is not prepared in ${UPSTREAM_WORK_DIR} or does not match upstream.lock.json. Run \`${PREPARE_COMMAND}\` in the repository; no git and no network are needed at plan time.`,
+  };
+}

@@ -1,0 +1,202 @@
+import { renderFixture } from '../fixtures/render-environment';
+import * as checks from './checks';
+import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from './render';
+import { renderTools } from './tools';
+import { ineffectiveKeys } from './values-keys';
+
+/**
+ * Each rule of the render tests catches what it is for: the fixture
+ * environment passes it, and a copy broken the way the platform once was
+ * (or could be) fails it, naming the object.
+ */
+const tools = renderTools();
+const maybe = tools.available ? describe : describe.skip;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+maybe('render rules on broken inputs', () => {
+  let fixture: RenderedEnvironment;
+  beforeAll(() => {
+    fixture = renderEnvironment(renderFixture);
+  });
+
+  /** A deep copy of the fixture, changed by `change`. */
+  function broken(change: (r: Mutable<RenderedEnvironment> & { releases: Mutable<RenderedRelease>[] }) => void): RenderedEnvironment {
+    const copy = structuredClone(fixture) as Mutable<RenderedEnvironment> & { releases: Mutable<RenderedRelease>[] };
+    copy.releases = copy.releases.map((r) => ({ ...r, objects: [...r.objects] }));
+    change(copy);
+    return copy;
+  }
+  const release = (r: RenderedEnvironment, name: string) => {
+    const found = r.releases.find((x) => x.name === name);
+    if (!found) throw new Error(`fixture has no release ${name}`);
+    return found as Mutable<RenderedRelease>;
+  };
+  const find = (r: RenderedEnvironment, releaseName: string, kind: string, name: string): Record<string, unknown> & K8sObject => {
+    const obj = release(r, releaseName).objects.find((o) => o.kind === kind && o.metadata.name === name);
+    if (!obj) throw new Error(`fixture release ${releaseName} has no ${kind} ${name}`);
+    return obj as Record<string, unknown> & K8sObject;
+  };
+  const podSpec = (obj: Record<string, unknown>) => ((obj.spec as { template: { spec: Record<string, unknown> } }).template.spec);
+
+  test('the fixture passes every rule', () => {
+    for (const [name, fn] of Object.entries(checks)) {
+      if (typeof fn === 'function' && name.endsWith('Problems')) expect({ name, problems: (fn as (r: RenderedEnvironment) => string[])(fixture) }).toEqual({ name, problems: [] });
+    }
+  });
+
+  test('a pod running as a ServiceAccount nobody creates', () => {
+    const r = broken((c) => { podSpec(find(c, 'oauth2-proxy', 'Deployment', 'oauth2-proxy')).serviceAccountName = 'missing'; });
+    expect(checks.serviceAccountProblems(r)).toEqual([expect.stringContaining('Deployment oauth2-proxy/oauth2-proxy (release oauth2-proxy): runs as ServiceAccount oauth2-proxy/missing')]);
+  });
+
+  test('oauth2-proxy without its federated ServiceAccount (upstream runs it as default)', () => {
+    const r = broken((c) => { delete podSpec(find(c, 'oauth2-proxy', 'Deployment', 'oauth2-proxy')).serviceAccountName; });
+    expect(checks.workloadIdentityProblems(r)).toEqual([expect.stringMatching(/subject system:serviceaccount:oauth2-proxy:oauth2-proxy is not the ServiceAccount of any pod/)]);
+  });
+
+  test('a federated pod without the workload-identity label', () => {
+    const r = broken((c) => {
+      const template = (find(c, 'oauth2-proxy', 'Deployment', 'oauth2-proxy').spec as { template: { metadata: { labels: Record<string, string> } } }).template;
+      delete template.metadata.labels['azure.workload.identity/use'];
+    });
+    expect(checks.workloadIdentityProblems(r)).toEqual([expect.stringMatching(/Deployment oauth2-proxy\/oauth2-proxy .*without the pod label azure.workload.identity\/use/)]);
+  });
+
+  test('the gateway ServiceAccount named after the release (RBAC: access denied on every UI)', () => {
+    const r = broken((c) => {
+      const gateway = release(c, 'istio-ingressgateway');
+      gateway.objects = gateway.objects.map((o) => (o.kind === 'ServiceAccount' ? { ...o, metadata: { ...o.metadata, name: 'istio-ingressgateway' } } : o));
+    });
+    const problems = checks.authorizationPolicyProblems(r);
+    expect(problems.length).toBeGreaterThanOrEqual(5);
+    expect(problems).toContainEqual(expect.stringContaining('AuthorizationPolicy kubeflow/dashboard (release dashboard): allows principal cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'));
+  });
+
+  test('kubeflow-roles not rendered (profile bindings point at nothing)', () => {
+    const r = broken((c) => {
+      const dashboard = release(c, 'dashboard');
+      dashboard.objects = dashboard.objects.filter((o) => !(o.kind === 'ClusterRole' && /^kubeflow-(admin|edit|view)$/.test(o.metadata.name)));
+    });
+    const problems = checks.rbacProblems(r);
+    expect(problems).toContainEqual(expect.stringContaining('RoleBinding team-a/user-editor-fixture-test-clusterrole-edit (release kubeflow-profile-contributors): binds ClusterRole kubeflow-edit, which does not exist'));
+    expect(problems).toContainEqual('ClusterRole kubeflow-admin: the profile controller binds it in every profile namespace, but no release creates it');
+    expect(problems).toContainEqual(expect.stringMatching(/labelled rbac.authorization.kubeflow.org\/aggregate-to-kubeflow-edit=true, but no ClusterRole aggregates it/));
+  });
+
+  test('an aggregating role with no sources', () => {
+    const r = broken((c) => {
+      const dashboard = release(c, 'dashboard');
+      dashboard.objects = [...dashboard.objects, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lonely' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'example.test/aggregate-to-lonely': 'true' } }] } }];
+    });
+    expect(checks.rbacProblems(r)).toEqual([expect.stringContaining('ClusterRole lonely (release dashboard): aggregates ClusterRoles')]);
+  });
+
+  test('Istio without CNI: istio-init is refused in restricted namespaces', () => {
+    const r = broken((c) => { release(c, 'istiod').values = { ...release(c, 'istiod').values, pilot: { cni: { enabled: false } } }; });
+    const problems = checks.podSecurityProblems(r);
+    expect(problems).toContainEqual(expect.stringMatching(/Deployment kubeflow\/profiles-deployment \(release dashboard\): violates Pod Security "restricted" of namespace kubeflow: .*istio-init.*NET_ADMIN.*injected by the Istio sidecar injector/));
+  });
+
+  test('a privileged container in the restricted kubeflow namespace', () => {
+    const r = broken((c) => {
+      const spec = podSpec(find(c, 'katib', 'Deployment', 'katib-controller'));
+      spec.containers = (spec.containers as Record<string, unknown>[]).map((x) => ({ ...x, securityContext: { privileged: true } }));
+    });
+    expect(checks.podSecurityProblems(r)).toContainEqual(expect.stringMatching(/Deployment kubeflow\/katib-controller .*violates Pod Security "restricted"/));
+  });
+
+  test('KServe standard mode without the istio IngressClass', () => {
+    const r = broken((c) => { release(c, 'kserve-ingress-class').objects = []; });
+    expect(checks.ingressClassProblems(r)).toEqual(['KServe (inferenceservice-config ingress.ingressClassName): uses IngressClass "istio", which does not exist (the Ingress is never served)']);
+  });
+
+  test('an IngressClass istio with another controller', () => {
+    const r = broken((c) => {
+      const cls = release(c, 'kserve-ingress-class');
+      cls.objects = cls.objects.map((o) => ({ ...o, spec: { controller: 'example.test/other' } }));
+    });
+    expect(checks.ingressClassProblems(r)).toEqual([expect.stringContaining('Istio serves only istio.io/ingress-controller')]);
+  });
+
+  test('Ingresses served by a gateway other than the Kubeflow gateway', () => {
+    const r = broken((c) => { release(c, 'istiod').values = { ...release(c, 'istiod').values, meshConfig: { ingressSelector: 'other' } }; });
+    expect(checks.inferenceRouteProblems(r)).toContainEqual(expect.stringContaining('no gateway pod in istio-system is labelled istio=other'));
+  });
+
+  test('a webhook configuration without the admissions-enforcer annotation', () => {
+    const r = broken((c) => {
+      const dashboard = release(c, 'dashboard');
+      dashboard.objects = dashboard.objects.map((o) => (o.kind === 'MutatingWebhookConfiguration' ? { ...o, metadata: { ...o.metadata, annotations: {} } } : o));
+    });
+    expect(checks.webhookProblems(r)).toEqual([expect.stringContaining('MutatingWebhookConfiguration poddefaults-webhook-mutating-webhook-configuration (release dashboard): lacks the annotation')]);
+  });
+
+  test('one object in two releases', () => {
+    const r = broken((c) => {
+      const sa = find(c, 'katib', 'ServiceAccount', 'katib-controller');
+      release(c, 'pipelines').objects = [...release(c, 'pipelines').objects, sa];
+    });
+    expect(checks.ownershipProblems(r)).toEqual([expect.stringContaining('/ServiceAccount/kubeflow/katib-controller: installed by 2 releases (katib, pipelines)')]);
+  });
+
+  test('a custom resource in a release that does not wait for its CRD', () => {
+    const r = broken((c) => { release(c, 'kubeflow-profiles').dependsOn = []; });
+    expect(checks.customResourceProblems(r)).toContainEqual(expect.stringContaining('Profile team-a (release kubeflow-profiles): its CRD comes from release dashboard-crds, which it does not wait for'));
+  });
+
+  test('a custom resource that does not match its CRD schema', () => {
+    const r = broken((c) => {
+      const profiles = release(c, 'kubeflow-profiles');
+      profiles.objects = profiles.objects.map((o) => ({ ...o, spec: { ...(o.spec as object), ownr: { kind: 'User', name: 'x' } } }));
+    });
+    expect(checks.customResourceProblems(r)).toEqual([expect.stringMatching(/Profile team-a \(release kubeflow-profiles\): spec\.ownr: unknown field/)]);
+  });
+
+  test('a bundle CRD without keep (uninstalling Katib would delete every Experiment)', () => {
+    const r = broken((c) => {
+      const crds = release(c, 'katib-crds');
+      crds.objects = crds.objects.map((o) => ({ ...o, metadata: { ...o.metadata, annotations: {} } }));
+    });
+    expect(checks.crdKeepProblems(r)).toContainEqual(expect.stringContaining('CustomResourceDefinition experiments.kubeflow.org (release katib-crds): would be deleted'));
+  });
+
+  test('a release record near the Secret limit', () => {
+    const r = broken((c) => { release(c, 'kubeflow-trainer').recordBytes = 1_000_000; });
+    expect(checks.releaseRecordProblems(r)).toEqual([expect.stringContaining('release kubeflow-trainer: record of ~977 KiB exceeds')]);
+  });
+
+  test('a MIG pool that nobody partitions (gpu_instance with the operator driver, MIG manager off)', () => {
+    const r = broken((c) => {
+      const pool = Object.values(c.cluster.resource.azurerm_kubernetes_cluster_node_pool).find((p) => p.name === 'a100mig') as Record<string, unknown>;
+      pool.gpu_instance = 'MIG3g';
+      pool.node_labels = Object.fromEntries(Object.entries(pool.node_labels as Record<string, string>).filter(([k]) => k !== 'nvidia.com/mig.config'));
+    });
+    expect(checks.migOwnershipProblems(r)).toEqual(['GPU pool a100mig (MIG3g): nobody partitions its GPUs; exactly one must']);
+    // The runtime then asks for two MIG devices of a node that advertises one whole GPU.
+    expect(checks.gpuRequestProblems(r)).toEqual([expect.stringContaining('ClusterTrainingRuntime torch-distributed-a100mig (release kubeflow-trainer-gpu-runtimes): asks for 2 nvidia.com/gpu, which no node offers (a100mig: {"nvidia.com/gpu":1})')]);
+  });
+
+  test('a MIG pool partitioned by both AKS and the GPU Operator', () => {
+    const r = broken((c) => {
+      const pool = Object.values(c.cluster.resource.azurerm_kubernetes_cluster_node_pool).find((p) => p.name === 'a100mig') as Record<string, unknown>;
+      pool.gpu_instance = 'MIG3g';
+      pool.gpu_driver = 'Install';
+    });
+    expect(checks.migOwnershipProblems(r)).toEqual([expect.stringMatching(/GPU pool a100mig \(MIG3g\): partitioned by AKS .* and the GPU Operator's MIG manager/)]);
+  });
+
+  test('a generated password in Helm values', () => {
+    const r = broken((c) => {
+      const [id] = Object.keys(c.platform.resource.helm_release);
+      c.platform.resource.helm_release[id] = { ...c.platform.resource.helm_release[id], values: ['{"password":"${random_password.x.result}"}'] };
+    });
+    expect(checks.secretsInValuesProblems(r)).toEqual([expect.stringContaining('values reference a generated password')]);
+  });
+
+  test('a values key that restates a chart default', () => {
+    const base = release(fixture, 'istio-base');
+    expect(ineffectiveKeys(base, fixture.kubeVersion)).toEqual([]);
+    expect(ineffectiveKeys({ ...base, values: { ...base.values, defaultRevision: 'default' } }, fixture.kubeVersion)).toEqual(['defaultRevision']);
+  });
+});

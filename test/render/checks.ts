@@ -1,0 +1,465 @@
+import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL } from '../../constructs/cluster/gpu-scheduling';
+import { vmSizeFacts } from '../../environments/vm-sizes';
+import { indexCrds, validateCustomResource } from './crd-schema';
+import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
+import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
+
+/**
+ * Rules across the rendered objects of an environment. Each check returns its
+ * problems, one line each, naming the object and the rule it breaks; an empty
+ * list means the rule holds. The tests run every check on every environment
+ * and on deliberately broken inputs (checks.test.ts).
+ */
+
+type Located = { release: RenderedRelease; obj: K8sObject };
+
+const ADMISSIONS_ENFORCER = 'admissions.enforcer/disabled';
+
+function nsOf({ release, obj }: Located): string {
+  return obj.metadata.namespace ?? release.namespace;
+}
+
+function describe({ release, obj }: Located): string {
+  const ns = obj.metadata.namespace ? `${obj.metadata.namespace}/` : '';
+  return `${obj.kind} ${ns}${obj.metadata.name} (release ${release.name})`;
+}
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
+function serviceAccounts(rendered: RenderedEnvironment): Set<string> {
+  const set = new Set<string>();
+  for (const l of objectsOf(rendered)) if (l.obj.kind === 'ServiceAccount') set.add(`${nsOf(l)}/${l.obj.metadata.name}`);
+  return set;
+}
+
+function saExists(accounts: Set<string>, ns: string, name: string): boolean {
+  // Every namespace has a `default` service account.
+  return name === 'default' || accounts.has(`${ns}/${name}`);
+}
+
+/** Pod templates with their namespace and service account. */
+export function podTemplates(rendered: RenderedEnvironment): { where: Located; ns: string; serviceAccount: string; spec: Record<string, unknown>; metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } }[] {
+  return objectsOf(rendered).flatMap((where) => {
+    const template = podTemplateOf(where.obj as Record<string, unknown>);
+    if (!template) return [];
+    const spec = template.spec as { serviceAccountName?: string; serviceAccount?: string };
+    return [{ where, ns: nsOf(where), serviceAccount: spec.serviceAccountName ?? spec.serviceAccount ?? 'default', spec: template.spec, metadata: template.metadata }];
+  });
+}
+
+/** Every pod template runs as a ServiceAccount that exists. */
+export function serviceAccountProblems(rendered: RenderedEnvironment): string[] {
+  const accounts = serviceAccounts(rendered);
+  return podTemplates(rendered)
+    .filter((p) => !saExists(accounts, p.ns, p.serviceAccount))
+    .map((p) => `${describe(p.where)}: runs as ServiceAccount ${p.ns}/${p.serviceAccount}, which no release creates`);
+}
+
+/** Federated identity subjects of the cluster stack (`system:serviceaccount:<ns>:<name>`). */
+export function federatedSubjects(rendered: RenderedEnvironment): { resource: string; namespace: string; name: string }[] {
+  const result: { resource: string; namespace: string; name: string }[] = [];
+  for (const type of ['azurerm_federated_identity_credential', 'azuread_application_federated_identity_credential']) {
+    for (const [id, r] of Object.entries(rendered.cluster.resource[type] ?? {})) {
+      const subject = String((r as { subject?: unknown }).subject ?? '');
+      const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject);
+      if (m) result.push({ resource: `${type}.${id}`, namespace: m[1], name: m[2] });
+      else result.push({ resource: `${type}.${id}`, namespace: '?', name: subject });
+    }
+  }
+  return result;
+}
+
+/** Every federated subject is the ServiceAccount some pod runs as, labelled and annotated for workload identity. */
+export function workloadIdentityProblems(rendered: RenderedEnvironment): string[] {
+  const problems: string[] = [];
+  const pods = podTemplates(rendered);
+  const accounts = objectsOf(rendered).filter((l) => l.obj.kind === 'ServiceAccount');
+  for (const s of federatedSubjects(rendered)) {
+    const users = pods.filter((p) => p.ns === s.namespace && p.serviceAccount === s.name);
+    if (users.length === 0) {
+      problems.push(`${s.resource}: subject system:serviceaccount:${s.namespace}:${s.name} is not the ServiceAccount of any pod (the token exchange would fail)`);
+      continue;
+    }
+    for (const p of users) {
+      if (p.metadata.labels?.['azure.workload.identity/use'] !== 'true') problems.push(`${describe(p.where)}: runs as federated ServiceAccount ${s.namespace}/${s.name} without the pod label azure.workload.identity/use: "true"`);
+    }
+    const sa = accounts.find((l) => nsOf(l) === s.namespace && l.obj.metadata.name === s.name);
+    if (!sa?.obj.metadata.annotations?.['azure.workload.identity/client-id']) problems.push(`ServiceAccount ${s.namespace}/${s.name}: federated by ${s.resource} but has no azure.workload.identity/client-id annotation`);
+  }
+  return problems;
+}
+
+/** Every AuthorizationPolicy principal names a ServiceAccount that exists. */
+export function authorizationPolicyProblems(rendered: RenderedEnvironment): string[] {
+  const accounts = serviceAccounts(rendered);
+  const problems: string[] = [];
+  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'AuthorizationPolicy')) {
+    const rules = ((l.obj.spec as { rules?: { from?: { source?: { principals?: string[] } }[] }[] } | undefined)?.rules) ?? [];
+    for (const principal of rules.flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? []))) {
+      const m = /^cluster\.local\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal);
+      if (m && !saExists(accounts, m[1], m[2])) problems.push(`${describe(l)}: allows principal ${principal}, but ServiceAccount ${m[1]}/${m[2]} does not exist`);
+    }
+  }
+  return problems;
+}
+
+const BUILT_IN_CLUSTER_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
+
+/** Roles that Kubeflow's profile controller binds in every profile namespace. */
+export const PROFILE_CONTROLLER_ROLES = ['kubeflow-admin', 'kubeflow-edit', 'kubeflow-view'];
+
+function matches(labels: Record<string, string> | undefined, selector: { matchLabels?: Record<string, string> }): boolean {
+  return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
+/** Every binding points at an existing role; aggregated roles have sources and every aggregate-to label a target. */
+export function rbacProblems(rendered: RenderedEnvironment): string[] {
+  const all = objectsOf(rendered);
+  const clusterRoles = all.filter((l) => l.obj.kind === 'ClusterRole');
+  const roles = new Set(all.filter((l) => l.obj.kind === 'Role').map((l) => `${nsOf(l)}/${l.obj.metadata.name}`));
+  const clusterRoleNames = new Set(clusterRoles.map((l) => l.obj.metadata.name));
+  const problems: string[] = [];
+  const clusterRoleExists = (name: string) => clusterRoleNames.has(name) || BUILT_IN_CLUSTER_ROLES.has(name) || name.startsWith('system:');
+  for (const l of all.filter((x) => x.obj.kind === 'RoleBinding' || x.obj.kind === 'ClusterRoleBinding')) {
+    const ref = l.obj.roleRef as { kind: string; name: string };
+    const ok = ref.kind === 'ClusterRole' ? clusterRoleExists(ref.name) : roles.has(`${nsOf(l)}/${ref.name}`);
+    if (!ok) problems.push(`${describe(l)}: binds ${ref.kind} ${ref.name}, which does not exist`);
+  }
+  const aggregators = clusterRoles.filter((l) => l.obj.aggregationRule);
+  for (const agg of aggregators) {
+    const selectors = (agg.obj.aggregationRule as { clusterRoleSelectors?: { matchLabels?: Record<string, string> }[] }).clusterRoleSelectors ?? [];
+    const sources = clusterRoles.filter((c) => c !== agg && selectors.some((s) => matches(c.obj.metadata.labels, s)));
+    if (sources.length === 0) problems.push(`${describe(agg)}: aggregates ClusterRoles by ${JSON.stringify(selectors)}, but none exists`);
+  }
+  for (const c of clusterRoles) {
+    for (const [key, value] of Object.entries(c.obj.metadata.labels ?? {})) {
+      if (!/aggregate-to-/.test(key) || key.startsWith('rbac.authorization.k8s.io/')) continue;
+      const target = aggregators.some((agg) => ((agg.obj.aggregationRule as { clusterRoleSelectors?: { matchLabels?: Record<string, string> }[] }).clusterRoleSelectors ?? []).some((s) => s.matchLabels?.[key] === value));
+      if (!target) problems.push(`${describe(c)}: labelled ${key}=${value}, but no ClusterRole aggregates it`);
+    }
+  }
+  if (all.some((l) => l.obj.kind === 'Deployment' && l.obj.metadata.name === 'profiles-deployment')) {
+    for (const name of PROFILE_CONTROLLER_ROLES) {
+      if (!clusterRoleNames.has(name)) problems.push(`ClusterRole ${name}: the profile controller binds it in every profile namespace, but no release creates it`);
+    }
+  }
+  return problems;
+}
+
+/** Namespace labels as the cluster will have them: the stack's namespaces, rendered Namespace objects, the profile controller's labels. */
+export function namespaceLabels(rendered: RenderedEnvironment): Map<string, Record<string, string>> {
+  const labels = new Map<string, Record<string, string>>();
+  for (const [name, l] of rendered.managedNamespaces) labels.set(name, { ...l });
+  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'Namespace')) labels.set(l.obj.metadata.name, { ...(labels.get(l.obj.metadata.name) ?? {}), ...(l.obj.metadata.labels ?? {}) });
+  const controllerLabels = profileNamespaceLabels(rendered);
+  for (const profile of rendered.env.profiles) labels.set(profile.name, { ...(labels.get(profile.name) ?? {}), ...controllerLabels });
+  return labels;
+}
+
+/** The labels the profile controller puts on profile namespaces (its `namespace-labels.yaml`). */
+export function profileNamespaceLabels(rendered: RenderedEnvironment): Record<string, string> {
+  const cm = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && /^namespace-labels-data/.test(l.obj.metadata.name));
+  const text = (cm?.obj.data as Record<string, string> | undefined)?.['namespace-labels.yaml'] ?? '';
+  const result: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Za-z0-9./_-]+):\s*"?([^"#]*?)"?\s*$/.exec(line.trim());
+    if (m) result[m[1]] = m[2];
+  }
+  return result;
+}
+
+/** What the sidecar injector adds to a pod, as the istiod chart's injection template renders it for our values. */
+export function injectedContainers(rendered: RenderedEnvironment): Record<string, unknown>[] {
+  const istiod = rendered.releases.find((r) => r.name === 'istiod');
+  if (!istiod) return [];
+  const values = istiod.values as { pilot?: { cni?: { enabled?: boolean } }; global?: { proxy?: { seccompProfile?: object; privileged?: boolean } } };
+  const cni = values.pilot?.cni?.enabled === true;
+  const seccomp = values.global?.proxy?.seccompProfile;
+  const privileged = values.global?.proxy?.privileged === true;
+  const common = { allowPrivilegeEscalation: privileged, privileged, ...(seccomp && Object.keys(seccomp).length > 0 ? { seccompProfile: seccomp } : {}) };
+  const init = cni
+    ? { name: 'istio-validation', securityContext: { ...common, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, runAsUser: 1337 } }
+    : { name: 'istio-init', securityContext: { ...common, capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] }, runAsNonRoot: false, runAsUser: 0 } };
+  const proxy = { name: 'istio-proxy', securityContext: { ...common, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, runAsUser: 1337 } };
+  return [init, proxy];
+}
+
+function injected(nsLabels: Record<string, string> | undefined, metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }): boolean {
+  const optOut = metadata.labels?.['sidecar.istio.io/inject'] ?? metadata.annotations?.['sidecar.istio.io/inject'];
+  if (optOut === 'false') return false;
+  return nsLabels?.['istio-injection'] === 'enabled' || metadata.labels?.['sidecar.istio.io/inject'] === 'true';
+}
+
+/** Every pod template, with the sidecar injector's containers where injection applies, passes its namespace's Pod Security level. */
+export function podSecurityProblems(rendered: RenderedEnvironment): string[] {
+  const labels = namespaceLabels(rendered);
+  const sidecars = injectedContainers(rendered);
+  const problems: string[] = [];
+  for (const p of podTemplates(rendered)) {
+    const level: PodSecurityLevel = enforcedLevel(labels.get(p.ns));
+    if (level === 'privileged') continue;
+    const inject = injected(labels.get(p.ns), p.metadata) && sidecars.length > 0;
+    const spec = inject
+      ? { ...p.spec, initContainers: [sidecars[0], ...((p.spec.initContainers as object[]) ?? [])], containers: [...((p.spec.containers as object[]) ?? []), sidecars[1]] }
+      : p.spec;
+    for (const v of podSecurityViolations(spec, level, p.metadata)) {
+      problems.push(`${describe(p.where)}: violates Pod Security "${level}" of namespace ${p.ns}: ${v.message}${inject && v.container?.startsWith('istio-') ? ' (injected by the Istio sidecar injector)' : ''}`);
+    }
+  }
+  return problems;
+}
+
+/** KServe's configured ingress class (its `inferenceservice-config` ConfigMap). */
+export function kserveIngressClass(rendered: RenderedEnvironment): string | undefined {
+  const cm = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && l.obj.metadata.name === 'inferenceservice-config');
+  const ingress = (cm?.obj.data as Record<string, string> | undefined)?.ingress;
+  return ingress ? (JSON.parse(ingress) as { ingressClassName?: string }).ingressClassName : undefined;
+}
+
+export const ISTIO_INGRESS_CONTROLLER = 'istio.io/ingress-controller';
+
+/** Every Ingress class in use exists and, for `istio`, names Istio's controller. */
+export function ingressClassProblems(rendered: RenderedEnvironment): string[] {
+  const classes = new Map(objectsOf(rendered).filter((l) => l.obj.kind === 'IngressClass').map((l) => [l.obj.metadata.name, (l.obj.spec as { controller?: string }).controller]));
+  const problems: string[] = [];
+  const used: { who: string; cls: string }[] = objectsOf(rendered)
+    .filter((l) => l.obj.kind === 'Ingress')
+    .map((l) => ({ who: describe(l), cls: (l.obj.spec as { ingressClassName?: string }).ingressClassName ?? l.obj.metadata.annotations?.['kubernetes.io/ingress.class'] ?? '' }));
+  const kserve = kserveIngressClass(rendered);
+  if (kserve) used.push({ who: 'KServe (inferenceservice-config ingress.ingressClassName)', cls: kserve });
+  for (const u of used) {
+    if (!classes.has(u.cls)) problems.push(`${u.who}: uses IngressClass "${u.cls}", which does not exist (the Ingress is never served)`);
+    else if (u.cls === 'istio' && classes.get(u.cls) !== ISTIO_INGRESS_CONTROLLER) problems.push(`IngressClass istio: controller is ${String(classes.get(u.cls))}, Istio serves only ${ISTIO_INGRESS_CONTROLLER}`);
+  }
+  return problems;
+}
+
+/**
+ * Webhook configurations of published charts that offer no way to annotate
+ * them, and why missing the `kubeflow` namespace (labelled control-plane) costs
+ * nothing there. Anything else must carry the annotation.
+ */
+export const WEBHOOK_EXEMPTIONS: Readonly<Record<string, string>> = {
+  'istio-base/istiod-default-validator': 'validation only; Istio config in kubeflow is still checked by istiod when it is applied',
+  'istiod/istio-validator-istio-system': 'validation only; Istio config in kubeflow is still checked by istiod when it is applied',
+  'kserve/inferenceservice.serving.kserve.io': 'InferenceServices live in profile namespaces, which carry no control-plane label',
+  'kserve/clusterservingruntime.serving.kserve.io': 'cluster-scoped objects: no namespace selector applies',
+  'kserve/inferencegraph.serving.kserve.io': 'InferenceGraphs live in profile namespaces',
+  'kserve/servingruntime.serving.kserve.io': 'ServingRuntimes live in profile namespaces',
+  'kserve/trainedmodel.serving.kserve.io': 'TrainedModels live in profile namespaces',
+  'kserve/localmodelcache.serving.kserve.io': 'cluster-scoped objects: no namespace selector applies',
+  'kubeflow-trainer/jobset-mutating-webhook-configuration': 'JobSets are made for TrainJobs in profile namespaces',
+  'kubeflow-trainer/jobset-validating-webhook-configuration': 'JobSets are made for TrainJobs in profile namespaces',
+  'kubeflow-trainer/defaulter.trainer.kubeflow.org': 'TrainJobs live in profile namespaces; runtimes are cluster-scoped',
+  'kubeflow-trainer/validator.trainer.kubeflow.org': 'TrainJobs live in profile namespaces; runtimes are cluster-scoped',
+};
+
+/** Every webhook configuration is exempt from the AKS admissions enforcer, or listed in WEBHOOK_EXEMPTIONS with a reason. */
+export function webhookProblems(rendered: RenderedEnvironment): string[] {
+  return objectsOf(rendered)
+    .filter((l) => /WebhookConfiguration$/.test(l.obj.kind) && l.obj.metadata.annotations?.[ADMISSIONS_ENFORCER] !== 'true')
+    .filter((l) => !WEBHOOK_EXEMPTIONS[`${l.release.name}/${l.obj.metadata.name}`])
+    .map((l) => `${describe(l)}: lacks the annotation ${ADMISSIONS_ENFORCER}: "true" (AKS would hide the kubeflow namespace from it)`);
+}
+
+/** Releases whose chart templates its CRDs with no setting to keep them, and what that means. */
+export const CRD_KEEP_EXEMPTIONS: Readonly<Record<string, string>> = {
+  'kserve-crd': 'the kserve-crd chart offers no keep setting: turning KServe off deletes every InferenceService (docs/components/kserve.md warns)',
+};
+
+/** Every CRD survives an uninstall of its release: from a chart's crds/ folder (Helm never deletes those) or annotated keep. */
+export function crdKeepProblems(rendered: RenderedEnvironment): string[] {
+  return objectsOf(rendered)
+    .filter((l) => l.obj.kind === 'CustomResourceDefinition' && !CRD_KEEP_EXEMPTIONS[l.release.name])
+    .filter((l) => {
+      const spec = l.obj.spec as { group: string; names: { kind: string } };
+      return !l.release.crdsFromCrdsDir.has(`${spec.group}/${spec.names.kind}`) && l.obj.metadata.annotations?.['helm.sh/resource-policy'] !== 'keep';
+    })
+    .map((l) => `${describe(l)}: would be deleted, with every custom resource of its kind, when its release is uninstalled (no helm.sh/resource-policy: keep)`);
+}
+
+/**
+ * KServe's Ingresses reach the Kubeflow gateway: Istio serves class `istio` with
+ * the gateway pods selected by meshConfig.ingressSelector and publishes them
+ * through meshConfig.ingressService; those must be the pods of the Kubeflow
+ * Gateway (and its sign-in policies).
+ */
+export function inferenceRouteProblems(rendered: RenderedEnvironment): string[] {
+  const cls = kserveIngressClass(rendered);
+  if (!cls) return [];
+  const istiod = rendered.releases.find((r) => r.name === 'istiod');
+  if (!istiod) return [`KServe uses IngressClass ${cls}, but no istiod release serves Ingresses`];
+  const mesh = (istiod.values.meshConfig ?? {}) as { ingressSelector?: string; ingressService?: string; ingressClass?: string };
+  const selector = mesh.ingressSelector ?? 'ingressgateway';
+  const service = mesh.ingressService ?? 'istio-ingressgateway';
+  const all = objectsOf(rendered);
+  const gatewayPods = podTemplates(rendered).filter((p) => p.ns === 'istio-system' && p.metadata.labels?.istio === selector);
+  const problems: string[] = [];
+  if (gatewayPods.length === 0) problems.push(`meshConfig.ingressSelector "${selector}": no gateway pod in istio-system is labelled istio=${selector}, so nobody serves KServe's Ingresses`);
+  if (!all.some((l) => l.obj.kind === 'Service' && nsOf(l) === 'istio-system' && l.obj.metadata.name === service)) problems.push(`meshConfig.ingressService "${service}": no such Service in istio-system, so Ingress status (and KServe's URL) points nowhere`);
+  const kubeflowGateway = all.find((l) => l.obj.kind === 'Gateway' && l.obj.metadata.name === 'kubeflow-gateway');
+  const gwSelector = (kubeflowGateway?.obj.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {};
+  if (!kubeflowGateway) problems.push('Gateway kubeflow-gateway: missing');
+  else if (gwSelector.istio !== selector) problems.push(`Gateway kubeflow-gateway selects istio=${gwSelector.istio}, but Ingresses are served by istio=${selector}: inference traffic would bypass the Kubeflow gateway's sign-in`);
+  return problems;
+}
+
+/** No generated credential flows into Helm values or kustomize inputs (a plan would print them). */
+export function secretsInValuesProblems(rendered: RenderedEnvironment): string[] {
+  const problems: string[] = [];
+  for (const [id, r] of Object.entries(rendered.platform.resource.helm_release ?? {})) {
+    if (/random_password\./.test(JSON.stringify((r as { values?: unknown }).values ?? ''))) problems.push(`helm_release.${id}: values reference a generated password`);
+  }
+  for (const [id, d] of Object.entries(rendered.platform.data?.kustomization_overlay ?? {})) {
+    if (/random_password\./.test(JSON.stringify(d))) problems.push(`data.kustomization_overlay.${id}: references a generated password, which flows into a release's values`);
+  }
+  return problems;
+}
+
+function objectKey(l: Located): string {
+  const namespaced = l.obj.metadata.namespace !== undefined || !CLUSTER_SCOPED.has(l.obj.kind);
+  return `${groupOf(l.obj.apiVersion)}/${l.obj.kind}/${namespaced ? nsOf(l) : ''}/${l.obj.metadata.name}`;
+}
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'PriorityClass', 'StorageClass', 'IngressClass', 'RuntimeClass', 'APIService', 'ClusterIssuer', 'Profile', 'ClusterTrainingRuntime', 'ClusterServingRuntime', 'ClusterStorageContainer', 'PersistentVolume', 'CSIDriver']);
+
+/** No object is installed by two releases (Helm refuses the second, or they fight). */
+export function ownershipProblems(rendered: RenderedEnvironment): string[] {
+  const owners = new Map<string, string[]>();
+  for (const l of objectsOf(rendered)) owners.set(objectKey(l), [...(owners.get(objectKey(l)) ?? []), l.release.name]);
+  return [...owners].filter(([, r]) => r.length > 1).map(([key, r]) => `${key}: installed by ${r.length} releases (${r.join(', ')})`);
+}
+
+const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'rbac.authorization.k8s.io', 'admissionregistration.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io', 'coordination.k8s.io', 'certificates.k8s.io', 'discovery.k8s.io', 'node.k8s.io', 'flowcontrol.apiserver.k8s.io', 'apiregistration.k8s.io']);
+
+/** Every custom resource's CRD comes from a release it depends on (or its own chart's crds/), and the resource validates against the CRD's schema. */
+export function customResourceProblems(rendered: RenderedEnvironment): string[] {
+  const problems: string[] = [];
+  const crds = objectsOf(rendered).filter((l) => l.obj.kind === 'CustomResourceDefinition');
+  const index = indexCrds(crds.map((l) => l.obj as Record<string, unknown>));
+  const crdRelease = new Map<string, RenderedRelease>();
+  for (const l of crds) {
+    const spec = l.obj.spec as { group: string; names: { kind: string } };
+    crdRelease.set(`${spec.group}/${spec.names.kind}`, l.release);
+  }
+  for (const l of objectsOf(rendered)) {
+    const group = groupOf(l.obj.apiVersion);
+    if (BUILT_IN_GROUPS.has(group)) continue;
+    const source = crdRelease.get(`${group}/${l.obj.kind}`);
+    if (!source) {
+      problems.push(`${describe(l)}: no release installs the CRD of ${l.obj.apiVersion} ${l.obj.kind}`);
+      continue;
+    }
+    const sameChartCrdsDir = source === l.release && l.release.crdsFromCrdsDir.has(`${group}/${l.obj.kind}`);
+    if (source !== l.release ? !l.release.dependsOn.includes(source.address) : !sameChartCrdsDir) {
+      problems.push(`${describe(l)}: its CRD comes from release ${source.name}, which it does not wait for (Helm cannot install it in the same run)`);
+    }
+    try {
+      for (const v of validateCustomResource(index, l.obj as Record<string, unknown>)) problems.push(`${describe(l)}: ${v.path}: ${v.message}`);
+    } catch (error) {
+      problems.push(`${describe(l)}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/** Helm keeps each release in a Secret; 1 MiB is the API server's limit. */
+export const RECORD_LIMIT_BYTES = 1024 * 1024;
+/** "Well under": a release must leave this much of the limit free. */
+export const RECORD_HEADROOM = 0.1;
+
+export function releaseRecordProblems(rendered: RenderedEnvironment): string[] {
+  const max = RECORD_LIMIT_BYTES * (1 - RECORD_HEADROOM);
+  return rendered.releases
+    .filter((r) => r.recordBytes > max)
+    .map((r) => `release ${r.name}: record of ~${Math.round(r.recordBytes / 1024)} KiB exceeds ${Math.round(max / 1024)} KiB (90% of the 1 MiB Secret limit)`);
+}
+
+export function largestRecord(rendered: RenderedEnvironment): RenderedRelease {
+  return [...rendered.releases].sort((a, b) => b.recordBytes - a.recordBytes)[0];
+}
+
+interface PoolFacts {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly gpus: number;
+  readonly migProfile?: string;
+  /** Who partitions the pool's GPUs into MIG devices. */
+  readonly migOwners: string[];
+  /** MIG devices per GPU once partitioned. */
+  readonly migPerGpu: number;
+}
+
+const MIG_PER_GPU: Readonly<Record<string, number>> = { MIG1g: 7, MIG2g: 3, MIG3g: 2, MIG4g: 1, MIG7g: 1 };
+
+/** GPU pools as the cluster stack defines them, and who partitions each MIG pool. */
+export function gpuPoolFacts(rendered: RenderedEnvironment): PoolFacts[] {
+  const operator = rendered.releases.find((r) => r.name === 'gpu-operator');
+  const migManagerOn = operator !== undefined && (operator.values.migManager as { enabled?: boolean } | undefined)?.enabled !== false;
+  return Object.values(rendered.cluster.resource.azurerm_kubernetes_cluster_node_pool ?? {})
+    .map((r) => r as { name: string; vm_size: string; node_labels?: Record<string, string>; gpu_instance?: string; gpu_driver?: string })
+    .filter((r) => vmSizeFacts(r.vm_size)?.gpu)
+    .map((r) => {
+      const labels = r.node_labels ?? {};
+      const migProfile = rendered.env.gpuPools.find((p) => p.name === r.name)?.migProfile;
+      const owners: string[] = [];
+      if (r.gpu_instance && r.gpu_driver === 'Install') owners.push('AKS (gpu_instance with the AKS driver)');
+      if (migManagerOn && labels[MIG_CONFIG_LABEL] && labels[MIG_CONFIG_LABEL] !== 'all-disabled' && labels[MIG_MANAGER_DEPLOY_LABEL] !== 'false') owners.push(`the GPU Operator's MIG manager (${MIG_CONFIG_LABEL}=${labels[MIG_CONFIG_LABEL]})`);
+      return { name: r.name, labels, gpus: vmSizeFacts(r.vm_size)?.gpu?.count ?? 0, migProfile, migOwners: owners, migPerGpu: migProfile ? MIG_PER_GPU[migProfile] ?? 1 : 1 };
+    });
+}
+
+/** Each MIG pool has exactly one owner of its partitioning; no pool is partitioned without asking. */
+export function migOwnershipProblems(rendered: RenderedEnvironment): string[] {
+  return gpuPoolFacts(rendered).flatMap((p) => {
+    if (p.migProfile && p.migOwners.length !== 1) return [`GPU pool ${p.name} (${p.migProfile}): ${p.migOwners.length === 0 ? 'nobody partitions its GPUs' : `partitioned by ${p.migOwners.join(' and ')}`}; exactly one must`];
+    if (!p.migProfile && p.migOwners.length > 0) return [`GPU pool ${p.name}: has no MIG profile but is partitioned by ${p.migOwners.join(' and ')}`];
+    return [];
+  });
+}
+
+/** Containers (at any depth: runtimes nest pod templates) with GPU limits, and the node selector beside them. */
+function gpuRequests(value: unknown, nodeSelector: Record<string, string> | undefined, found: { resource: string; count: number; nodeSelector?: Record<string, string> }[]): void {
+  if (Array.isArray(value)) {
+    for (const v of value) gpuRequests(v, nodeSelector, found);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const o = value as Record<string, unknown>;
+  const selector = (o.nodeSelector as Record<string, string> | undefined) ?? nodeSelector;
+  const limits = (o.resources as { limits?: Record<string, unknown> } | undefined)?.limits;
+  for (const [resource, count] of Object.entries(limits ?? {})) {
+    if (/^nvidia\.com\/(gpu|mig-)/.test(resource)) found.push({ resource, count: Number(count), nodeSelector: selector });
+  }
+  for (const [k, v] of Object.entries(o)) if (k !== 'resources') gpuRequests(v, selector, found);
+}
+
+/** Every GPU or MIG request in a rendered object can be met by a node of some pool, as that node will advertise it. */
+export function gpuRequestProblems(rendered: RenderedEnvironment): string[] {
+  const pools = gpuPoolFacts(rendered);
+  const operator = rendered.releases.find((r) => r.name === 'gpu-operator');
+  const policy = operator?.objects.find((o) => o.kind === 'ClusterPolicy');
+  const strategy = ((policy?.spec as { mig?: { strategy?: string } } | undefined)?.mig?.strategy) ?? 'single';
+  const problems: string[] = [];
+  for (const l of objectsOf(rendered)) {
+    const found: { resource: string; count: number; nodeSelector?: Record<string, string> }[] = [];
+    gpuRequests(l.obj.spec, undefined, found);
+    for (const req of found) {
+      const candidates = pools.filter((p) => Object.entries(req.nodeSelector ?? {}).every(([k, v]) => p.labels[k] === v));
+      const advertised = (p: PoolFacts): Record<string, number> => {
+        const partitioned = p.migProfile && p.migOwners.length === 1;
+        if (!partitioned) return { 'nvidia.com/gpu': p.gpus };
+        if (strategy === 'single') return { 'nvidia.com/gpu': p.gpus * p.migPerGpu };
+        const device = p.labels[MIG_CONFIG_LABEL]?.replace(/^all-/, '') ?? 'unknown';
+        return { [`nvidia.com/mig-${device}`]: p.gpus * p.migPerGpu };
+      };
+      if (!candidates.some((p) => (advertised(p)[req.resource] ?? 0) >= req.count)) {
+        const offer = candidates.map((p) => `${p.name}: ${JSON.stringify(advertised(p))}`).join('; ') || 'no pool matches its node selector';
+        problems.push(`${describe(l)}: asks for ${req.count} ${req.resource}, which no node offers (${offer})`);
+      }
+    }
+  }
+  return problems;
+}
