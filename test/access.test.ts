@@ -24,7 +24,7 @@ type Overlay = {
 
 function overlayFor(path: string): Overlay {
   const all = Object.values((devPlatform.parsed.data?.kustomization_overlay ?? {}) as unknown as Record<string, Overlay>);
-  const found = all.find((o) => o.resources.some((r) => r.includes(`//${path}?`)));
+  const found = all.find((o) => o.resources.some((r) => r.endsWith(`/${path}`)));
   if (!found) throw new Error(`no overlay renders ${path}`);
   return found;
 }
@@ -113,8 +113,11 @@ describe('oauth2-proxy for Entra ID', () => {
     expect(secret.behavior).toBe('replace');
     expect(secret.literals).toEqual([
       expect.stringMatching(/^client-id=\$\{azuread_application\.|^client-id=\$\{data\.terraform_remote_state\./),
-      expect.stringMatching(/^cookie-secret=\$\{random_password\.oauth2-proxy_cookie-secret_value_[0-9A-F]+\.result\}$/),
     ]);
+    // The cookie secret goes through the kubernetes provider (sensitive), never through Helm values.
+    expect(JSON.stringify(overlay)).not.toContain('random_password');
+    const cookie = Object.values(devPlatform.parsed.resource.kubernetes_secret_v1).find((s) => (s.metadata as { name: string }).name === 'oauth2-proxy-cookie')!;
+    expect(cookie.data).toEqual({ 'cookie-secret': expect.stringMatching(/^\$\{random_password\.oauth2-proxy_cookie-secret_value_[0-9A-F]+\.result\}$/) });
   });
 
   test('the client-secret variable is removed, guarded by a test of its position', () => {

@@ -79,11 +79,31 @@ describe('GPU node pools', () => {
     expect(pool.spot_max_price).toBeUndefined();
   });
 
-  test('MIG profile becomes gpu_instance and a label', () => {
-    const pool = gpuPool(stagingPools, 'a100mig');
-    expect(pool.gpu_instance).toBe('MIG3g');
-    expect(pool.node_labels).toMatchObject({ 'platform.kubeflow-aks.io/mig-profile': 'mig3g' });
-    expect(gpuPool(prodPools, 'a100').gpu_instance).toBeUndefined();
+  test('MIG with the GPU Operator driver: the operator partitions (node label), AKS does not (no gpu_instance)', () => {
+    const { parsed } = synthCluster(devWith({ profiles: [], gpuPools: [{ name: 'mig', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 1, migProfile: 'MIG3g' }] }));
+    const pool = gpuPool(parsed, 'mig');
+    expect(pool.gpu_instance).toBeUndefined();
+    expect(pool.node_labels).toMatchObject({ 'platform.kubeflow-aks.io/mig-profile': 'mig3g', 'nvidia.com/mig.config': 'all-3g.40gb' });
+    expect(pool.node_labels).not.toHaveProperty(['nvidia.com/gpu.deploy.mig-manager']);
+  });
+
+  test('MIG with the AKS driver: AKS partitions (gpu_instance), the operator\'s MIG manager stays off the nodes', () => {
+    const { parsed } = synthCluster(devWith({ profiles: [], gpuPools: [{ name: 'mig', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 1, migProfile: 'MIG1g', driver: 'aks' }] }));
+    const pool = gpuPool(parsed, 'mig');
+    expect(pool.gpu_instance).toBe('MIG1g');
+    expect(pool.gpu_driver).toBe('Install');
+    expect(pool.node_labels).toMatchObject({ 'nvidia.com/gpu.deploy.mig-manager': 'false' });
+    expect(pool.node_labels).not.toHaveProperty(['nvidia.com/mig.config']);
+  });
+
+  test.each([
+    ['Standard_NC24ads_A100_v4', 'MIG1g', 'all-1g.10gb'],
+    ['Standard_ND96asr_v4', 'MIG3g', 'all-3g.20gb'],
+    ['Standard_NC40ads_H100_v5', 'MIG3g', 'all-3g.47gb'],
+    ['Standard_ND96isr_H200_v5', 'MIG7g', 'all-7g.141gb'],
+  ] as const)('%s with %s: the MIG manager applies %s', (vmSize, migProfile, config) => {
+    const { parsed } = synthCluster(devWith({ profiles: [], gpuPools: [{ name: 'mig', vmSize, maxCount: 1, migProfile }] }));
+    expect(gpuPool(parsed, 'mig').node_labels).toMatchObject({ 'nvidia.com/mig.config': config });
   });
 
   test('driver mode: GPU Operator means gpu_driver None, AKS means Install', () => {

@@ -3,7 +3,8 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, tolerationFor } from '../constructs/cluster/gpu-scheduling';
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
-import { CHARTS, KUBEFLOW_DISTRIBUTION, KUSTOMIZE_PATHS } from '../constructs/versions';
+import { lockedSha256 } from '../constructs/upstream';
+import { CHARTS, KUBEFLOW_DISTRIBUTION, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
 import { dev } from '../environments/dev';
 import { prod } from '../environments/prod';
 import { staging } from '../environments/staging';
@@ -20,7 +21,7 @@ function overlays(parsed: typeof devPlatform.parsed): Record<string, { resources
 }
 
 function overlayFor(parsed: typeof devPlatform.parsed, path: string) {
-  const found = Object.values(overlays(parsed)).find((o) => o.resources.some((r) => r.includes(`//${path}?`)));
+  const found = Object.values(overlays(parsed)).find((o) => o.resources.some((r) => r.endsWith(`/${path}`)));
   if (!found) throw new Error(`no overlay renders ${path}`);
   return found;
 }
@@ -65,22 +66,31 @@ describe('providers', () => {
 });
 
 describe('version catalog', () => {
-  test('every published chart release uses a pin from the catalog', () => {
-    const pins = Object.values(CHARTS).map((p) => `${p.repository} ${p.chart} ${p.version}`);
+  test('every published chart release installs a catalog pin from the verified work folder, checked at plan time', () => {
+    const files = Object.values(CHARTS).map((p) => chartFile(p));
     for (const release of Object.values(devReleases)) {
       if (release.chart.startsWith('./assets/')) continue;
-      expect(pins).toContain(`${release.repository} ${release.chart} ${release.version}`);
+      expect(release.repository).toBeUndefined();
+      const file = files.find((f) => release.chart.endsWith(`/.cache/upstream-work/${f}`));
+      expect(file).toBeDefined();
+      const precondition = (release as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition[0];
+      expect(precondition.condition).toContain(`filesha256("${release.chart}")`);
+      expect(precondition.condition).toContain(lockedSha256(file!));
+      expect(precondition.error_message).toContain('npm run upstream -- prepare');
     }
   });
 
   test('no pin is "latest", a range or a branch', () => {
     for (const pin of Object.values(CHARTS)) expect(pin.version).toMatch(/^v?\d+\.\d+\.\d+$/);
-    expect(KUBEFLOW_DISTRIBUTION.ref).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(KUBEFLOW_DISTRIBUTION.ref).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  test('every kustomize resource is pinned to the distribution release tag', () => {
+  test('every kustomize resource is a path of the verified distribution tree: no git, no network at plan time', () => {
     for (const overlay of Object.values(overlays(devPlatform.parsed))) {
-      for (const resource of overlay.resources) expect(resource).toMatch(new RegExp(`^${KUBEFLOW_DISTRIBUTION.repository}//[a-z0-9/-]+\\?ref=${KUBEFLOW_DISTRIBUTION.ref}$`));
+      for (const resource of overlay.resources) expect(resource).toMatch(/^\$\{abspath\(path\.module\)\}\/\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/trees\/community-distribution\/[a-z0-9/-]+$/);
+      const precondition = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition[0];
+      expect(precondition.condition).toContain(lockedSha256(treeFile(KUBEFLOW_DISTRIBUTION)));
+      expect(precondition.error_message).toContain('npm run upstream -- prepare');
     }
   });
 });
@@ -88,8 +98,17 @@ describe('version catalog', () => {
 describe('cert-manager', () => {
   test('official chart with CRDs, on the platform pool', () => {
     const r = devReleases['cert-manager'];
-    expect(r).toMatchObject({ namespace: 'cert-manager', repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: CHARTS.certManager.version });
-    expect(releaseValues(r)).toMatchObject({ crds: { enabled: true, keep: true }, nodeSelector: PLATFORM_NODE_SELECTOR, global: { leaderElection: { namespace: 'cert-manager' } } });
+    expect(r).toMatchObject({ namespace: 'cert-manager', chart: expect.stringMatching(new RegExp(`/${chartFile(CHARTS.certManager)}$`)) });
+    // crds.keep is the chart's default (true); the render tests check that the CRDs carry keep.
+    expect(releaseValues(r)).toMatchObject({ crds: { enabled: true }, nodeSelector: PLATFORM_NODE_SELECTOR, global: { leaderElection: { namespace: 'cert-manager' } } });
+  });
+
+  test('controller, webhook and CA injector run two replicas; its webhooks see the kubeflow namespace', () => {
+    expect(releaseValues(devReleases['cert-manager'])).toMatchObject({
+      replicaCount: 2,
+      webhook: { replicaCount: 2, mutatingWebhookConfigurationAnnotations: { 'admissions.enforcer/disabled': 'true' }, validatingWebhookConfigurationAnnotations: { 'admissions.enforcer/disabled': 'true' } },
+      cainjector: { replicaCount: 2 },
+    });
   });
 
   test('the Kubeflow issuer comes from the distribution, after the chart', () => {
@@ -101,9 +120,21 @@ describe('cert-manager', () => {
 
 describe('Istio', () => {
   test('base, istiod and the ingress gateway from the official charts, in order', () => {
-    expect(devReleases['istio-base']).toMatchObject({ chart: 'base', version: CHARTS.istioBase.version, namespace: 'istio-system' });
+    expect(devReleases['istio-base']).toMatchObject({ chart: expect.stringMatching(new RegExp(`/${chartFile(CHARTS.istioBase)}$`)), namespace: 'istio-system' });
     expect(devReleases.istiod.depends_on).toEqual([devReleases['istio-base'].address]);
     expect(devReleases['istio-ingressgateway'].depends_on).toEqual([devReleases.istiod.address]);
+  });
+
+  test('the CNI agent, in a privileged namespace of its own, lets injected pods run under restricted', () => {
+    expect(devReleases['istio-cni']).toMatchObject({ namespace: 'istio-cni', chart: expect.stringMatching(new RegExp(`/${chartFile(CHARTS.istioCni)}$`)) });
+    expect(devPlatform.json).toHaveResourceWithProperties(NamespaceV1, { metadata: { name: 'istio-cni', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
+    expect(releaseValues(devReleases.istiod)).toMatchObject({ pilot: { cni: { enabled: true } }, global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } } });
+    // Kubeflow applications wait for both: a sidecar from istiod and redirection from the agent.
+    expect(devReleases.katib.depends_on).toEqual(expect.arrayContaining([devReleases.istiod.address, devReleases['istio-cni'].address]));
+  });
+
+  test('the gateway runs as the ServiceAccount the distribution\'s policies allow', () => {
+    expect(releaseValues(devReleases['istio-ingressgateway'])).toMatchObject({ serviceAccount: { name: 'istio-ingressgateway-service-account' } });
   });
 
   test('istiod declares the oauth2-proxy extension provider for the access layer', () => {
@@ -118,10 +149,10 @@ describe('Istio', () => {
   test('the gateway is labelled for the Kubeflow gateway and internal by default', () => {
     expect(releaseValues(devReleases['istio-ingressgateway'])).toMatchObject({
       labels: { istio: 'ingressgateway' },
-      service: { type: 'LoadBalancer', annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
+      service: { annotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
     });
     const pub = releasesByName(synthPlatform(devWith({ platform: { publicIngress: true } })).parsed);
-    expect(releaseValues(pub['istio-ingressgateway'])).toMatchObject({ service: { annotations: {} } });
+    expect(releaseValues(pub['istio-ingressgateway'])).not.toHaveProperty('service');
   });
 
   test('Kubeflow gateway and roles from the distribution, in the kubeflow namespace', () => {
@@ -147,8 +178,20 @@ describe('kubeflow namespace', () => {
 describe('NVIDIA GPU Operator', () => {
   test('official chart; driver installed by the operator when the pools say gpu-operator; DCGM exporter on', () => {
     const r = devReleases['gpu-operator'];
-    expect(r).toMatchObject({ repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: CHARTS.gpuOperator.version });
-    expect(releaseValues(r)).toMatchObject({ driver: { enabled: true }, dcgmExporter: { enabled: true }, migManager: { enabled: false } });
+    expect(r).toMatchObject({ chart: expect.stringMatching(new RegExp(`/${chartFile(CHARTS.gpuOperator)}$`)) });
+    // Driver and DCGM exporter are on by the chart's defaults; no MIG pool here, so the MIG manager is off.
+    expect(releaseValues(r)).not.toHaveProperty('driver');
+    expect(releaseValues(r)).not.toHaveProperty('dcgmExporter');
+    expect(releaseValues(r)).toMatchObject({ migManager: { enabled: false } });
+  });
+
+  test('the MIG manager stays on (chart default) when the operator partitions a MIG pool', () => {
+    const mig = releasesByName(synthPlatform(devWith({ profiles: [], gpuPools: [{ name: 'mig', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 1, migProfile: 'MIG3g' }] })).parsed);
+    expect(releaseValues(mig['gpu-operator'])).not.toHaveProperty('migManager');
+  });
+
+  test('node-feature-discovery\'s master and garbage collector run on the platform pool', () => {
+    expect(releaseValues(devReleases['gpu-operator'])).toMatchObject({ 'node-feature-discovery': { master: { nodeSelector: PLATFORM_NODE_SELECTOR }, gc: { nodeSelector: PLATFORM_NODE_SELECTOR } } });
   });
 
   test('driver off when AKS installs it', () => {
@@ -174,8 +217,9 @@ describe('NVIDIA GPU Operator', () => {
 describe('Kubeflow Trainer', () => {
   test('official OCI chart with JobSet and the CPU runtime', () => {
     const r = devReleases['kubeflow-trainer'];
-    expect(r).toMatchObject({ repository: 'oci://ghcr.io/kubeflow/charts', chart: 'kubeflow-trainer', version: CHARTS.trainer.version, namespace: 'kubeflow-system' });
-    expect(releaseValues(r)).toMatchObject({ jobset: { install: true }, runtimes: { torchDistributed: { enabled: true } }, manager: { nodeSelector: PLATFORM_NODE_SELECTOR } });
+    expect(r).toMatchObject({ chart: expect.stringMatching(new RegExp(`/${chartFile(CHARTS.trainer)}$`)), namespace: 'kubeflow-system' });
+    // JobSet comes with the chart (jobset.install defaults to true); its controller on the platform pool.
+    expect(releaseValues(r)).toMatchObject({ jobset: { controller: { nodeSelector: PLATFORM_NODE_SELECTOR } }, runtimes: { torchDistributed: { enabled: true } }, manager: { nodeSelector: PLATFORM_NODE_SELECTOR } });
   });
 
   test('one GPU runtime per GPU pool, derived from the pool, after the chart', () => {
@@ -211,10 +255,18 @@ describe('Katib', () => {
     expect(devReleases.katib.depends_on).toEqual(expect.arrayContaining([devReleases['katib-crds'].address]));
   });
 
-  test('the demo MySQL password is replaced by a generated one', () => {
-    const secret = overlay.patches.find((p) => p.target?.name === 'katib-mysql-secrets')!;
-    expect(secret.patch).toMatch(/"MYSQL_ROOT_PASSWORD":"\$\{base64encode\(random_password\.katib_mysql-root-password_value_[0-9A-F]+\.result\)\}"/);
-    expect(secret.patch).not.toContain('dGVzdA==');
+  test('the demo MySQL Secret is dropped and written by the kubernetes provider with a generated password', () => {
+    const drop = overlay.patches.find((p) => p.target?.name === 'katib-mysql-secrets')!;
+    expect(JSON.parse(drop.patch)).toMatchObject({ $patch: 'delete', kind: 'Secret' });
+    expect(JSON.stringify(overlay)).not.toContain('random_password');
+    const secret = Object.values(devPlatform.parsed.resource.kubernetes_secret_v1).find((s) => (s.metadata as { name: string }).name === 'katib-mysql-secrets')!;
+    expect(secret.data).toEqual({ MYSQL_ROOT_PASSWORD: expect.stringMatching(/^\$\{random_password\.katib_mysql-root-password_value_[0-9A-F]+\.result\}$/) });
+    expect(devReleases.katib.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_secret_v1\.katib_mysql-secret/)]));
+  });
+
+  test('MySQL no longer accepts an empty root password', () => {
+    const patch = overlay.patches.find((p) => p.target?.kind === 'Deployment' && p.target?.name === 'katib-mysql')!;
+    expect(patch.patch).toContain('"name":"MYSQL_ALLOW_EMPTY_PASSWORD","$patch":"delete"');
   });
 
   test('its webhooks are exempt from the AKS admissions enforcer', () => {
@@ -232,37 +284,39 @@ describe('Kubeflow Pipelines', () => {
   const overlay = overlayFor(devPlatform.parsed, KUSTOMIZE_PATHS.pipelines);
 
   test('upstream multi-user flavour, CRDs (metacontroller among them) in their own release', () => {
-    expect(overlay.resources).toEqual([expect.stringContaining('platform-agnostic-multi-user?ref=')]);
+    expect(overlay.resources).toEqual([expect.stringMatching(/platform-agnostic-multi-user$/)]);
     expect(devReleases['pipelines-crds']).toBeDefined();
     expect(devReleases.pipelines.depends_on).toEqual(expect.arrayContaining([devReleases['pipelines-crds'].address, devReleases['cert-manager-kubeflow'].address, devReleases.istiod.address]));
   });
 
+  const secretData = (name: string) => Object.values(devPlatform.parsed.resource.kubernetes_secret_v1).find((s) => (s.metadata as { name: string }).name === name)!.data as Record<string, string>;
+
   test('MySQL runs with a generated root password instead of an empty one', () => {
-    const secret = overlay.patches.find((p) => p.target?.name === 'mysql-secret')!;
-    expect(JSON.parse(secret.patch).stringData.password).toMatch(/^\$\{random_password\.pipelines_mysql-root-password_value_[0-9A-F]+\.result\}$/);
+    expect(JSON.parse(overlay.patches.find((p) => p.target?.name === 'mysql-secret')!.patch)).toMatchObject({ $patch: 'delete' });
+    expect(secretData('mysql-secret').password).toMatch(/^\$\{random_password\.pipelines_mysql-root-password_value_[0-9A-F]+\.result\}$/);
     const deployment = overlay.patches.find((p) => p.target?.kind === 'Deployment' && p.target?.name === 'mysql')!;
     const ops = JSON.parse(deployment.patch) as { op: string; value: { name: string }[] }[];
     expect(ops[0].value.map((e) => e.name)).toEqual(['MYSQL_ROOT_PASSWORD']);
   });
 
   test('the object store keys are generated, not minio/minio123', () => {
-    const secret = overlay.patches.find((p) => p.target?.name === 'mlpipeline-minio-artifact')!;
-    const data = JSON.parse(secret.patch).stringData;
+    const data = secretData('mlpipeline-minio-artifact');
+    expect(JSON.stringify(overlay)).not.toContain('random_password');
     expect(data.accesskey).toMatch(/^\$\{random_password\./);
     expect(data.secretkey).toMatch(/^\$\{random_password\./);
   });
 
-  test('the cache and pipeline-version webhooks are exempt from the admissions enforcer', () => {
+  test('the cache webhook (the only webhook configuration of this path) is exempt from the admissions enforcer', () => {
     const annotated = overlay.patches.filter((p) => p.patch.includes('admissions.enforcer/disabled')).map((p) => p.target?.name);
-    expect(annotated.sort()).toEqual(['cache-webhook-kubeflow', 'pipelineversions.pipelines.kubeflow.org']);
+    expect(annotated.sort()).toEqual(['cache-webhook-kubeflow']);
   });
 });
 
 describe('KServe', () => {
   test('kserve-crd and kserve-resources from the official OCI charts, standard mode by default', () => {
-    expect(devReleases['kserve-crd']).toMatchObject({ repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-crd', version: CHARTS.kserveCrd.version });
+    expect(devReleases['kserve-crd']).toMatchObject({ chart: expect.stringMatching(new RegExp(`/${chartFile(CHARTS.kserveCrd)}$`)) });
     const r = devReleases.kserve;
-    expect(r).toMatchObject({ chart: 'kserve-resources', version: CHARTS.kserveResources.version, namespace: 'kserve' });
+    expect(r).toMatchObject({ chart: expect.stringMatching(new RegExp(`/${chartFile(CHARTS.kserveResources)}$`)), namespace: 'kserve' });
     expect(releaseValues(r)).toMatchObject({ kserve: { controller: { deploymentMode: 'Standard', nodeSelector: PLATFORM_NODE_SELECTOR } } });
     expect(r.depends_on).toEqual(expect.arrayContaining([devReleases['kserve-crd'].address, devReleases['cert-manager-kubeflow'].address]));
   });
@@ -270,6 +324,12 @@ describe('KServe', () => {
   test('Knative mode with Knative provided outside', () => {
     const knative = releasesByName(synthPlatform(devWith({ platform: { kserveMode: 'knative', knative: 'external' } })).parsed);
     expect(releaseValues(knative.kserve)).toMatchObject({ kserve: { controller: { deploymentMode: 'Knative' } } });
+    expect(knative['kserve-ingress-class']).toBeUndefined();
+  });
+
+  test('standard mode with Istio: the istio IngressClass its Ingresses need', () => {
+    const objects = (JSON.parse(devReleases['kserve-ingress-class'].values[0]) as { manifests: string[] }).manifests.map((m) => JSON.parse(m));
+    expect(objects).toEqual([{ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'istio' }, spec: { controller: 'istio.io/ingress-controller' } }]);
   });
 });
 
@@ -296,11 +356,11 @@ describe('each workload component is deployable on its own, with its prerequisit
   });
 
   test('tuning', () => {
-    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources']);
+    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources']);
   });
 
   test('pipelines', () => {
-    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'pipelines', 'pipelines-crds']);
+    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'pipelines', 'pipelines-crds']);
   });
 
   test('serving', () => {
@@ -311,6 +371,7 @@ describe('each workload component is deployable on its own, with its prerequisit
     const r = releasesByName(synthPlatform(devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { certManager: 'external', istio: 'external', gpuOperator: false } } })).parsed);
     expect(r['cert-manager']).toBeUndefined();
     expect(r.istiod).toBeUndefined();
-    expect(r.katib.depends_on).toEqual([r['katib-crds'].address]);
+    // Only its own CRD release and its own credentials Secret.
+    expect(r.katib.depends_on).toEqual([r['katib-crds'].address, expect.stringMatching(/^kubernetes_secret_v1\.katib_mysql-secret_/)]);
   });
 });

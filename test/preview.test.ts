@@ -1,3 +1,5 @@
+import { lockedSha256 } from '../constructs/upstream';
+import { KUBEFLOW_DISTRIBUTION, treeFile } from '../constructs/versions';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -47,9 +49,11 @@ const changed: EnvironmentConfig = {
 };
 const after = synthesizeFixture([changed]);
 editStack(after, 'dev-platform', (json) => {
-  findByName(json, 'helm_release', 'kubeflow-trainer').version = '2.3.0';
+  const trainer = findByName(json, 'helm_release', 'kubeflow-trainer');
+  trainer.chart = trainer.chart.replace('kubeflow-trainer-2.2.0.tgz', 'kubeflow-trainer-2.3.0.tgz');
   const overlay = Object.values(json.data.kustomization_overlay as Record<string, Record<string, any>>).find((o) => o.resources[0].includes('katib'))!;
-  overlay.resources = overlay.resources.map((r: string) => r.replace('?ref=26.03.1', '?ref=26.09.0'));
+  // A new distribution release: another locked tarball checksum.
+  overlay.lifecycle = JSON.parse(JSON.stringify(overlay.lifecycle).replace(/[0-9a-f]{64}/, 'a'.repeat(64)));
   overlay.patches.push({ patch: '{"kind":"Deployment"}', target: { kind: 'Deployment', name: 'katib-ui' } });
 });
 
@@ -87,13 +91,14 @@ describe('offline preview: resources', () => {
 
 describe('offline preview: versions, values, patches', () => {
   test('chart version changes', () => {
-    expect(platform.versions).toContainEqual({ subject: 'release kubeflow-trainer', from: 'oci://ghcr.io/kubeflow/charts kubeflow-trainer@2.2.0', to: 'oci://ghcr.io/kubeflow/charts kubeflow-trainer@2.3.0' });
+    expect(platform.versions).toContainEqual({ subject: 'release kubeflow-trainer', from: 'kubeflow-trainer-2.2.0', to: 'kubeflow-trainer-2.3.0' });
   });
 
   test('upstream release pins of kustomize components', () => {
     const katib = platform.versions.find((v) => v.subject.includes('katib'))!;
-    expect(katib.from).toContain('?ref=26.03.1');
-    expect(katib.to).toContain('?ref=26.09.0');
+    expect(katib.from).toMatch(/^community-distribution\/applications\/katib\//);
+    expect(katib.from).toContain(`(tree sha256 ${lockedSha256(treeFile(KUBEFLOW_DISTRIBUTION)).slice(0, 12)})`);
+    expect(katib.to).toContain('(tree sha256 aaaaaaaaaaaa)');
   });
 
   test('values changes name the keys', () => {
@@ -183,7 +188,7 @@ describe('command line', () => {
   test('two folders', async () => {
     const out = await runPreview({ before, after, format: 'markdown' });
     expect(out).toContain('## Preview:');
-    expect(out).toContain('kubeflow-trainer@2.3.0');
+    expect(out).toContain('`kubeflow-trainer-2.2.0` → `kubeflow-trainer-2.3.0`');
   });
 
   test('a missing folder is named', async () => {

@@ -88,7 +88,7 @@ export class Istio extends Construct {
   public readonly istiod: ChartRelease;
   public readonly gateway: ChartRelease;
   public readonly kubeflowResources: UpstreamBundle;
-  /** Ready when the control plane injects sidecars. */
+  /** Ready when the control plane injects sidecars and the CNI agent redirects their traffic. */
   public readonly ready: readonly ITerraformDependable[];
   /** Ready when the `kubeflow-gateway` exists (for components that route through it). */
   public readonly gatewayReady: readonly ITerraformDependable[];
@@ -140,8 +140,7 @@ export class Istio extends Construct {
         global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
       },
       valuesOverride: props.valuesOverride?.istiod,
-      // Pods injected before the agent runs would fail istio-validation until repaired.
-      dependsOn: [this.base.release, this.cni.release],
+      dependsOn: [this.base.release],
       provider: helm,
     });
     this.gateway = new ChartRelease(this, 'gateway', {
@@ -169,7 +168,8 @@ export class Istio extends Construct {
       kustomizationProvider: props.connection.kustomization,
       helmProvider: helm,
     });
-    this.ready = [this.istiod.release];
+    // Injected pods need both: a sidecar from istiod and traffic redirection from the CNI agent.
+    this.ready = [this.istiod.release, this.cni.release];
     this.gatewayReady = [this.kubeflowResources.main.release];
   }
 }

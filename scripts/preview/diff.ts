@@ -60,7 +60,9 @@ function releaseChanges(before: StackJson | undefined, after: StackJson | undefi
     const old = a.get(name);
     const now = b.get(name);
     if (!old || !now) continue;
-    const pin = (r: Record<string, unknown>) => `${r.repository ? `${String(r.repository)} ` : ''}${String(r.chart)}${r.version ? `@${String(r.version)}` : ''}`;
+    // Published charts install from the verified upstream work folder: the package name carries chart and version.
+    const local = (chart: string) => /\/\.cache\/upstream-work\/charts\/(.+)\.tgz$/.exec(chart)?.[1];
+    const pin = (r: Record<string, unknown>) => local(String(r.chart)) ?? `${r.repository ? `${String(r.repository)} ` : ''}${String(r.chart)}${r.version ? `@${String(r.version)}` : ''}`;
     // Local chart paths embed a content hash: a change there is the bundle chart itself.
     if (pin(old) !== pin(now)) versions.push({ subject: `release ${name}`, from: pin(old), to: pin(now) });
     const keys = changedPaths(parseValues(old), parseValues(now));
@@ -79,7 +81,9 @@ function overlayChanges(before: StackJson | undefined, after: StackJson | undefi
     const old = a.get(address);
     const now = b.get(address);
     if (!old || !now) continue;
-    const refs = (o: Record<string, unknown>) => ((o.resources as string[] | undefined) ?? []).join(', ');
+    // Overlays render from the verified distribution tree: its locked checksum (in the precondition) is the pin.
+    const treePin = (o: Record<string, unknown>) => /== \\?"([0-9a-f]{64})\\?"/.exec(JSON.stringify((o.lifecycle as unknown) ?? ''))?.[1]?.slice(0, 12);
+    const refs = (o: Record<string, unknown>) => ((o.resources as string[] | undefined) ?? []).map((r) => r.replace(/^.*\/\.cache\/upstream-work\/trees\//, '')).join(', ') + (treePin(o) ? ` (tree sha256 ${treePin(o)})` : '');
     if (refs(old) !== refs(now)) versions.push({ subject: address, from: refs(old), to: refs(now) });
     const items = (o: Record<string, unknown>) => [
       ...((o.patches as unknown[] | undefined) ?? []),
