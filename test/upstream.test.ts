@@ -1,0 +1,102 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { lockedArtifacts } from '../constructs/upstream';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, TREES, chartFile, treeFile } from '../constructs/versions';
+import { fetchCommands, pinnedArtifacts, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
+import { ENVIRONMENTS } from '../environments';
+import { synthPlatform } from './helpers';
+import { upstreamCache } from './render/tools';
+
+/**
+ * The upstream cache: every pin has a locked checksum, a tampered or missing
+ * artifact is refused, the distribution's remote Argo references become local
+ * paths, and `fetch` asks the real registries for exactly the pins.
+ */
+describe('upstream.lock.json and the version catalog', () => {
+  test('every pinned chart and tree has a locked sha256, and the lock holds nothing else', () => {
+    const pinned = pinnedArtifacts().map((a) => a.file).sort();
+    expect(Object.keys(lockedArtifacts()).sort()).toEqual(pinned);
+    for (const entry of Object.values(lockedArtifacts())) expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('chart packages are named as helm pull names them; trees by name and version', () => {
+    expect(chartFile(CHARTS.istiod)).toBe(`charts/istiod-${CHARTS.istiod.version}.tgz`);
+    expect(treeFile(KUBEFLOW_DISTRIBUTION)).toBe(`trees/community-distribution-${KUBEFLOW_DISTRIBUTION.version}.tar.gz`);
+    expect(KUBEFLOW_DISTRIBUTION.ref.startsWith(KUBEFLOW_DISTRIBUTION.version)).toBe(true);
+  });
+});
+
+describe('verify', () => {
+  const lock = { comment: '', artifacts: Object.fromEntries(pinnedArtifacts().map((a) => [a.file, { sha256: 'f'.repeat(64), source: a.source }])) };
+
+  test('names each missing artifact and the command that fills the cache', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'upstream-'));
+    const problems = verifyCache(empty, lock);
+    expect(problems).toHaveLength(pinnedArtifacts().length);
+    expect(problems[0]).toMatch(/missing from .*npm run upstream -- fetch/);
+  });
+
+  test('refuses an artifact whose checksum differs from the lock', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'upstream-'));
+    mkdirSync(join(dir, 'charts'));
+    const file = chartFile(CHARTS.istiod);
+    writeFileSync(join(dir, file), 'tampered');
+    expect(verifyCache(dir, lock)).toContainEqual(expect.stringMatching(new RegExp(`^${file}: sha256 [0-9a-f]{64} does not match the lock`)));
+  });
+
+  test('refuses a pin the lock does not know', () => {
+    const { [chartFile(CHARTS.istiod)]: _dropped, ...rest } = lock.artifacts;
+    expect(verifyCache(mkdtempSync(join(tmpdir(), 'upstream-')), { comment: '', artifacts: rest })).toContainEqual(expect.stringContaining(`${chartFile(CHARTS.istiod)}: pinned in constructs/versions.ts but not in upstream.lock.json`));
+  });
+
+  const cache = upstreamCache();
+  (cache ? test : test.skip)('the shared cache matches the lock', () => {
+    expect(verifyCache(cache!)).toEqual([]);
+  });
+});
+
+describe('prepare', () => {
+  test('Argo Workflows references become relative paths into the local copy', () => {
+    const text = `resources:\n- ${ARGO_WORKFLOWS.repository}/manifests/base/workflow-controller?ref=${ARGO_WORKFLOWS.ref}\n- ../other\n`;
+    const out = rewriteArgoReferences(text, '/w/trees/community-distribution/applications/pipeline/upstream/third-party/argo/base', '/w/trees/argo-workflows');
+    expect(out).toBe('resources:\n- ../../../../../../../argo-workflows/manifests/base/workflow-controller\n- ../other\n');
+  });
+
+  test('another ref of Argo is left alone (and kustomize would then fail offline, loudly)', () => {
+    const text = `- ${ARGO_WORKFLOWS.repository}/manifests/base/crds/minimal?ref=v9.9.9`;
+    expect(rewriteArgoReferences(text, '/a', '/b')).toBe(text);
+  });
+
+  const cache = upstreamCache();
+  (cache ? test : test.skip)('a prepared work folder needs no network: no remote reference is left in the distribution tree', () => {
+    const work = join(__dirname, '..', '.cache', 'upstream-work', 'trees', 'community-distribution');
+    if (!existsSync(join(work, '.upstream-verified'))) return;
+    const argoBase = readFileSync(join(work, 'applications/pipeline/upstream/third-party/argo/base/kustomization.yaml'), 'utf8');
+    expect(argoBase).not.toContain('github.com');
+  });
+});
+
+describe('fetch (online)', () => {
+  test('asks the chart registries and GitHub for exactly the pinned artifacts', () => {
+    const commands = fetchCommands('/cache');
+    expect(commands).toHaveLength(Object.keys(CHARTS).length + TREES.length);
+    expect(commands).toContainEqual(['helm', 'pull', 'oci://ghcr.io/kubeflow/charts/kubeflow-trainer', '--version', CHARTS.trainer.version, '--destination', '/cache/charts']);
+    expect(commands).toContainEqual(['helm', 'pull', 'istiod', '--repo', 'https://istio-release.storage.googleapis.com/charts', '--version', CHARTS.istiod.version, '--destination', '/cache/charts']);
+    expect(commands).toContainEqual(['curl', '--fail', '--location', '--silent', '--show-error', '--output', `/cache/${treeFile(KUBEFLOW_DISTRIBUTION)}`, `https://codeload.github.com/kubeflow/community-distribution/tar.gz/${KUBEFLOW_DISTRIBUTION.ref}`]);
+  });
+});
+
+
+describe('a platform plan needs no git and no registry, in every environment', () => {
+  test.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('%s', (_name, config) => {
+    const { parsed } = synthPlatform(config);
+    for (const release of Object.values(parsed.resource.helm_release ?? {})) {
+      expect(release.repository).toBeUndefined();
+      expect(String(release.chart)).toMatch(/^(\$\{abspath\(path\.module\)\}\/\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/charts\/[a-z0-9.-]+\.tgz|\.\/assets\/manifest-bundle-chart\/.+)$/);
+    }
+    for (const overlay of Object.values(parsed.data?.kustomization_overlay ?? {})) {
+      for (const resource of overlay.resources as string[]) expect(resource).not.toMatch(/github\.com|\?ref=|^https?:/);
+    }
+  });
+});
