@@ -4,7 +4,7 @@
  *
  *   npm run upstream -- verify            check the cache against the lock
  *   npm run upstream -- prepare           verify, then unpack into .cache/upstream-work (what plans read)
- *   npm run upstream -- fetch [--dry-run] download every pinned artifact into the cache (online), then write the lock
+ *   npm run upstream -- fetch [--frozen-lock] [--dry-run]   download what the cache lacks (online), record checksums in the lock
  *   npm run upstream -- lock              write the lock from what is in the cache
  *
  * The cache is KUBEFLOW_UPSTREAM_CACHE (or --cache DIR), default .cache/upstream.
@@ -184,7 +184,9 @@ const HELP = `Usage: npm run upstream -- <verify|prepare|fetch|lock> [--cache DI
 
   verify    check every pinned chart and tree in the cache against upstream.lock.json
   prepare   verify, then unpack into ${UPSTREAM_WORK_DIR}/ (plans read charts and kustomize trees there)
-  fetch     download every pinned artifact into the cache (helm pull, GitHub tarballs), then write the lock
+  fetch     download every pinned artifact missing from the cache (helm pull, GitHub tarballs) and write
+            the checksums it saw into the lock; --frozen-lock fails instead of changing the lock (CI),
+            --dry-run prints the downloads
   lock      write upstream.lock.json from the artifacts in the cache
 
 Cache: --cache DIR, else KUBEFLOW_UPSTREAM_CACHE, else .cache/upstream.
@@ -213,14 +215,26 @@ function main(argv: string[]): number {
     case 'fetch': {
       mkdirSync(join(cache, 'charts'), { recursive: true });
       mkdirSync(join(cache, 'trees'), { recursive: true });
+      const dryRun = argv.includes('--dry-run');
       for (const cmd of fetchCommands(cache)) {
+        const target = cmd[0] === 'curl' ? cmd[cmd.indexOf('--output') + 1] : undefined;
+        if (target && existsSync(target)) continue;
         console.log(`$ ${cmd.join(' ')}`);
-        if (!argv.includes('--dry-run')) execFileSync(cmd[0], cmd.slice(1), { stdio: 'inherit' });
+        if (!dryRun) execFileSync(cmd[0], cmd.slice(1), { stdio: 'inherit' });
       }
-      if (!argv.includes('--dry-run')) {
-        writeLock(cache);
-        console.log('✓ wrote upstream.lock.json: review the diff and commit it');
+      if (dryRun) return 0;
+      const before = readLock().artifacts;
+      const changed = pinnedArtifacts().filter((a) => before[a.file]?.sha256 !== sha256Of(join(cache, a.file))).map((a) => a.file);
+      if (changed.length === 0) {
+        console.log('✓ every artifact matches upstream.lock.json');
+        return 0;
       }
+      if (argv.includes('--frozen-lock')) {
+        console.error(`✗ these artifacts differ from upstream.lock.json (or are not in it): ${changed.join(', ')}. Run \`npm run upstream -- fetch\` locally, review and commit the lock.`);
+        return 1;
+      }
+      writeLock(cache);
+      console.log(`✓ wrote upstream.lock.json (${changed.length} new or changed: ${changed.join(', ')}): review the diff and commit it`);
       return 0;
     }
     case 'lock':
