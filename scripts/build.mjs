@@ -8,7 +8,7 @@ await build({
   outfile: 'dist/main.js',
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   // Dependencies stay in node_modules: only our own TypeScript is bundled.
   packages: 'external',
