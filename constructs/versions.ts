@@ -52,18 +52,35 @@ export const ARGO_WORKFLOWS = {
 
 export const TREES: readonly TreePin[] = [KUBEFLOW_DISTRIBUTION, ARGO_WORKFLOWS];
 
+/**
+ * Istio's chart repository. The Google Cloud bucket (istio-release.storage.googleapis.com)
+ * and the image registry registry.istio.io are retired in December 2026 (istio.io blog
+ * "retirement-of-gcp", 2026-08-21; a test outage 2026-12-08 15:00 to 12-09 15:00 UTC,
+ * istio/istio#61467). Charts come from blob.istio.io, images from Docker Hub (`ISTIO_HUB`).
+ */
+const ISTIO_CHARTS = 'https://blob.istio.io/istio-release/charts';
+
+/**
+ * Checked 2026-11-29 (release notes, support calendars; details in docs/upgrades.md):
+ * - cert-manager v1.20.3 fixes GHSA-8rvj-mm4h-c258 (cert-manager-edit could use ClusterIssuer credentials).
+ * - Istio 1.30.3 is the newest 1.30 patch in our verified mirror. 1.30.4 (2026-08-26) fixes 13 Envoy
+ *   CVEs, GHSA-qm8v-g4f9-qhjx and an istio-cni deadlock after node reboot; 1.30.5 (2026-09-21) followed.
+ *   TAKE 1.30.5 (or newer) AS SOON AS IT IS IN THE MIRROR: `npm run versions:check` flags it.
+ * - Trainer 2.2.1: the patch release of the 2.2 line (values identical to 2.2.0).
+ * - KServe 0.20.0: KServe supports its last two minors (0.19, 0.20); 0.18 is out of support.
+ */
 export const CHARTS = {
-  certManager: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.20.2' },
-  istioBase: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'base', version: '1.30.1' },
-  istiod: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', version: '1.30.1' },
-  istioGateway: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'gateway', version: '1.30.1' },
+  certManager: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.20.3' },
+  istioBase: { repository: ISTIO_CHARTS, chart: 'base', version: '1.30.3' },
+  istiod: { repository: ISTIO_CHARTS, chart: 'istiod', version: '1.30.3' },
+  istioGateway: { repository: ISTIO_CHARTS, chart: 'gateway', version: '1.30.3' },
   /** The Istio CNI node agent: sidecars redirect traffic without NET_ADMIN in the pod (Pod Security `restricted`). */
-  istioCni: { repository: 'https://istio-release.storage.googleapis.com/charts', chart: 'cni', version: '1.30.1' },
+  istioCni: { repository: ISTIO_CHARTS, chart: 'cni', version: '1.30.3' },
   gpuOperator: { repository: 'https://helm.ngc.nvidia.com/nvidia', chart: 'gpu-operator', version: 'v26.7.0' },
   /** Brings JobSet 0.11.0 as a dependency (`jobset.install`). */
-  trainer: { repository: 'oci://ghcr.io/kubeflow/charts', chart: 'kubeflow-trainer', version: '2.2.0' },
-  kserveCrd: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-crd', version: 'v0.18.0' },
-  kserveResources: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-resources', version: 'v0.18.0' },
+  trainer: { repository: 'oci://ghcr.io/kubeflow/charts', chart: 'kubeflow-trainer', version: '2.2.1' },
+  kserveCrd: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-crd', version: 'v0.20.0' },
+  kserveResources: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-resources', version: 'v0.20.0' },
 } as const satisfies Record<string, ChartPin>;
 
 /** Kustomize paths inside the Kubeflow distribution at `KUBEFLOW_DISTRIBUTION.ref`. */
@@ -78,7 +95,15 @@ export const KUSTOMIZE_PATHS = {
   pipelines: 'applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user',
 } as const;
 
+/** Image registry of Istio's images (istiod's `global.hub`; sidecars and gateways follow it). */
+export const ISTIO_HUB = 'docker.io/istio';
+
 export const IMAGES = {
+  /**
+   * oauth2-proxy over the distribution's v7.15.2: v7.15.3 carries Go security fixes
+   * (11 Go CVEs; oauth2-proxy release notes, checked 2026-11-29).
+   */
+  oauth2Proxy: { name: 'quay.io/oauth2-proxy/oauth2-proxy', tag: 'v7.15.3' },
   /** Default image of the GPU training runtimes (the one Trainer 2.2.0's torch-distributed runtime uses). */
   pytorchGpu: 'pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime',
 } as const;

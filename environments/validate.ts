@@ -23,6 +23,7 @@ import type {
   SkuTier,
   Stage,
 } from './types';
+import { AKS_SUPPORT, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors } from './aks-support';
 import { CPU_SIZE_NAMES, GPU_SIZE_NAMES, GpuFacts, vmSizeFacts } from './vm-sizes';
 
 /** An environment after validation, with every default filled in. Constructs take this. */
@@ -55,6 +56,13 @@ export interface ResolvedEnvironment {
   readonly access?: AccessConfig & { readonly tenantId: string; readonly machineToMachine: boolean; readonly machineToMachineAudience: string };
   readonly profiles: readonly ProfileConfig[];
   readonly notebooks: { readonly enabled: boolean; readonly idleMinutes: number; readonly culling: boolean };
+  /** Problems that do not stop synth yet (a Kubernetes minor near its end of support). */
+  readonly warnings: readonly string[];
+}
+
+export interface ResolveOptions {
+  /** The day support dates are judged against. @default today */
+  readonly today?: Date;
 }
 
 export interface ResolvedPlatform {
@@ -118,7 +126,6 @@ const DRIVER_MODES: readonly GpuDriverMode[] = ['gpu-operator', 'aks'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 /** Oldest Kubernetes minor this project is tested with (AKS keeps about three minors in support). */
-export const MIN_KUBERNETES_MINOR = 31;
 const MAX_NODES_PER_POOL = 1000;
 /** Azure keeps five addresses of every subnet. */
 const AZURE_RESERVED_SUBNET_ADDRESSES = 5;
@@ -180,7 +187,9 @@ class Checker {
  * Throws a `ConfigError` naming each bad setting, the value found and what is accepted.
  * Never throws anything else, whatever the input.
  */
-export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironment {
+export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOptions = {}): ResolvedEnvironment {
+  const today = options.today ?? new Date();
+  const warnings: string[] = [];
   const c = new Checker();
   const raw = c.record('(environment)', input as unknown);
   if (!raw) throw new ConfigError('(unnamed)', c.problems);
@@ -188,11 +197,12 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
 
   const name = c.text('name', raw.name, /^[a-z][a-z0-9]{1,9}$/, 'accepted: 2 to 10 lowercase letters and digits, starting with a letter (it prefixes stack and resource names)');
   const stage = c.oneOf('stage', raw.stage, STAGES);
-  const location = c.text('location', raw.location, /^[a-z][a-z0-9]{2,39}$/, 'accepted: an Azure region name in lowercase without spaces, e.g. "westeurope"');
+  const location = checkLocation(c, raw.location);
   const tags = checkTags(c, raw.tags);
   const tenantId = raw.tenantId === undefined ? undefined : c.text('tenantId', raw.tenantId, UUID, 'accepted: a tenant id (GUID), or leave it out to use the deploying identity\'s tenant');
-  const kubernetesVersion = checkKubernetesVersion(c, raw.kubernetesVersion);
   const skuTier = c.oneOf('skuTier', raw.skuTier, SKU_TIERS);
+  const upgrades = checkUpgrades(c, raw.upgrades);
+  const kubernetesVersion = checkKubernetesVersion(c, raw.kubernetesVersion, { today, premium: skuTier === 'Premium', channel: upgrades?.channel, warnings });
   if (stage === 'prod' && skuTier === 'Free') {
     c.fail('skuTier', skuTier, 'a prod environment needs the uptime SLA: use "Standard" or "Premium"');
   }
@@ -210,12 +220,12 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
   const cpuPool = checkCpuPool(c, 'cpuPool', raw.cpuPool, { name: 'platform', vmSize: 'Standard_D8ds_v5', osDiskSizeGb: 128, minFloor: 0, ephemeral: false });
   const security = checkSecurity(c, raw.security, stage);
   const gpuPools = checkGpuPools(c, raw.gpuPools, stage, security?.allowSpotInProduction ?? false);
+  if (location && gpuPools) checkGpuRegions(c, location, gpuPools);
   checkPoolNames(c, systemPool, cpuPool, gpuPools);
   if (network && systemPool && cpuPool && gpuPools) checkSubnetCapacity(c, network, [systemPool, cpuPool, ...gpuPools]);
   const remoteState = checkRemoteState(c, raw.remoteState);
   const maintenance = checkMaintenance(c, raw.maintenance);
   const monitoring = checkMonitoring(c, raw.monitoring);
-  const upgrades = checkUpgrades(c, raw.upgrades);
   const platform = checkPlatform(c, raw.platform, gpuPools);
   const access = checkAccess(c, raw.access, tenantId, platform);
   const profiles = checkProfiles(c, raw.profiles, raw.access !== undefined, gpuPools);
@@ -247,6 +257,7 @@ export function resolveEnvironment(input: EnvironmentConfig): ResolvedEnvironmen
     ...(access ? { access } : {}),
     profiles: profiles!,
     notebooks: notebooks!,
+    warnings: warnings.map((w) => `${envName}: ${w}`),
   };
 }
 
@@ -270,13 +281,65 @@ function checkTags(c: Checker, value: unknown): Record<string, string> | undefin
   return result;
 }
 
-function checkKubernetesVersion(c: Checker, value: unknown): string | undefined {
-  const match = typeof value === 'string' ? /^1\.(\d{2})(\.\d{1,2})?$/.exec(value) : null;
-  if (!match) return c.fail('kubernetesVersion', value, 'accepted: "1.MINOR" (patches follow the upgrade channel) or "1.MINOR.PATCH", e.g. "1.33"');
-  if (Number(match[1]) < MIN_KUBERNETES_MINOR) {
-    return c.fail('kubernetesVersion', value, `accepted: 1.${MIN_KUBERNETES_MINOR} or newer (older minors are out of AKS support)`);
+/** Channels under which AKS changes the cluster's version by itself. */
+const VERSION_CHANGING_CHANNELS: readonly string[] = ['patch', 'stable', 'rapid'];
+
+function checkKubernetesVersion(
+  c: Checker,
+  value: unknown,
+  ctx: { readonly today: Date; readonly premium: boolean; readonly channel?: string; readonly warnings: string[] },
+): string | undefined {
+  const minors = supportedMinors(ctx.today, ctx.premium);
+  const accepted = `accepted: ${minors.map((m) => `"${m}"`).join(', ')} (AKS minors supported on ${ctx.today.toISOString().slice(0, 10)}${ctx.premium ? ', LTS included' : ''}; table recorded ${AKS_SUPPORT.recorded}, refresh with npm run aks:refresh)`;
+  const match = typeof value === 'string' ? /^(1\.\d{1,2})(?:\.(\d{1,3}))?$/.exec(value) : null;
+  if (!match) return c.fail('kubernetesVersion', value, `a version is "1.MINOR" or "1.MINOR.PATCH"; ${accepted}`);
+  const status = minorStatus(match[1], ctx.today, ctx.premium);
+  if (status.kind !== 'supported') return c.fail('kubernetesVersion', value, `${status.reason}; ${accepted}`);
+  if (match[2] !== undefined) {
+    if (ctx.channel && VERSION_CHANGING_CHANNELS.includes(ctx.channel)) {
+      return c.fail('kubernetesVersion', value, `the "${ctx.channel}" upgrade channel moves the patch itself, so a pinned patch would be rolled back or drift: accepted: "${match[1]}" (or upgrades.channel "node-image" to pin patches)`);
+    }
+    const patches = AKS_SUPPORT.minors[match[1]].patches;
+    if (!patches.includes(value as string)) return c.fail('kubernetesVersion', value, `AKS offers no such patch in the support table; accepted: ${patches.map((p) => `"${p}"`).join(', ') || 'none recorded'}, or "${match[1]}"`);
+  }
+  if (status.daysLeft <= SUPPORT_WARNING_DAYS) {
+    ctx.warnings.push(`kubernetesVersion ${String(value)}: ${status.lts ? 'long-term' : 'standard'} support on AKS ends ${status.endOfSupport.toISOString().slice(0, 10)}, in ${status.daysLeft} days: move to ${minors[minors.length - 1]}`);
   }
   return value as string;
+}
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = current;
+    }
+  }
+  return row[b.length];
+}
+
+function checkLocation(c: Checker, value: unknown): string | undefined {
+  if (typeof value === 'string' && AKS_SUPPORT.regions.includes(value)) return value;
+  const closest = typeof value === 'string'
+    ? [...AKS_SUPPORT.regions].sort((a, b) => distance(value, a) - distance(value, b))[0]
+    : undefined;
+  const hint = closest && typeof value === 'string' && distance(value, closest) <= 3 ? `did you mean "${closest}"? ` : '';
+  return c.fail('location', value, `${hint}accepted: an Azure public region name in lowercase without spaces, one of ${AKS_SUPPORT.regions.join(', ')}`);
+}
+
+/** Every GPU size must be sold in the environment's region. */
+function checkGpuRegions(c: Checker, location: string, pools: readonly ResolvedGpuPool[]): void {
+  pools.forEach((pool, i) => {
+    const regions = gpuRegions(pool.vmSize);
+    if (regions && !regions.includes(location)) {
+      c.fail(`gpuPools[${i}].vmSize`, pool.vmSize, `${pool.vmSize} is not offered in ${location} (support table recorded ${AKS_SUPPORT.recorded}); regions that offer it: ${regions.join(', ')}; or pick another GPU size`);
+    }
+  });
 }
 
 function checkApiAccess(c: Checker, value: unknown, stage: Stage | undefined): { mode: 'private' } | { mode: 'public'; authorizedIpRanges: string[] } | undefined {

@@ -3,7 +3,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { AzurermBackend, Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { AksCluster } from '../constructs/cluster/aks-cluster';
+import { AksCluster, channelChangesVersion } from '../constructs/cluster/aks-cluster';
 import { ClusterInsights } from '../constructs/cluster/cluster-insights';
 import { ClusterNetwork } from '../constructs/cluster/cluster-network';
 import { DiskEncryption } from '../constructs/cluster/disk-encryption';
@@ -96,7 +96,13 @@ export class ClusterStack extends TerraformStack {
     });
     new ClusterInsights(this, 'insights', { ...common, cluster: this.aks.cluster, workspace: monitoring });
 
-    const poolBase = { kubernetesClusterId: this.aks.cluster.id, nodeSubnetId: network.nodeSubnet.id, kubernetesVersion: env.kubernetesVersion, tags };
+    const poolBase = {
+      kubernetesClusterId: this.aks.cluster.id,
+      nodeSubnetId: network.nodeSubnet.id,
+      kubernetesVersion: env.kubernetesVersion,
+      versionFollowsChannel: channelChangesVersion(env.upgrades.channel),
+      tags,
+    };
     const cpu = env.cpuPool;
     this.cpuPool = new CpuNodePool(this, 'cpu-pool', {
       ...poolBase,

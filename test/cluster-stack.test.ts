@@ -1,3 +1,4 @@
+import { AKS_SUPPORT, supportedMinors } from '../environments/aks-support';
 import { Testing } from 'cdktf';
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
@@ -82,7 +83,7 @@ describe('AKS baseline (every environment)', () => {
       maintenance_window_node_os: { frequency: 'Weekly', day_of_week: 'Sunday', start_time: '02:00', duration: 4 },
     });
     expect(prodCluster).toMatchObject({
-      automatic_upgrade_channel: 'stable',
+      automatic_upgrade_channel: 'patch',
       maintenance_window_auto_upgrade: { day_of_week: 'Saturday', start_time: '01:00', duration: 6 },
     });
   });
@@ -145,12 +146,34 @@ describe('SKU tier, zones and Kubernetes version', () => {
     expect((devCluster.default_node_pool as Record<string, unknown>).zones).toEqual([]);
   });
 
+  const patchOf = (minor: string) => AKS_SUPPORT.minors[minor].patches[0];
+  const newest = supportedMinors(new Date()).at(-1)!;
+
   test('nodes follow the control-plane version', () => {
-    const { parsed } = synthCluster(devWith({ kubernetesVersion: '1.32.4' }));
+    const version = patchOf(newest);
+    const { parsed } = synthCluster(devWith({ kubernetesVersion: version, upgrades: { channel: 'node-image' } }));
     const cluster = onlyResource(parsed, 'azurerm_kubernetes_cluster');
-    expect(cluster.kubernetes_version).toBe('1.32.4');
-    expect((cluster.default_node_pool as Record<string, unknown>).orchestrator_version).toBe('1.32.4');
-    for (const pool of Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool'))) expect(pool.orchestrator_version).toBe('1.32.4');
+    expect(cluster.kubernetes_version).toBe(version);
+    expect((cluster.default_node_pool as Record<string, unknown>).orchestrator_version).toBe(version);
+    for (const pool of Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool'))) expect(pool.orchestrator_version).toBe(version);
+  });
+
+  test('a version-changing channel: AKS\'s own upgrades are not drift, a new minor in the file is applied by az aks upgrade', () => {
+    const { parsed } = synthCluster(devWith({ kubernetesVersion: newest, upgrades: { channel: 'patch' } }));
+    const cluster = onlyResource(parsed, 'azurerm_kubernetes_cluster');
+    expect(cluster.lifecycle).toMatchObject({ ignore_changes: ['kubernetes_version', 'default_node_pool[0].orchestrator_version'] });
+    for (const pool of Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool'))) expect(pool.lifecycle).toEqual({ ignore_changes: ['orchestrator_version'] });
+    const keeper = onlyResource(parsed, 'terraform_data');
+    expect(keeper.triggers_replace).toEqual({ minor: newest });
+    const command = (keeper.provisioner as { 'local-exec': { command: string } }[])[0]['local-exec'].command;
+    expect(command).toContain(`az aks upgrade --resource-group \${azurerm_resource_group.`);
+    expect(command).toContain(`--kubernetes-version ${newest} --yes`);
+  });
+
+  test('channel node-image: the version in the file is the version, nothing ignored, no upgrade action', () => {
+    const { parsed } = synthCluster(devWith({ kubernetesVersion: newest, upgrades: { channel: 'node-image' } }));
+    expect(onlyResource(parsed, 'azurerm_kubernetes_cluster').lifecycle).toEqual({ prevent_destroy: false });
+    expect(resourcesOfType(parsed, 'terraform_data')).toEqual({});
   });
 });
 
@@ -228,8 +251,8 @@ describe('remote state, protection and outputs', () => {
   });
 
   test('prevent_destroy on the prod cluster only', () => {
-    expect(prodCluster.lifecycle).toEqual({ prevent_destroy: true });
-    expect(devCluster.lifecycle).toEqual({ prevent_destroy: false });
+    expect(prodCluster.lifecycle).toMatchObject({ prevent_destroy: true });
+    expect(devCluster.lifecycle).toMatchObject({ prevent_destroy: false });
     expect(synthCluster(staging).parsed.resource.azurerm_kubernetes_cluster).toBeDefined();
   });
 

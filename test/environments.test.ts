@@ -122,7 +122,7 @@ const INVALID: readonly [string, EnvironmentConfig, string, RegExp][] = [
   ['MIG on a size without MIG', withSetting(dev, 'gpuPools', [{ ...a100, vmSize: 'Standard_NC4as_T4_v3', migProfile: 'MIG1g' }]), 'gpuPools[0].migProfile', /T4 GPUs, which have no MIG/],
   ['unknown MIG profile', withSetting(dev, 'gpuPools', [{ ...a100, migProfile: 'MIG5g' }]), 'gpuPools[0].migProfile', /"MIG1g"/],
   ['malformed Kubernetes version', withSetting(dev, 'kubernetesVersion', 'v1.33'), 'kubernetesVersion', /1\.MINOR/],
-  ['unsupported Kubernetes minor', withSetting(dev, 'kubernetesVersion', '1.27'), 'kubernetesVersion', /or newer/],
+  ['unsupported Kubernetes minor', withSetting(dev, 'kubernetesVersion', '1.27'), 'kubernetesVersion', /AKS has no Kubernetes 1.27/],
   ['Free tier in prod', withSetting(prod, 'skuTier', 'Free'), 'skuTier', /"Standard" or "Premium"/],
   ['public API server in prod', withSetting(prod, 'apiAccess', { mode: 'public', authorizedIpRanges: ['203.0.113.0/24'] }), 'apiAccess.mode', /private API server/],
   ['public API server without ranges', withSetting(dev, 'apiAccess', { mode: 'public', authorizedIpRanges: [] }), 'apiAccess.authorizedIpRanges', /1 to 200/],

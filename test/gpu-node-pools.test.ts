@@ -1,3 +1,4 @@
+import { gpuRegions } from '../environments/aks-support';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { GPU_TAINT, SPOT_TAINT, gpuPoolScheduling, taintToString } from '../constructs/cluster/gpu-scheduling';
 import { dev } from '../environments/dev';
@@ -102,7 +103,8 @@ describe('GPU node pools', () => {
     ['Standard_NC40ads_H100_v5', 'MIG3g', 'all-3g.47gb'],
     ['Standard_ND96isr_H200_v5', 'MIG7g', 'all-7g.141gb'],
   ] as const)('%s with %s: the MIG manager applies %s', (vmSize, migProfile, config) => {
-    const { parsed } = synthCluster(devWith({ profiles: [], gpuPools: [{ name: 'mig', vmSize, maxCount: 1, migProfile }] }));
+    // A region where the table says the size is sold.
+    const { parsed } = synthCluster(devWith({ location: gpuRegions(vmSize)![0], profiles: [], gpuPools: [{ name: 'mig', vmSize, maxCount: 1, migProfile }] }));
     expect(gpuPool(parsed, 'mig').node_labels).toMatchObject({ 'nvidia.com/mig.config': config });
   });
 

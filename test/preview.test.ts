@@ -50,7 +50,7 @@ const changed: EnvironmentConfig = {
 const after = synthesizeFixture([changed]);
 editStack(after, 'dev-platform', (json) => {
   const trainer = findByName(json, 'helm_release', 'kubeflow-trainer');
-  trainer.chart = trainer.chart.replace('kubeflow-trainer-2.2.0.tgz', 'kubeflow-trainer-2.3.0.tgz');
+  trainer.chart = trainer.chart.replace('kubeflow-trainer-2.2.1.tgz', 'kubeflow-trainer-2.3.0.tgz');
   const overlay = Object.values(json.data.kustomization_overlay as Record<string, Record<string, any>>).find((o) => o.resources[0].includes('katib'))!;
   // A new distribution release: another locked tarball checksum.
   overlay.lifecycle = JSON.parse(JSON.stringify(overlay.lifecycle).replace(/[0-9a-f]{64}/, 'a'.repeat(64)));
@@ -91,7 +91,7 @@ describe('offline preview: resources', () => {
 
 describe('offline preview: versions, values, patches', () => {
   test('chart version changes', () => {
-    expect(platform.versions).toContainEqual({ subject: 'release kubeflow-trainer', from: 'kubeflow-trainer-2.2.0', to: 'kubeflow-trainer-2.3.0' });
+    expect(platform.versions).toContainEqual({ subject: 'release kubeflow-trainer', from: 'kubeflow-trainer-2.2.1', to: 'kubeflow-trainer-2.3.0' });
   });
 
   test('upstream release pins of kustomize components', () => {
@@ -188,7 +188,7 @@ describe('command line', () => {
   test('two folders', async () => {
     const out = await runPreview({ before, after, format: 'markdown' });
     expect(out).toContain('## Preview:');
-    expect(out).toContain('`kubeflow-trainer-2.2.0` → `kubeflow-trainer-2.3.0`');
+    expect(out).toContain('`kubeflow-trainer-2.2.1` → `kubeflow-trainer-2.3.0`');
   });
 
   test('a missing folder is named', async () => {

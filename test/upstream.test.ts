@@ -82,7 +82,7 @@ describe('fetch (online)', () => {
     const commands = fetchCommands('/cache');
     expect(commands).toHaveLength(Object.keys(CHARTS).length + TREES.length);
     expect(commands).toContainEqual(['helm', 'pull', 'oci://ghcr.io/kubeflow/charts/kubeflow-trainer', '--version', CHARTS.trainer.version, '--destination', '/cache/charts']);
-    expect(commands).toContainEqual(['helm', 'pull', 'istiod', '--repo', 'https://istio-release.storage.googleapis.com/charts', '--version', CHARTS.istiod.version, '--destination', '/cache/charts']);
+    expect(commands).toContainEqual(['helm', 'pull', 'istiod', '--repo', 'https://blob.istio.io/istio-release/charts', '--version', CHARTS.istiod.version, '--destination', '/cache/charts']);
     expect(commands).toContainEqual(['curl', '--fail', '--location', '--silent', '--show-error', '--output', `/cache/${treeFile(KUBEFLOW_DISTRIBUTION)}`, `https://codeload.github.com/kubeflow/community-distribution/tar.gz/${KUBEFLOW_DISTRIBUTION.ref}`]);
   });
 });

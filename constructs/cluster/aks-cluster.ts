@@ -1,7 +1,7 @@
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
-import { ITerraformDependable } from 'cdktf';
+import { DataResource, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 
 export interface SystemPoolProps {
@@ -83,6 +83,8 @@ export interface AksClusterProps {
  */
 export class AksCluster extends Construct {
   public readonly cluster: KubernetesCluster;
+  /** Applies a minor change of the environment file when the upgrade channel manages versions. */
+  public readonly minorUpgrade?: DataResource;
   /** User-assigned identity of the control plane. */
   public readonly identity: UserAssignedIdentity;
 
@@ -213,9 +215,51 @@ export class AksCluster extends Construct {
         tags,
       },
 
-      lifecycle: { preventDestroy: props.preventDestroy ?? false },
+      lifecycle: {
+        preventDestroy: props.preventDestroy ?? false,
+        // Under a version-changing channel AKS moves the version itself: what the API then
+        // reports must not show as drift (or be rolled back). Deliberate minor changes go
+        // through `minorUpgrade` below.
+        ...(channelChangesVersion(props.upgradeChannel ?? 'patch') ? { ignoreChanges: ['kubernetes_version', 'default_node_pool[0].orchestrator_version'] } : {}),
+      },
       dependsOn: [...grants, ...(props.dependsOn ?? [])],
       tags,
     });
+    this.minorUpgrade = channelChangesVersion(props.upgradeChannel ?? 'patch')
+      ? new DataResource(this, 'minor-upgrade', {
+        // A new minor in the environment file: upgrade the control plane and every pool to it
+        // (AKS picks its newest patch). Nothing happens when the cluster already runs it.
+        triggersReplace: { minor: minorOf(props.kubernetesVersion) },
+        provisioners: [{
+          type: 'local-exec',
+          command: upgradeCommand(props.resourceGroupName, this.cluster.name, minorOf(props.kubernetesVersion)),
+        }],
+        dependsOn: [this.cluster],
+      })
+      : undefined;
   }
+}
+
+/** Channels under which AKS upgrades the Kubernetes version by itself. */
+export function channelChangesVersion(channel: string): boolean {
+  return channel === 'patch' || channel === 'stable' || channel === 'rapid';
+}
+
+function minorOf(version: string): string {
+  return version.split('.').slice(0, 2).join('.');
+}
+
+/**
+ * Shell for the deliberate minor upgrade: nothing to do when the cluster already
+ * runs the minor, or a newer one an auto-upgrade gave it. `$${` is Terraform's
+ * escape for a literal `${` (shell parameter expansion).
+ */
+export function upgradeCommand(resourceGroup: string, cluster: string, minor: string): string {
+  return [
+    'set -eu',
+    `current=$(az aks show --resource-group ${resourceGroup} --name ${cluster} --query currentKubernetesVersion --output tsv)`,
+    `newest=$(printf '%s\\n%s\\n' "${minor}" "$$\{current%.*}" | sort -V | tail -n 1)`,
+    `if [ "$newest" = "$$\{current%.*}" ]; then echo "cluster runs $current: nothing to do for ${minor}"; exit 0; fi`,
+    `az aks upgrade --resource-group ${resourceGroup} --name ${cluster} --kubernetes-version ${minor} --yes`,
+  ].join('\n');
 }

@@ -25,6 +25,12 @@ interface UserPoolBaseProps {
   readonly zones?: readonly string[];
   /** @default {} */
   readonly tags?: Record<string, string>;
+  /**
+   * The cluster's upgrade channel changes versions itself: `orchestrator_version`
+   * is then ignored after creation (the cluster's minor upgrade moves the pools).
+   * @default false
+   */
+  readonly versionFollowsChannel?: boolean;
 }
 
 export interface CpuNodePoolProps extends UserPoolBaseProps {
@@ -121,5 +127,6 @@ function userPoolBase(props: UserPoolBaseProps) {
     scaleDownMode: 'Delete',
     zones: [...(props.zones ?? [])],
     tags: props.tags ?? {},
+    ...(props.versionFollowsChannel ? { lifecycle: { ignoreChanges: ['orchestrator_version'] } } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { PLATFORM_NODE_SELECTOR } from '../cluster/gpu-scheduling';
-import { CHARTS, KUSTOMIZE_PATHS } from '../versions';
+import { CHARTS, ISTIO_HUB, KUSTOMIZE_PATHS } from '../versions';
 import { ChartRelease } from './chart-release';
 import { ClusterConnection } from './cluster-connection';
 import { KubeflowNamespaces } from './kubeflow-namespaces';
@@ -120,6 +120,7 @@ export class Istio extends Construct {
       pin: CHARTS.istioCni,
       values: {
         seccompProfile: { type: 'RuntimeDefault' },
+        global: { hub: ISTIO_HUB },
         // AppArmor through the securityContext field (Kubernetes ≥ 1.30), not the deprecated annotation.
         useAppArmorAnnotation: false,
       },
@@ -136,8 +137,9 @@ export class Istio extends Construct {
         sidecarInjectorWebhookAnnotations: { [ADMISSIONS_ENFORCER_ANNOTATION]: 'true' },
         // Injected sidecars get istio-validation (no capabilities) instead of istio-init.
         pilot: { nodeSelector, cni: { enabled: true } },
-        // Injected containers pass `restricted` only with a seccomp profile.
-        global: { proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
+        // Images from a registry that is not being retired (sidecars and gateways follow this hub);
+        // injected containers pass `restricted` only with a seccomp profile.
+        global: { hub: ISTIO_HUB, proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
       },
       valuesOverride: props.valuesOverride?.istiod,
       dependsOn: [this.base.release],

@@ -1,7 +1,7 @@
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { KUSTOMIZE_PATHS } from '../versions';
+import { IMAGES, KUSTOMIZE_PATHS } from '../versions';
 import { ClusterConnection } from './cluster-connection';
 import { ClusterSecret } from './cluster-secret';
 import { GeneratedSecret } from './generated-secret';
@@ -100,6 +100,7 @@ export class Oauth2Proxy extends Construct {
       namespace: ns,
       paths: [KUSTOMIZE_PATHS.oauth2Proxy],
       withCrdRelease: false,
+      images: [{ name: IMAGES.oauth2Proxy.name, newTag: IMAGES.oauth2Proxy.tag }],
       secretGenerators: [{
         name: 'oauth2-proxy',
         namespace: ns,
