@@ -6,9 +6,9 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { gpuPoolScheduling } from '../constructs/cluster/gpu-scheduling';
 import { contributorBindingName } from '../constructs/platform/profiles';
 import { KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../constructs/versions';
-import { dev } from '../environments/dev';
-import { prod } from '../environments/prod';
-import { staging } from '../environments/staging';
+import { dev } from './fixtures/environments';
+import { prod } from './fixtures/environments';
+import { staging } from './fixtures/environments';
 import { devWith, releasesByName, resourcesOfType, synthCluster, synthPlatform } from './helpers';
 
 const devCluster = synthCluster(dev);

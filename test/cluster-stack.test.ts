@@ -11,9 +11,9 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { AksCluster } from '../constructs/cluster/aks-cluster';
-import { dev } from '../environments/dev';
-import { prod } from '../environments/prod';
-import { staging } from '../environments/staging';
+import { dev } from './fixtures/environments';
+import { prod } from './fixtures/environments';
+import { staging } from './fixtures/environments';
 import { devWith, onlyResource, resourcesOfType, synthCluster } from './helpers';
 
 const devStack = synthCluster(dev);

@@ -1,4 +1,4 @@
-import { prod } from '../environments/prod';
+import { prod } from './fixtures/environments';
 import { synthCluster } from './helpers';
 
 /**

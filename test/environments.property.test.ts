@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
-import { dev } from '../environments/dev';
+import { dev } from './fixtures/environments';
 import { VM_SIZES } from '../environments/vm-sizes';
 
 /** A value that is usually plausible for the field and sometimes anything at all. */

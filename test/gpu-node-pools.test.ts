@@ -1,9 +1,9 @@
 import { gpuRegions } from '../environments/aks-support';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { GPU_TAINT, SPOT_TAINT, gpuPoolScheduling, taintToString } from '../constructs/cluster/gpu-scheduling';
-import { dev } from '../environments/dev';
-import { prod } from '../environments/prod';
-import { staging } from '../environments/staging';
+import { dev } from './fixtures/environments';
+import { prod } from './fixtures/environments';
+import { staging } from './fixtures/environments';
 import { devWith, resourcesOfType, synthCluster } from './helpers';
 
 function gpuPool(parsed: ReturnType<typeof synthCluster>['parsed'], name: string): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Testing } from 'cdktf';
 import { EnvironmentConfig, ResolvedEnvironment, resolveEnvironment } from '../environments';
-import { dev } from '../environments/dev';
+import { dev } from './fixtures/environments';
 import { addEnvironment } from '../stacks/app';
 import { ClusterStack } from '../stacks/cluster-stack';
 import { PlatformStack } from '../stacks/platform-stack';

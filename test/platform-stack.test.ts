@@ -5,9 +5,9 @@ import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, toler
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
 import { lockedSha256 } from '../constructs/upstream';
 import { CHARTS, KUBEFLOW_DISTRIBUTION, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
-import { dev } from '../environments/dev';
-import { prod } from '../environments/prod';
-import { staging } from '../environments/staging';
+import { dev } from './fixtures/environments';
+import { prod } from './fixtures/environments';
+import { staging } from './fixtures/environments';
 import { EnvironmentConfig } from '../environments';
 import { devWith, releaseValues, releasesByName, synthPlatform } from './helpers';
 

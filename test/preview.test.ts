@@ -5,7 +5,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App } from 'cdktf';
 import { EnvironmentConfig, resolveEnvironment } from '../environments';
-import { dev } from '../environments/dev';
+import { dev } from './fixtures/environments';
 import { VM_SIZES } from '../environments/vm-sizes';
 import { costEnvelope } from '../scripts/preview/cost';
 import { summarize } from '../scripts/preview/diff';

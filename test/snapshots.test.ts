@@ -2,14 +2,17 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Testing } from 'cdktf';
 import { loadEnvironments } from '../environments';
+import { dev, prod, staging } from './fixtures/environments';
 import { addEnvironment } from '../stacks/app';
 
 /**
- * One snapshot per stack. A change here is a change to what gets deployed:
- * read the diff before running `npx jest -u`, and explain it in the commit.
+ * One snapshot per stack of the fixture environments (test/fixtures): a change
+ * here is a change to what the constructs synthesize, not to a fork's
+ * environment files. Read the diff before running `npx jest -u`, and explain
+ * it in the commit.
  */
 const app = Testing.app();
-const environments = loadEnvironments();
+const environments = loadEnvironments([dev, staging, prod]);
 for (const env of environments) addEnvironment(app, env);
 app.synth();
 
