@@ -1,10 +1,4 @@
-import { App } from 'cdktf';
-import { loadEnvironments } from './environments';
-import { addEnvironment } from './stacks/app';
+import { synthesize } from './stacks/synth';
 
-// Validates every environment before any stack is built: a bad file stops here.
-const environments = loadEnvironments();
-for (const warning of environments.flatMap((env) => env.warnings)) console.warn(`warning: ${warning}`);
-const app = new App();
-for (const env of environments) addEnvironment(app, env);
-app.synth();
+// Every environment of environments/ (index.ts), validated before any stack is built.
+synthesize();

@@ -3,29 +3,51 @@ import { dev } from './dev';
 import { prod } from './prod';
 import { staging } from './staging';
 import type { EnvironmentConfig } from './types';
-import { ResolvedEnvironment, resolveEnvironment } from './validate';
+import { ResolveOptions, ResolvedEnvironment, resolveEnvironment } from './validate';
 
 export { ConfigError } from './config-error';
 export type { ConfigProblem } from './config-error';
 export type { EnvironmentConfig } from './types';
-export type { ResolvedEnvironment, ResolvedGpuPool, ResolvedPlatform } from './validate';
+export type { ResolveOptions, ResolvedEnvironment, ResolvedGpuPool, ResolvedPlatform } from './validate';
 export { resolveEnvironment } from './validate';
 
 /** Every environment this repository deploys, in promotion order. */
 export const ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, staging, prod];
 
+/** Every broken environment at once: one `ConfigError` each, plus rules between environments. */
+export class EnvironmentsError extends Error {
+  public readonly errors: readonly ConfigError[];
+
+  constructor(errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+    this.name = 'EnvironmentsError';
+    this.errors = errors;
+  }
+}
+
 /**
  * Validates every environment and the rules between them (unique names, one
- * state location each). Throws a `ConfigError` before any stack is built.
+ * state location each), reporting all broken environments together. Throws an
+ * `EnvironmentsError` before any stack is built.
  */
-export function loadEnvironments(configs: readonly EnvironmentConfig[] = ENVIRONMENTS): ResolvedEnvironment[] {
-  const resolved = configs.map((config) => resolveEnvironment(config));
+export function loadEnvironments(configs: readonly EnvironmentConfig[] = ENVIRONMENTS, options: ResolveOptions = {}): ResolvedEnvironment[] {
+  const resolved: ResolvedEnvironment[] = [];
+  const errors: ConfigError[] = [];
+  for (const config of configs) {
+    try {
+      resolved.push(resolveEnvironment(config, options));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+    }
+  }
   const names = new Set<string>();
   for (const env of resolved) {
     if (names.has(env.name)) {
-      throw new ConfigError(env.name, [{ setting: 'name', value: JSON.stringify(env.name), accepted: 'another environment already has this name: names must be unique' }]);
+      errors.push(new ConfigError(env.name, [{ setting: 'name', value: JSON.stringify(env.name), accepted: 'another environment already has this name: names must be unique' }]));
     }
     names.add(env.name);
   }
+  if (errors.length > 0) throw new EnvironmentsError(errors);
   return resolved;
 }

@@ -24,6 +24,7 @@ import type {
   Stage,
 } from './types';
 import { AKS_SUPPORT, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors } from './aks-support';
+import { SETTING_KEYS } from './setting-keys';
 import { CPU_SIZE_NAMES, GPU_SIZE_NAMES, GpuFacts, vmSizeFacts } from './vm-sizes';
 
 /** An environment after validation, with every default filled in. Constructs take this. */
@@ -194,6 +195,7 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
   const raw = c.record('(environment)', input as unknown);
   if (!raw) throw new ConfigError('(unnamed)', c.problems);
   const envName = typeof raw.name === 'string' ? raw.name : '(unnamed)';
+  checkUnknownSettings(c, raw);
 
   const name = c.text('name', raw.name, /^[a-z][a-z0-9]{1,9}$/, 'accepted: 2 to 10 lowercase letters and digits, starting with a letter (it prefixes stack and resource names)');
   const stage = c.oneOf('stage', raw.stage, STAGES);
@@ -266,17 +268,23 @@ function checkTags(c: Checker, value: unknown): Record<string, string> | undefin
   const keys = Object.keys(tags);
   if (keys.length > 48) c.fail('tags', `${keys.length} tags`, 'Azure allows 50 tags per resource and this project adds 2: at most 48');
   const result: Record<string, string> = {};
+  // Azure tag names are case-insensitive: `Environment` and `environment` are one tag.
+  const seen = new Map<string, string>();
   for (const key of keys) {
     const v = tags[key];
+    const folded = key.toLowerCase();
     if (key.length === 0 || key.length > 512 || /[<>%&\\?/]/.test(key)) {
       c.fail(`tags[${show(key)}]`, key, 'a tag name has 1 to 512 characters and none of < > % & \\ ? /');
-    } else if (key === 'environment' || key === 'managed-by') {
-      c.fail(`tags[${show(key)}]`, key, 'this tag is set by the project; remove it from the file');
+    } else if (folded === 'environment' || folded === 'managed-by') {
+      c.fail(`tags[${show(key)}]`, key, `this project sets the tag "${folded}" (Azure compares tag names without case): remove it from the file`);
+    } else if (seen.has(folded)) {
+      c.fail(`tags[${show(key)}]`, key, `the same tag as ${show(seen.get(folded))} (Azure compares tag names without case): keep one`);
     } else if (typeof v !== 'string' || v.length > 256) {
       c.fail(`tags[${show(key)}]`, v, 'a tag value is a string of at most 256 characters');
     } else {
       result[key] = v;
     }
+    seen.set(folded, key);
   }
   return result;
 }
@@ -306,6 +314,70 @@ function checkKubernetesVersion(
     ctx.warnings.push(`kubernetesVersion ${String(value)}: ${status.lts ? 'long-term' : 'standard'} support on AKS ends ${status.endOfSupport.toISOString().slice(0, 10)}, in ${status.daysLeft} days: move to ${minors[minors.length - 1]}`);
   }
   return value as string;
+}
+
+type Shape = readonly string[] | { readonly keys: readonly string[]; readonly children?: Readonly<Record<string, Shape | ((value: Record<string, unknown>) => Shape | undefined)>>; readonly list?: boolean };
+
+const byMode = (shapes: Readonly<Record<string, Shape>>) => (value: Record<string, unknown>): Shape | undefined => shapes[String(value.mode)];
+
+/** Where each object of an environment file sits, and the names it accepts (from the types, `setting-keys.ts`). */
+const ENVIRONMENT_SHAPE: Shape = {
+  keys: SETTING_KEYS.environment,
+  children: {
+    apiAccess: byMode({ private: SETTING_KEYS.apiAccessPrivate, public: SETTING_KEYS.apiAccessPublic }),
+    network: SETTING_KEYS.network,
+    systemPool: SETTING_KEYS.systemPool,
+    cpuPool: SETTING_KEYS.cpuPool,
+    gpuPools: { keys: SETTING_KEYS.gpuPool, list: true },
+    remoteState: SETTING_KEYS.remoteState,
+    maintenance: SETTING_KEYS.maintenance,
+    monitoring: SETTING_KEYS.monitoring,
+    security: SETTING_KEYS.security,
+    upgrades: SETTING_KEYS.upgrades,
+    platform: { keys: SETTING_KEYS.platform, children: { components: SETTING_KEYS.components } },
+    access: {
+      keys: SETTING_KEYS.access,
+      children: {
+        application: byMode({ create: SETTING_KEYS.applicationCreate, existing: SETTING_KEYS.applicationExisting }),
+        tls: byMode({ acme: { keys: SETTING_KEYS.tlsAcme, children: { dnsZone: SETTING_KEYS.dnsZone } }, provided: SETTING_KEYS.tlsProvided }),
+      },
+    },
+    profiles: {
+      keys: SETTING_KEYS.profile,
+      list: true,
+      children: { contributors: { keys: SETTING_KEYS.contributor, list: true }, quota: { keys: SETTING_KEYS.quota, children: { gpus: SETTING_KEYS.quotaGpus } } },
+    },
+    notebooks: SETTING_KEYS.notebooks,
+  },
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Refuses every setting name the types do not have, with the closest accepted name. */
+function checkUnknownSettings(c: Checker, value: Record<string, unknown>, shape: Shape = ENVIRONMENT_SHAPE, path = ''): void {
+  const keys = Array.isArray(shape) ? shape : (shape as { keys: readonly string[] }).keys;
+  const children = Array.isArray(shape) ? {} : (shape as { children?: Record<string, unknown> }).children ?? {};
+  for (const [key, child] of Object.entries(value)) {
+    const setting = path ? `${path}.${key}` : key;
+    if (!keys.includes(key)) {
+      const prefix = (a: string) => { let n = 0; while (n < a.length && a[n] === key[n]) n++; return n; };
+      const closest = [...keys].sort((a, b) => distance(key, a) - distance(key, b) || prefix(b) - prefix(a))[0];
+      const hint = closest !== undefined && distance(key.toLowerCase(), closest.toLowerCase()) <= Math.max(2, Math.floor(key.length / 3)) ? `did you mean "${closest}"? ` : '';
+      c.fail(setting, child, `unknown setting: ${hint}accepted here: ${keys.join(', ')}`);
+      continue;
+    }
+    const next = children[key] as Shape | ((v: Record<string, unknown>) => Shape | undefined) | undefined;
+    if (next === undefined) continue;
+    const list = !Array.isArray(next) && typeof next !== 'function' && (next as { list?: boolean }).list === true;
+    const items = list ? (Array.isArray(child) ? child.map((item, i) => [item, `${setting}[${i}]`] as const) : []) : [[child, setting] as const];
+    for (const [item, itemPath] of items) {
+      if (!isObject(item)) continue;
+      const itemShape = typeof next === 'function' ? next(item) : next;
+      if (itemShape) checkUnknownSettings(c, item, itemShape, itemPath);
+    }
+  }
 }
 
 /** Edit distance, for "did you mean". */

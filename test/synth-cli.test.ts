@@ -1,0 +1,29 @@
+import { spawnSync } from 'child_process';
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+/** The app as `cdktf synth` runs it: every problem of every environment, one per line, no stack trace, exit code 1. */
+describe('synth with broken environments', () => {
+  const run = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, 'fixtures', 'synth-broken.ts'), mkdtempSync(join(tmpdir(), 'synth-'))], { encoding: 'utf8' });
+
+  test('exits 1', () => {
+    expect(run.status).toBe(1);
+  });
+
+  test('reports both environments, each problem on one line', () => {
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      'Environment "dev" is invalid (1 problem):',
+      expect.stringMatching(/^ {2}- notebooks\.idleMinute: got 5; unknown setting: did you mean "idleMinutes"\?/),
+      'Environment "prod" is invalid (2 problems):',
+      expect.stringMatching(/^ {2}- location: got "westeurop"; did you mean "westeurope"\?/),
+      expect.stringMatching(/^ {2}- tags\["Environment"\]: got "Environment"; this project sets the tag "environment"/),
+    ]);
+  });
+
+  test('prints no stack trace and no error object', () => {
+    expect(run.stderr).not.toMatch(/\n\s+at |ConfigError \{|EnvironmentsError/);
+    expect(run.stdout).toBe('');
+  });
+});
