@@ -360,7 +360,8 @@ function checkUnknownSettings(c: Checker, value: Record<string, unknown>, shape:
   const keys = Array.isArray(shape) ? shape : (shape as { keys: readonly string[] }).keys;
   const children = Array.isArray(shape) ? {} : (shape as { children?: Record<string, unknown> }).children ?? {};
   for (const [key, child] of Object.entries(value)) {
-    const setting = path ? `${path}.${key}` : key;
+    // Names that are not identifiers (empty, spaces, dots) print quoted, so every problem names its setting.
+    const setting = /^[A-Za-z_$][\w$]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
     if (!keys.includes(key)) {
       const prefix = (a: string) => { let n = 0; while (n < a.length && a[n] === key[n]) n++; return n; };
       const closest = [...keys].sort((a, b) => distance(key, a) - distance(key, b) || prefix(b) - prefix(a))[0];
