@@ -17,6 +17,8 @@ import { OAUTH2_PROXY_SERVICE_ACCOUNT } from '../constructs/platform/oauth2-prox
 import type { ResolvedEnvironment } from '../environments';
 import { vmSizeFacts } from '../environments/vm-sizes';
 import { stateKey } from './state';
+import { PlaceholderGuard } from '../constructs/common/placeholder-guard';
+import { placeholdersOf } from '../environments/placeholders';
 
 export interface ClusterStackProps {
   readonly env: ResolvedEnvironment;
@@ -47,6 +49,7 @@ export class ClusterStack extends TerraformStack {
       key: stateKey(env.name, 'cluster'),
       useAzureadAuth: true,
     });
+    new PlaceholderGuard(this, 'placeholder-guard', { environment: env.name, placeholders: placeholdersOf(env) });
     new AzurermProvider(this, 'azurerm', {
       features: [{
         keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeys: true }],

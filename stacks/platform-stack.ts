@@ -21,6 +21,8 @@ import type { ResolvedEnvironment } from '../environments';
 import type { PrerequisiteSource } from '../environments/types';
 import { ClusterStack } from './cluster-stack';
 import { stateKey } from './state';
+import { PlaceholderGuard } from '../constructs/common/placeholder-guard';
+import { placeholdersOf } from '../environments/placeholders';
 
 export interface PlatformStackProps {
   readonly env: ResolvedEnvironment;
@@ -77,6 +79,7 @@ export class PlatformStack extends TerraformStack {
       key: stateKey(env.name, 'platform'),
       useAzureadAuth: true,
     });
+    new PlaceholderGuard(this, 'placeholder-guard', { environment: env.name, placeholders: placeholdersOf(env) });
 
     const kubeConfig = props.cluster.aks.cluster.kubeConfig.get(0);
     const connection = new ClusterConnection(this, 'connection', {
