@@ -1,6 +1,7 @@
 import { gpuRegions } from '../environments/aks-support';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { GPU_TAINT, SPOT_TAINT, gpuPoolScheduling, taintToString } from '../constructs/cluster/gpu-scheduling';
+import { rotationPoolName } from '../constructs/cluster/node-pools';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -117,6 +118,48 @@ describe('GPU node pools', () => {
   test('an environment without GPU pools has only the CPU pool', () => {
     const { parsed } = synthCluster(devWith({ gpuPools: [], profiles: [] }));
     expect(Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool')).map((p) => p.name)).toEqual(['platform']);
+  });
+});
+
+describe('rotation pool names (temporary_name_for_rotation)', () => {
+  /** Every pool of a cluster with its rotation name: the system pool's from the cluster, the others from the pools. */
+  function poolNames(parsed: typeof devPools): { names: string[]; rotations: string[] } {
+    const cluster = Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster'))[0] as { default_node_pool: { name: string; temporary_name_for_rotation: string } };
+    const pools = Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool')) as { name: string; temporary_name_for_rotation: string }[];
+    return {
+      names: [cluster.default_node_pool.name, ...pools.map((p) => p.name)],
+      rotations: [cluster.default_node_pool.temporary_name_for_rotation, ...pools.map((p) => p.temporary_name_for_rotation)],
+    };
+  }
+
+  test.each([['dev', devPools], ['staging', stagingPools], ['prod', prodPools]] as const)('%s: every pool has one, valid, unique, and not a pool name', (_env, parsed) => {
+    const { names, rotations } = poolNames(parsed);
+    for (const r of rotations) expect(r).toMatch(/^[a-z][a-z0-9]{0,11}$/);
+    expect(new Set(rotations).size).toBe(rotations.length);
+    expect(rotations.filter((r) => names.includes(r))).toEqual([]);
+  });
+
+  test('the CPU and GPU pools carry theirs', () => {
+    expect(gpuPool(devPools, 'platform').temporary_name_for_rotation).toBe(rotationPoolName('platform'));
+    expect(gpuPool(devPools, 't4spot').temporary_name_for_rotation).toBe(rotationPoolName('t4spot'));
+  });
+
+  test('pools whose names share a prefix get different names, never the system pool\'s "<name>tmp"', () => {
+    const names = ['t4spot', 't4spotb', 'a100spot01', 'a100spot02', 'gpupoolaaaaa', 'gpupoolaaaab', 'system', 'systemtmp'];
+    const rotations = names.map(rotationPoolName);
+    expect(new Set(rotations).size).toBe(names.length);
+    for (const r of rotations) expect(r).toMatch(/^[a-z][a-z0-9]{0,11}$/);
+    expect(rotations.some((r) => r.endsWith('tmp') || names.includes(r))).toBe(false);
+  });
+
+  test('two GPU pools sharing a 7-letter prefix in one cluster', () => {
+    const { parsed } = synthCluster(devWith({ profiles: [], gpuPools: [
+      { name: 't4spotaa', vmSize: 'Standard_NC4as_T4_v3', maxCount: 1, spot: true },
+      { name: 't4spotab', vmSize: 'Standard_NC4as_T4_v3', maxCount: 1, spot: true },
+    ] }));
+    const { names, rotations } = poolNames(parsed);
+    expect(new Set(rotations).size).toBe(rotations.length);
+    expect(rotations.filter((r) => names.includes(r))).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { Construct } from 'constructs';
 import { GpuPoolIntent, GpuPoolScheduling, LABEL_PREFIX, PLATFORM_NODE_SELECTOR, gpuPoolScheduling, migOwner, taintToString } from './gpu-scheduling';
@@ -109,9 +110,23 @@ export class GpuNodePool extends Construct {
   }
 }
 
+/**
+ * The name of the temporary pool AKS rotates a pool through when a change
+ * needs new nodes (VM size, zones, max pods, OS disk, host encryption: azurerm
+ * 4.x updates these in place only with `temporary_name_for_rotation` set).
+ * At most 12 characters: the first 7 of the pool name and 5 hex digits of its
+ * hash, so pools that share a prefix still differ, and the name cannot be the
+ * system pool's `<name>tmp` (hex digits never end in "tmp").
+ * @see https://registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs/resources/kubernetes_cluster_node_pool#temporary_name_for_rotation
+ */
+export function rotationPoolName(poolName: string): string {
+  return `${poolName.slice(0, 7)}${createHash('sha256').update(poolName).digest('hex').slice(0, 5)}`;
+}
+
 function userPoolBase(props: UserPoolBaseProps) {
   return {
     name: props.name,
+    temporaryNameForRotation: rotationPoolName(props.name),
     kubernetesClusterId: props.kubernetesClusterId,
     vmSize: props.vmSize,
     mode: 'User',
