@@ -94,17 +94,17 @@ describe('environments/ as a fork edits it', () => {
     // What a fork's new file would hold: a copy of an existing one with its own name, network and state.
     const added: EnvironmentConfig = {
       ...base,
-      name: 'qa',
-      network: { vnetCidr: '10.250.0.0/16', nodeSubnetCidr: '10.250.0.0/22' },
-      remoteState: { ...base.remoteState, storageAccountName: 'stkubeflowtfstateqa' },
+      name: 'zz9gen',
+      network: { vnetCidr: '10.251.0.0/16', nodeSubnetCidr: '10.251.0.0/22' },
+      remoteState: { ...base.remoteState, storageAccountName: 'stkubeflowtfstatezz9gen' },
     };
     forkRules([...ENVIRONMENTS, added]);
     test('it appears in synth, checkov, the plan matrix and the deploy order', () => {
       const { envs, names } = synth([...ENVIRONMENTS, added]);
-      expect(names).toEqual(expect.arrayContaining(['qa-cluster', 'qa-platform']));
+      expect(names).toEqual(expect.arrayContaining(['zz9gen-cluster', 'zz9gen-platform']));
       const json = environmentsJson(envs);
-      expect(json.plan.filter((p) => p.environment === 'qa').map((p) => p.stack)).toEqual(['qa-cluster', 'qa-platform']);
-      expect(json.deploy[added.stage].map((d) => d.environment)).toContain('qa');
+      expect(json.plan.filter((p) => p.environment === 'zz9gen').map((p) => p.stack)).toEqual(['zz9gen-cluster', 'zz9gen-platform']);
+      expect(json.deploy[added.stage].map((d) => d.environment)).toContain('zz9gen');
     });
   });
 });

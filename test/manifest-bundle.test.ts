@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
+import { HELM } from './render/tools';
 
 /**
  * Renders charts/manifest-bundle with the real Helm 3 binary and checks that
@@ -10,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
  * Helm (Go module proxy) and sets HELM_BIN; on a machine without Helm the test
  * is skipped with a notice, except in CI where Helm is required.
  */
-const HELM = process.env.HELM_BIN ?? 'helm';
+
 const helmAvailable = spawnSync(HELM, ['version', '--short'], { encoding: 'utf8' }).status === 0;
 if (!helmAvailable && process.env.CI) throw new Error(`Helm not found (HELM_BIN=${HELM}); .ci/run installs it`);
 if (!helmAvailable) console.warn('manifest-bundle test skipped: no helm binary (set HELM_BIN or install helm 3)');
