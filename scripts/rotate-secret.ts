@@ -1,0 +1,96 @@
+/**
+ * `npm run rotate-secret -- <env> <secret> [--dry-run]`: replaces one generated
+ * credential of an environment's platform stack and makes its users pick it up.
+ *
+ *   cookie          oauth2-proxy's cookie secret: new value, oauth2-proxy restarted (everyone signs in again)
+ *   katib-mysql     Katib's MySQL root password: changed in MySQL first, then the Secret, then db-manager restarted
+ *   pipelines-mysql Pipelines' MySQL root password: the same, for the Pipelines clients
+ *
+ * The commands run in order and stop at the first failure; `--dry-run` prints
+ * them. It needs what a deploy needs: the synthesized stack (`npm run synth`),
+ * Terraform, and kubectl signed in to the cluster through kubelogin.
+ *
+ * Why MySQL takes more than a new Secret: MySQL reads MYSQL_ROOT_PASSWORD only
+ * when it initializes an empty data directory, so the password is changed in
+ * the running server with the current one, before the Secret moves.
+ */
+import { execFileSync } from 'child_process';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+
+interface SecretSpec {
+  /** Construct path prefix of the `random_password` in the platform stack. */
+  readonly passwordPath: string;
+  readonly namespace: string;
+  /** Construct path of the `kubernetes_secret_v1` the running clients read. */
+  readonly secretPath: string;
+  /** The MySQL Deployment whose root password changes first. */
+  readonly mysql?: string;
+  /** Deployments restarted after the change. */
+  readonly restart: readonly string[];
+}
+
+export const SECRETS: Readonly<Record<string, SecretSpec>> = {
+  cookie: { passwordPath: 'oauth2-proxy/cookie-secret/value', secretPath: 'oauth2-proxy/cookie/secret', namespace: 'oauth2-proxy', restart: ['oauth2-proxy'] },
+  'katib-mysql': { passwordPath: 'katib/mysql-root-password/value', secretPath: 'katib/mysql-secret/secret', namespace: 'kubeflow', mysql: 'katib-mysql', restart: ['katib-db-manager'] },
+  'pipelines-mysql': { passwordPath: 'pipelines/mysql-root-password/value', secretPath: 'pipelines/mysql-secret/secret', namespace: 'kubeflow', mysql: 'mysql', restart: ['ml-pipeline', 'metadata-grpc-deployment', 'cache-server'] },
+};
+
+type StackJson = { resource?: Record<string, Record<string, { '//'?: { metadata?: { path?: string } } }>> };
+
+/** The Terraform address of the resource of a type at a construct path, in a synthesized stack. */
+export function addressOf(stack: StackJson, stackName: string, type: string, path: string): string {
+  const found = Object.entries(stack.resource?.[type] ?? {}).find(([, r]) => r['//']?.metadata?.path === `${stackName}/${path}`);
+  if (!found) throw new Error(`${stackName} has no ${type} at ${path}: is the component installed in this environment? (synthesized stacks: npm run synth)`);
+  return `${type}.${found[0]}`;
+}
+
+/** The commands a rotation runs, in order. */
+export function rotationCommands(env: string, name: string, stack: StackJson): string[][] {
+  const spec = SECRETS[name];
+  const stackName = `${env}-platform`;
+  const password = addressOf(stack, stackName, 'random_password', spec.passwordPath);
+  const secret = addressOf(stack, stackName, 'kubernetes_secret_v1', spec.secretPath);
+  const dir = `cdktf.out/stacks/${stackName}`;
+  // 1. A new value, in the state only.
+  const commands: string[][] = [['terraform', `-chdir=${dir}`, 'apply', '-input=false', `-replace=${password}`, `-target=${password}`, '-auto-approve']];
+  if (spec.mysql) {
+    // 2. MySQL changes its root password, logging in with the current one (the pod's environment).
+    const mysql = [
+      'set -eu',
+      `new=$(terraform -chdir=${dir} show -json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).values.root_module.resources.find(x=>x.address==="${password}");process.stdout.write(r.values.result)})')`,
+      `kubectl -n ${spec.namespace} exec deploy/${spec.mysql} -- sh -c 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -e "ALTER USER root IDENTIFIED BY \\"$1\\"; ALTER USER root@localhost IDENTIFIED BY \\"$1\\""' sh "$new"`,
+    ].join('\n');
+    commands.push(['sh', '-c', mysql]);
+  }
+  // 3. The Secret the clients read takes the new value; nothing else of the stack is applied.
+  commands.push(['terraform', `-chdir=${dir}`, 'apply', '-input=false', `-target=${secret}`, '-auto-approve']);
+  for (const deployment of spec.restart) commands.push(['kubectl', '-n', spec.namespace, 'rollout', 'restart', `deploy/${deployment}`]);
+  if (spec.mysql) commands.push(['kubectl', '-n', spec.namespace, 'rollout', 'restart', `deploy/${spec.mysql}`]);
+  return commands;
+}
+
+function main(argv: string[]): number {
+  const [env, name] = argv.filter((a) => !a.startsWith('--'));
+  if (argv.includes('--help') || !env || !name || !SECRETS[name]) {
+    process.stdout.write(`Usage: npm run rotate-secret -- <env> <${Object.keys(SECRETS).join('|')}> [--dry-run]\n`);
+    return argv.includes('--help') ? 0 : 1;
+  }
+  const stackName = `${env}-platform`;
+  const stack = JSON.parse(readFileSync(join('cdktf.out', 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as StackJson;
+  const commands = rotationCommands(env, name, stack);
+  for (const cmd of commands) {
+    console.log(`$ ${cmd.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+    if (!argv.includes('--dry-run')) execFileSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`✗ ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

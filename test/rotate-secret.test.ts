@@ -1,0 +1,64 @@
+import { execFileSync } from 'child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { SECRETS, rotationCommands } from '../scripts/rotate-secret';
+import { dev } from './fixtures/environments';
+import { synthPlatform } from './helpers';
+
+/** Secret rotation, on what it would run against the fixture's synthesized platform stack. */
+describe('npm run rotate-secret', () => {
+  const { parsed } = synthPlatform(dev);
+  const stack = parsed as unknown as Parameters<typeof rotationCommands>[2];
+
+  test('cookie: a new value, the Secret follows (targeted), oauth2-proxy restarts', () => {
+    const commands = rotationCommands('dev', 'cookie', stack);
+    expect(commands).toEqual([
+      ['terraform', '-chdir=cdktf.out/stacks/dev-platform', 'apply', '-input=false', expect.stringMatching(/^-replace=random_password\.oauth2-proxy_cookie-secret_value_[0-9A-F]+$/), expect.stringMatching(/^-target=random_password\./), '-auto-approve'],
+      ['terraform', '-chdir=cdktf.out/stacks/dev-platform', 'apply', '-input=false', expect.stringMatching(/^-target=kubernetes_secret_v1\.oauth2-proxy_cookie_secret_[0-9A-F]+$/), '-auto-approve'],
+      ['kubectl', '-n', 'oauth2-proxy', 'rollout', 'restart', 'deploy/oauth2-proxy'],
+    ]);
+  });
+
+  test('MySQL: the server changes its password before the Secret does, then clients and MySQL restart', () => {
+    const commands = rotationCommands('dev', 'katib-mysql', stack);
+    expect(commands.map((c) => c.slice(0, 3).join(' '))).toEqual([
+      'terraform -chdir=cdktf.out/stacks/dev-platform apply',
+      'sh -c set -eu\nnew=$(terraform -chdir=cdktf.out/stacks/dev-platform show -json | node -e \'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).values.root_module.resources.find(x=>x.address==="' + commands[0][4].slice('-replace='.length) + '");process.stdout.write(r.values.result)})\')\nkubectl -n kubeflow exec deploy/katib-mysql -- sh -c \'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -e "ALTER USER root IDENTIFIED BY \\"$1\\"; ALTER USER root@localhost IDENTIFIED BY \\"$1\\""\' sh "$new"',
+      'terraform -chdir=cdktf.out/stacks/dev-platform apply',
+      'kubectl -n kubeflow',
+      'kubectl -n kubeflow',
+    ]);
+    expect(commands.at(-2)).toEqual(['kubectl', '-n', 'kubeflow', 'rollout', 'restart', 'deploy/katib-db-manager']);
+    expect(commands.at(-1)).toEqual(['kubectl', '-n', 'kubeflow', 'rollout', 'restart', 'deploy/katib-mysql']);
+  });
+
+  test('the MySQL step hands the new password from the state to ALTER USER', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotate-'));
+    const [first, mysql] = rotationCommands('dev', 'pipelines-mysql', stack);
+    const address = first[4].slice('-replace='.length);
+    writeFileSync(join(dir, 'terraform'), `#!/bin/sh\necho '${JSON.stringify({ values: { root_module: { resources: [{ address, values: { result: 'NewPassw0rd' } }] } } })}'\n`);
+    // The stub stands for the container: it runs the script kubectl would run there, with the pod's current password.
+    writeFileSync(join(dir, 'kubectl'), [
+      '#!/bin/sh',
+      '# kubectl -n NS exec DEPLOY -- sh -c SCRIPT sh NEW: run SCRIPT as the container would, with its current password.',
+      'shift 7',
+      'script="$1"; shift',
+      'MYSQL_ROOT_PASSWORD=OldPassw0rd; export MYSQL_ROOT_PASSWORD',
+      'exec sh -c "mysql() { echo mysql \\"\\$@\\"; }; $script" "$@"',
+      '',
+    ].join('\n'));
+    for (const f of ['terraform', 'kubectl']) chmodSync(join(dir, f), 0o755);
+    const out = execFileSync(mysql[0], mysql.slice(1), { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    expect(out.trim()).toBe('mysql -uroot -pOldPassw0rd -e ALTER USER root IDENTIFIED BY "NewPassw0rd"; ALTER USER root@localhost IDENTIFIED BY "NewPassw0rd"');
+  });
+
+  test('every rotatable secret exists in a full platform stack', () => {
+    for (const name of Object.keys(SECRETS)) expect(() => rotationCommands('dev', name, stack)).not.toThrow();
+  });
+
+  test('a component that is not installed is named', () => {
+    const noKatib = synthPlatform({ ...dev, platform: { components: { katib: false } } }).parsed as unknown as Parameters<typeof rotationCommands>[2];
+    expect(() => rotationCommands('dev', 'katib-mysql', noKatib)).toThrow(/dev-platform has no random_password at katib\/mysql-root-password\/value: is the component installed/);
+  });
+});
