@@ -13,8 +13,10 @@ import { ineffectiveKeys } from './values-keys';
  * and the rule. The rules are tested against broken inputs in checks.test.ts.
  */
 const tools = renderTools();
-if (!tools.available) console.warn(`render tests skipped: ${tools.reason} (.ci/run installs them)`);
 const maybe = tools.available ? describe : describe.skip;
+// Shown by name in jest's summary (as skipped), not only as a console line.
+if (!tools.available) console.warn(`RENDER TESTS SKIPPED: ${tools.reason}. Run bash .ci/run (installs Helm and kustomize) or set HELM_BIN, KUSTOMIZE_BIN and KUBEFLOW_UPSTREAM_CACHE.`);
+if (!tools.available) test.skip(`render tests skipped: ${tools.reason} (.ci/run installs them; see README)`, () => undefined);
 
 const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every pod runs as a ServiceAccount that exists': checks.serviceAccountProblems,
