@@ -13,6 +13,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { EnvironmentsError, ResolvedEnvironment, loadEnvironments } from '../environments';
 import type { Stage } from '../environments/types';
+import { runCommand } from './run-command';
 
 export const STAGE_ORDER: readonly Stage[] = ['dev', 'staging', 'prod'];
 const HOSTED = '"ubuntu-24.04"';
@@ -118,4 +119,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) runCommand(main);

@@ -17,6 +17,7 @@
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { runCommand } from './run-command';
 
 interface SecretSpec {
   /** Construct path prefix of the `random_password` in the platform stack. */
@@ -86,11 +87,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    console.error(`✗ ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runCommand(main);

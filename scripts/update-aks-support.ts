@@ -18,6 +18,7 @@ import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { AKS_SUPPORT, AksSupportTable, MinorSupport } from '../environments/aks-support';
 import { VM_SIZES } from '../environments/vm-sizes';
+import { runCommand } from './run-command';
 
 /** One entry of `az aks get-versions -o json` (`values[]`). */
 export interface KubernetesVersionJson {
@@ -98,11 +99,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    console.error(`✗ ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runCommand(main);

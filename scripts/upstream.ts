@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameS
 import { dirname, join, relative, resolve } from 'path';
 import { TREE_MARKER, UPSTREAM_WORK_DIR } from '../constructs/upstream';
 import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_DISTRIBUTION, TREES, TreePin, chartFile, treeFile } from '../constructs/versions';
+import { runCommand } from './run-command';
 
 const ROOT = resolve(__dirname, '..');
 const LOCK_FILE = join(ROOT, 'upstream.lock.json');
@@ -247,11 +248,4 @@ function main(argv: string[]): number {
   }
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    console.error(`✗ ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module) runCommand(main);

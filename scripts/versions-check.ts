@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
 import facts from './versions/release-facts.json';
 import { ARGO_WORKFLOWS, CHARTS, ChartPin, IMAGES, KUBEFLOW_DISTRIBUTION } from '../constructs/versions';
+import { runCommand } from './run-command';
 
 export interface Known {
   readonly version: string;
@@ -118,6 +119,4 @@ async function main(argv: string[]): Promise<number> {
   return argv.includes('--strict') && flagged > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: Error) => { console.error(`✗ ${error.message}`); process.exitCode = 1; });
-}
+if (require.main === module) runCommand(main);
