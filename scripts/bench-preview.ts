@@ -20,7 +20,18 @@ function time(command: string, args: string[], env: NodeJS.ProcessEnv = process.
   return timeCommand(command, args, ROOT, env);
 }
 
+const HELP = `usage: bench:preview [--runs N]
+
+Wall time of the offline preview of every environment against the 5-second
+target, on two synthesized folders and between HEAD and the working tree:
+the median of N interleaved runs (default 5), next to a bare node start.
+`;
+
 function main(): void {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
   const index = process.argv.indexOf('--runs');
   const runs = index >= 0 ? Number(process.argv[index + 1]) : 5;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number of 1 or more');

@@ -64,7 +64,18 @@ function timeRun(command: string, args: string[], cwd: string, outdir: string): 
   return timeCommand(command, args, cwd, { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' });
 }
 
+const HELP = `usage: bench [--runs N]
+
+Wall time to synthesize every environment (${SYNTH}) against the stock cdktf
+TypeScript setup (ts-node, one resource), interleaved, after one warm-up:
+medians of N runs each (default 5) and their ratio (target: at most ${TARGET_RATIO}).
+`;
+
 function main(): void {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
   const runs = argument('runs', 5);
   const scratch = mkdtempSync(join(tmpdir(), 'kf-bench-'));
   // Inside the repository, so the stock project resolves the same node_modules.

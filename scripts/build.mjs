@@ -3,6 +3,11 @@
 // which is most of the synth time saved against ts-node.
 import { build } from 'esbuild';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write('usage: node scripts/build.mjs\n\nBundles main.ts and our TypeScript into dist/main.js (esbuild, no type check),\nwhich `npm run synth` and `cdktf synth` then run with node.\n');
+  process.exit(0);
+}
+
 await build({
   entryPoints: ['main.ts'],
   outfile: 'dist/main.js',

@@ -53,7 +53,12 @@ export function criticalPath(stack: StackJson): CriticalPath {
 }
 
 if (require.main === module) {
-  for (const file of process.argv.slice(2)) {
+  const files = process.argv.slice(2);
+  if (files.length === 0 || files.includes('--help') || files.includes('-h')) {
+    process.stdout.write('usage: critical-path <cdk.tf.json>...\n\nThe longest chain of Helm releases that wait on each other in a platform stack:\neach release on it is one level; releases of the same level install in parallel.\n');
+    process.exit(files.length === 0 ? 2 : 0);
+  }
+  for (const file of files) {
     const result = criticalPath(JSON.parse(readFileSync(file, 'utf8')) as StackJson);
     console.log(`${file}: ${result.levels} level(s): ${result.chain.join(' -> ')}`);
   }

@@ -86,6 +86,10 @@ export function scanForSecrets(synthesized: unknown): Finding[] {
 
 if (require.main === module) {
   const files = process.argv.slice(2);
+  if (files.includes('--help') || files.includes('-h')) {
+    process.stdout.write('usage: scan-secrets <cdk.tf.json>...\n\nReports secret-looking literals and static credentials in synthesized stacks\n(printing only their first characters); exits 1 when it finds any.\n');
+    process.exit(0);
+  }
   if (files.length === 0) {
     console.error('usage: scan-secrets <cdk.tf.json>...');
     process.exit(2);
