@@ -1,7 +1,8 @@
 /**
  * `npm run plan-summary -- <plan.json>...`: turns the JSON of real Terraform
  * plans (`terraform show -json plan.out`) into the preview's markdown: actions
- * per resource, replacements flagged with the attributes that force them.
+ * per resource, replacements flagged with the attributes that force them, node
+ * pools AKS rotates, and ⚠️ for changes that destroy data (as the preview).
  * Only attribute names are printed; sensitive and unknown values never are.
  *
  *   terraform -chdir=cdktf.out/stacks/dev-cluster show -json plan.out > dev-cluster.plan.json
@@ -9,8 +10,10 @@
  */
 import { readFileSync, writeFileSync } from 'fs';
 import { basename } from 'path';
+import { destroyWarning, rotationFailure } from './preview/destructive';
 import { Action, ResourceChange, StackSummary, Summary } from './preview/model';
 import { renderMarkdown, renderText } from './preview/render';
+import { rotatesPool } from './preview/replacement';
 import { changedPaths } from './preview/synthesized';
 
 /** The parts of Terraform's JSON plan format (format_version 1.x) this reads. */
@@ -52,6 +55,7 @@ function unknownPaths(value: unknown, prefix = ''): string[] {
 export function summarizePlan(stack: string, plan: PlanJson): StackSummary {
   if (!plan.format_version?.startsWith('1.')) throw new Error(`${stack}: unsupported plan format_version ${String(plan.format_version)}: expected 1.x (terraform show -json)`);
   const resources: ResourceChange[] = [];
+  const warnings: string[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode === 'data') continue;
     const action = actionOf(rc.change.actions);
@@ -60,22 +64,46 @@ export function summarizePlan(stack: string, plan: PlanJson): StackSummary {
       ? []
       : [...new Set([...changedPaths(rc.change.before, rc.change.after), ...unknownPaths(rc.change.after_unknown)])].sort();
     const replacedBecause = action === 'replace' ? (rc.change.replace_paths ?? []).map((p) => p.join('.')) : [];
-    resources.push({
+    const rotatedBecause = action === 'update' ? attributes.filter((a) => rotatesPool(rc.type, a)) : [];
+    const change: ResourceChange = {
       address: rc.address,
       action,
       attributes: [...replacedBecause, ...attributes.filter((a) => !replacedBecause.includes(a))],
       replacedBecause: action === 'replace' && replacedBecause.length === 0 ? ['(provider did not say)'] : replacedBecause,
-    });
+      ...(rotatedBecause.length > 0 ? { rotatedBecause } : {}),
+    };
+    resources.push(change);
+    const warning = action === 'delete' || action === 'replace'
+      ? destroyWarning(rc.address, action, (rc.change.before ?? {}) as Record<string, unknown>)
+      : rotationFailure(change, rc.change.after as Record<string, unknown> | undefined);
+    if (warning) warnings.push(warning);
   }
-  return { stack, resources, versions: [], values: [], patches: [] };
+  return { stack, resources, versions: [], values: [], patches: [], ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 export function summarizePlans(plans: readonly { stack: string; plan: PlanJson }[], title = 'Terraform plan'): Summary {
   return { title, stacks: plans.map(({ stack, plan }) => summarizePlan(stack, plan)) };
 }
 
+const USAGE = 'usage: plan-summary <stack>.plan.json... [--format markdown|text] [--title T] [--marker NAME] [--output FILE]';
+
 if (require.main === module) {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}
+
+Summarizes Terraform JSON plans (terraform show -json plan.out), one file per
+stack named <stack>.plan.json, in the preview's format: actions per resource,
+replacements with the attributes the provider says force them, node pools AKS
+rotates, ⚠️ for changes that destroy data. Never prints values.
+
+  --format markdown|text   default: markdown
+  --title T                heading (default: Terraform plan)
+  --marker NAME            adds <!-- NAME --> so a workflow can update its comment
+  --output FILE            write there instead of standard output
+`);
+    process.exit(0);
+  }
   const files: string[] = [];
   let format = 'markdown';
   let output: string | undefined;
@@ -89,7 +117,7 @@ if (require.main === module) {
     else files.push(args[i]);
   }
   if (files.length === 0 || (format !== 'markdown' && format !== 'text')) {
-    console.error('usage: plan-summary <stack>.plan.json... [--format markdown|text] [--title T] [--marker NAME] [--output FILE]');
+    console.error(USAGE);
     process.exit(2);
   }
   const summary = summarizePlans(files.map((f) => ({ stack: basename(f).replace(/\.plan\.json$|\.json$/, ''), plan: JSON.parse(readFileSync(f, 'utf8')) as PlanJson })), title);

@@ -28,6 +28,22 @@ interface Options {
 
 const USAGE = 'usage: preview (--before DIR --after DIR | --base REV [--head REV]) [--format markdown|text] [--output FILE]';
 
+const HELP = `${USAGE}
+
+What changes between two versions of this project, per environment and stack,
+offline: resources created, updated, replaced and deleted; node pools AKS
+rotates; ⚠️ for changes that destroy data (CRDs and their objects, namespaces,
+stateful Azure resources, a moved state, removed stacks and environments);
+chart and upstream versions; values and patches; each cluster's hourly cost at
+its region's prices (scripts/preview/price-table.json; "unknown" where a price
+is missing).
+
+  --before DIR, --after DIR   two synthesized cdktf.out folders
+  --base REV [--head REV]     two git revisions (head: the working tree), synthesized here
+  --format markdown|text      markdown for a pull-request comment (default: text)
+  --output FILE               write there instead of standard output
+`;
+
 export function parseArgs(argv: readonly string[]): Options {
   const options: Record<string, string> = {};
   for (let i = 0; i < argv.length; i += 2) {
@@ -75,6 +91,10 @@ export async function runPreview(options: Options, repoRoot: string = resolve(__
 }
 
 if (require.main === module) {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
   (async () => {
     const options = parseArgs(process.argv.slice(2));
     const output = await runPreview(options);

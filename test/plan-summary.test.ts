@@ -20,13 +20,26 @@ const clusterPlan: PlanJson = {
       mode: 'managed',
       type: 'azurerm_kubernetes_cluster_node_pool',
       change: {
+        // The GPU driver moves from the GPU Operator to AKS: gpu_driver is ForceNew.
         actions: ['delete', 'create'],
-        before: { name: 'a100', vm_size: 'Standard_NC24ads_A100_v4', priority: 'Regular', max_count: 8, id: '/subscriptions/x/pool/a100' },
-        after: { name: 'a100', vm_size: 'Standard_NC48ads_A100_v4', priority: 'Regular', max_count: 8 },
+        before: { name: 'a100', vm_size: 'Standard_NC24ads_A100_v4', gpu_driver: 'None', priority: 'Regular', max_count: 8, id: '/subscriptions/x/pool/a100' },
+        after: { name: 'a100', vm_size: 'Standard_NC24ads_A100_v4', gpu_driver: 'Install', priority: 'Regular', max_count: 8 },
         after_unknown: { id: true },
         before_sensitive: {},
         after_sensitive: {},
-        replace_paths: [['vm_size']],
+        replace_paths: [['gpu_driver']],
+      },
+    },
+    {
+      // A bigger VM size: azurerm 4.x updates in place by rotating the pool.
+      address: 'azurerm_kubernetes_cluster_node_pool.gpu-pool-h100_pool_8B84B8AA',
+      mode: 'managed',
+      type: 'azurerm_kubernetes_cluster_node_pool',
+      change: {
+        actions: ['update'],
+        before: { name: 'h100', vm_size: 'Standard_NC40ads_H100_v5', temporary_name_for_rotation: 'h10085e2d' },
+        after: { name: 'h100', vm_size: 'Standard_NC80adis_H100_v5', temporary_name_for_rotation: 'h10085e2d' },
+        after_unknown: {}, before_sensitive: {}, after_sensitive: {},
       },
     },
     {
@@ -78,6 +91,24 @@ const platformPlan: PlanJson = {
       type: 'kubernetes_namespace_v1',
       change: { actions: ['delete'], before: { metadata: [{ name: 'old' }] }, after: null },
     },
+    {
+      address: 'helm_release.kserve_crds_release_2CCA7789',
+      mode: 'managed',
+      type: 'helm_release',
+      change: { actions: ['delete'], before: { name: 'kserve-crd', namespace: 'kserve', values: ['{}'] }, after: null },
+    },
+    {
+      // A plan's bundle values are the rendered manifests, with the keep annotation.
+      address: 'helm_release.katib_bundle_crds_release_6FCBE5A4',
+      mode: 'managed',
+      type: 'helm_release',
+      change: {
+        actions: ['delete'],
+        before: { name: 'katib-crds', namespace: 'kubeflow', values: [`manifests:\n- '{"kind":"CustomResourceDefinition","metadata":{"annotations":{"helm.sh/resource-policy":"keep"}}}'`] },
+        after: null,
+        before_sensitive: { values: [true] },
+      },
+    },
   ],
 };
 
@@ -89,24 +120,47 @@ describe('plan summary', () => {
     expect(cluster.resources.map((r) => [r.action, r.address.split('.')[0]])).toEqual([
       ['replace', 'azurerm_kubernetes_cluster_node_pool'],
       ['update', 'azurerm_kubernetes_cluster_node_pool'],
+      ['update', 'azurerm_kubernetes_cluster_node_pool'],
     ]);
-    expect(platform.resources.map((r) => r.action)).toEqual(['create', 'update', 'delete']);
+    expect(platform.resources.map((r) => r.action)).toEqual(['create', 'update', 'delete', 'delete', 'delete']);
   });
 
   test('replacements carry the attributes the provider says force them', () => {
-    expect(cluster.resources[0]).toMatchObject({ replacedBecause: ['vm_size'], attributes: ['vm_size', 'id'] });
-    expect(cluster.resources[1]).toMatchObject({ attributes: ['max_count'], replacedBecause: [] });
+    expect(cluster.resources[0]).toMatchObject({ replacedBecause: ['gpu_driver'], attributes: ['gpu_driver', 'id'] });
+    expect(cluster.resources[2]).toEqual({ address: cluster.resources[2].address, action: 'update', attributes: ['max_count'], replacedBecause: [] });
   });
 
-  test('the markdown is the preview\'s format, flags the replacement and prints no value', () => {
+  test('a VM size change is an update that rotates the pool; without a temporary pool name the apply would fail', () => {
+    expect(cluster.resources[1]).toMatchObject({ action: 'update', rotatedBecause: ['vm_size'] });
+    const unnamed = structuredClone(clusterPlan);
+    delete (unnamed.resource_changes![1].change.after as Record<string, unknown>).temporary_name_for_rotation;
+    expect(summarizePlan('prod-cluster', unnamed).warnings).toContainEqual(expect.stringMatching(/^The apply fails: `azurerm_kubernetes_cluster_node_pool\.gpu-pool-h100_pool_8B84B8AA` changes vm_size/));
+  });
+
+  test('destructive changes get ⚠️: a replaced pool, a deleted namespace, CRD releases (deleted or kept)', () => {
+    expect(cluster.warnings).toEqual([expect.stringMatching(/^Replacing node pool `a100` \(`azurerm_kubernetes_cluster_node_pool\.gpu-pool-a100_pool_886575A9`\) destroys it first/)]);
+    expect(platform.warnings).toEqual([
+      'Deleting namespace `old`: everything in namespace old is deleted (workloads, volumes and their data, secrets, custom resources).',
+      expect.stringMatching(/^Deleting release `kserve-crd` deletes its CRDs, and with them every InferenceService, /),
+      expect.stringMatching(/^Deleting release `katib-crds` keeps its CRDs \(helm\.sh\/resource-policy: keep\): Experiment, Suggestion and Trial objects stay/),
+    ]);
+  });
+
+  test('the markdown is the preview\'s format, flags the replacement and the rotation, and prints no value', () => {
     const markdown = renderMarkdown(summarizePlans([{ stack: 'prod-cluster', plan: clusterPlan }, { stack: 'prod-platform', plan: platformPlan }]));
-    expect(markdown).toMatch(/\| `prod-cluster` \| 0 \| 1 \| \*\*1\*\* ⚠️ \| 0 \|/);
-    expect(markdown).toContain('⚠️ **Replaces** `azurerm_kubernetes_cluster_node_pool.gpu-pool-a100_pool_886575A9`: `vm_size` force a new resource.');
+    expect(markdown).toMatch(/\| `prod-cluster` ⚠️ \| 0 \| 2 \| \*\*1\*\* ⚠️ \| 0 \|/);
+    expect(markdown).toContain('⚠️ **Replaces** `azurerm_kubernetes_cluster_node_pool.gpu-pool-a100_pool_886575A9`: `gpu_driver` force a new resource.');
+    expect(markdown).toContain('🔁 **Rotates** `azurerm_kubernetes_cluster_node_pool.gpu-pool-h100_pool_8B84B8AA`: `vm_size` need new nodes');
     expect(markdown).toContain('- update `helm_release.katib_bundle_main_release_E20EA355`: metadata, values');
     expect(markdown).not.toContain(SECRET);
     expect(markdown).not.toContain('rotated');
-    expect(markdown).not.toContain('Standard_NC48ads_A100_v4');
+    expect(markdown).not.toMatch(/Standard_NC|Install|resource-policy":"keep/);
   });
+
+  test('--help', () => {
+    const out = execFileSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, '..', 'scripts', 'plan-summary.ts'), '--help'], { encoding: 'utf8' });
+    expect(out).toMatch(/^usage: plan-summary /);
+  }, 30_000);
 
   test('a plan in an unknown format is refused', () => {
     expect(() => summarizePlan('x', { format_version: '0.1' })).toThrow(/unsupported plan format_version 0\.1/);

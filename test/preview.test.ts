@@ -11,7 +11,7 @@ import { costEnvelope } from '../scripts/preview/cost';
 import { summarize } from '../scripts/preview/diff';
 import { PRICES } from '../scripts/preview/prices';
 import { COMMENT_MARKER, renderMarkdown, renderText } from '../scripts/preview/render';
-import { forcesReplacement } from '../scripts/preview/replacement';
+import { forcesReplacement, rotatesPool } from '../scripts/preview/replacement';
 import { StackJson, loadSynthesized } from '../scripts/preview/synthesized';
 import { parseArgs, runPreview } from '../scripts/preview';
 import { addEnvironment } from '../stacks/app';
@@ -39,13 +39,21 @@ function findByName(json: Record<string, any>, type: string, name: string): Reco
   return found;
 }
 
-const before = synthesizeFixture([dev]);
+// A second spot T4 pool with a price cap, to change the cap below.
+const base: EnvironmentConfig = { ...dev, gpuPools: [...dev.gpuPools!, { name: 't4cap', vmSize: 'Standard_NC4as_T4_v3', maxCount: 1, spot: true, spotMaxPriceUsd: 0.2 }] };
+const before = synthesizeFixture([base]);
 const changed: EnvironmentConfig = {
-  ...dev,
-  // A bigger T4 size: forces a new pool.
-  gpuPools: [{ ...dev.gpuPools![0], vmSize: 'Standard_NC8as_T4_v3' }, { name: 'a100spot', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 1, spot: true }],
+  ...base,
+  gpuPools: [
+    // A bigger T4 size: azurerm 4.x rotates the pool (temporary_name_for_rotation), the resource stays.
+    { ...base.gpuPools![0], vmSize: 'Standard_NC8as_T4_v3' },
+    // A new spot price cap: forces a new pool.
+    { ...base.gpuPools![1], spotMaxPriceUsd: 0.3 },
+    { name: 'a100spot', vmSize: 'Standard_NC24ads_A100_v4', maxCount: 1, spot: true },
+  ],
   cpuPool: { ...dev.cpuPool, maxCount: 5 },
-  platform: { values: { certManager: { replicaCount: 3 } }, components: { kserve: false } },
+  platform: { values: { certManager: { replicaCount: 3 } }, components: { kserve: false, pipelines: false } },
+  profiles: [],
 };
 const after = synthesizeFixture([changed]);
 editStack(after, 'dev-platform', (json) => {
@@ -66,26 +74,54 @@ describe('offline preview: resources', () => {
     expect(cluster.resources).toContainEqual(expect.objectContaining({ action: 'create', address: expect.stringContaining('gpu-pool-a100spot') }));
   });
 
-  test('a pool whose VM size changes is replaced, and the preview says why', () => {
+  test('a pool whose VM size changes is rotated in place, not replaced, and the preview says why', () => {
     const pool = cluster.resources.find((r) => r.address.includes('gpu-pool-t4spot'))!;
-    expect(pool.action).toBe('replace');
-    expect(pool.replacedBecause).toEqual(['vm_size']);
+    expect(pool).toMatchObject({ action: 'update', replacedBecause: [], rotatedBecause: ['vm_size'] });
+  });
+
+  test('a pool whose spot price cap changes is replaced, and the preview says why', () => {
+    const pool = cluster.resources.find((r) => r.address.includes('gpu-pool-t4cap'))!;
+    expect(pool).toMatchObject({ action: 'replace', replacedBecause: ['spot_max_price'] });
   });
 
   test('a change Azure applies in place is an update', () => {
     const cpu = cluster.resources.find((r) => r.address.includes('cpu-pool'))!;
-    expect(cpu).toMatchObject({ action: 'update', attributes: ['max_count'], replacedBecause: [] });
+    expect(cpu).toEqual({ address: cpu.address, action: 'update', attributes: ['max_count'], replacedBecause: [] });
   });
 
   test('removed components are deletions', () => {
     const deleted = platform.resources.filter((r) => r.action === 'delete').map((r) => r.address);
-    expect(deleted).toEqual(expect.arrayContaining([expect.stringContaining('kserve_crds'), expect.stringContaining('kserve_resources')]));
+    expect(deleted).toEqual(expect.arrayContaining([expect.stringContaining('kserve_crds'), expect.stringContaining('kserve_resources'), expect.stringContaining('pipelines_bundle_crds')]));
   });
 
   test('nothing else is reported for stacks that did not change', () => {
     const same = summarize(loadSynthesized(before), loadSynthesized(before), 'same');
-    expect(same.stacks.every((s) => s.resources.length === 0 && s.values.length === 0 && s.versions.length === 0)).toBe(true);
+    expect(same.stacks.every((s) => s.resources.length === 0 && s.values.length === 0 && s.versions.length === 0 && s.warnings === undefined)).toBe(true);
+    expect(same.warnings).toBeUndefined();
     expect(renderMarkdown(same)).toContain('No changes.');
+  });
+});
+
+describe('offline preview: destructive changes', () => {
+  test('a deleted CRD release whose CRDs Helm deletes names the kinds whose objects go with them', () => {
+    expect(platform.warnings).toContainEqual(expect.stringMatching(/^Deleting release `kserve-crd` deletes its CRDs, and with them every InferenceService, .* object in the cluster\.$/));
+  });
+
+  test('a deleted bundle CRD release keeps its CRDs (resource-policy keep) and says so', () => {
+    expect(platform.warnings).toContainEqual(expect.stringMatching(/^Deleting release `pipelines-crds` keeps its CRDs \(helm\.sh\/resource-policy: keep\): Workflow, .*ScheduledWorkflow.* objects stay, but the CRDs are left outside Helm \(orphaned\)/));
+  });
+
+  test('a deleted profile namespace: everything in it is deleted', () => {
+    expect(platform.warnings).toContainEqual(expect.stringContaining('Deleting namespace `ml-team`: everything in namespace ml-team is deleted'));
+  });
+
+  test('a replaced node pool is a stateful resource: named, with what goes', () => {
+    expect(cluster.warnings).toEqual([expect.stringMatching(/^Replacing node pool `t4cap` \(`azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4cap[^`]*`\) destroys it first: its nodes go, and the pods on them are evicted\.$/)]);
+  });
+
+  test('releases without CRDs and in-place changes raise nothing', () => {
+    const all = [...(platform.warnings ?? []), ...(cluster.warnings ?? [])].join('\n');
+    expect(all).not.toMatch(/kserve`|`pipelines`|cert-manager|t4spot|cpu-pool/);
   });
 });
 
@@ -111,30 +147,34 @@ describe('offline preview: versions, values, patches', () => {
 });
 
 describe('cost envelope', () => {
-  test('idle and full-scale hourly cost from the price table', () => {
-    const p = (size: string, spot = false) => (spot ? PRICES.vms[size].spot : PRICES.vms[size].payg);
-    const round = (n: number) => Math.round(n * 100) / 100;
-    // dev: Free tier; system D2ds_v5 1..2; platform D4ds_v5 1..3; t4spot spot 0..2.
+  const westeurope = PRICES.regions.westeurope;
+  const p = (size: string, spot = false) => (spot ? westeurope.vms[size].spot : westeurope.vms[size].payg);
+  const round = (n: number) => Math.round(n * 100) / 100;
+
+  test('idle and full-scale hourly cost at the prices of the cluster\'s region', () => {
+    // dev: Free tier; system D2ds_v5 1..2; platform D4ds_v5 1..3; t4spot spot 0..2; t4cap spot 0..1.
     expect(cluster.cost!.before).toEqual({
+      region: 'westeurope',
       idleUsdPerHour: round(p('Standard_D2ds_v5') + p('Standard_D4ds_v5')),
-      fullUsdPerHour: round(2 * p('Standard_D2ds_v5') + 3 * p('Standard_D4ds_v5') + 2 * p('Standard_NC4as_T4_v3', true)),
+      fullUsdPerHour: round(2 * p('Standard_D2ds_v5') + 3 * p('Standard_D4ds_v5') + 3 * p('Standard_NC4as_T4_v3', true)),
     });
     // GPU pools at zero: the bigger GPU sizes do not change the idle cost.
     expect(cluster.cost!.after!.idleUsdPerHour).toBe(cluster.cost!.before!.idleUsdPerHour);
-    expect(cluster.cost!.after!.fullUsdPerHour).toBeGreaterThan(cluster.cost!.before!.fullUsdPerHour);
+    expect(cluster.cost!.after!.fullUsdPerHour).toBeGreaterThan(cluster.cost!.before!.fullUsdPerHour!);
   });
 
   test('control-plane tier is counted', () => {
     const json = loadSynthesized(before)['dev-cluster'] as StackJson & { resource: Record<string, Record<string, Record<string, unknown>>> };
     const standard = JSON.parse(JSON.stringify(json));
     for (const c of Object.values(standard.resource.azurerm_kubernetes_cluster) as Record<string, unknown>[]) c.sku_tier = 'Standard';
-    expect(costEnvelope(standard)!.idleUsdPerHour).toBeCloseTo(costEnvelope(json)!.idleUsdPerHour + PRICES.controlPlane.Standard, 2);
+    expect(costEnvelope(standard)!.envelope.idleUsdPerHour).toBeCloseTo(costEnvelope(json)!.envelope.idleUsdPerHour! + westeurope.controlPlane.Standard, 2);
   });
 
-  test('every VM size of the catalogue has a price, and the table says where and when', () => {
-    for (const size of Object.keys(VM_SIZES)) expect(PRICES.vms[size]).toBeDefined();
-    expect(PRICES.region).toBe('westeurope');
-    expect(PRICES.recorded).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  test('every VM size of the catalogue has a westeurope price, and the table says when and from where', () => {
+    for (const size of Object.keys(VM_SIZES)) expect(westeurope.vms[size]).toBeDefined();
+    expect(westeurope.recorded).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(westeurope.source).toContain('Azure');
+    expect(PRICES.currency).toBe('USD');
   });
 });
 
@@ -142,16 +182,20 @@ describe('rendering', () => {
   const markdown = renderMarkdown(summary);
   const text = renderText(summary);
 
-  test('markdown carries the comment marker, a table per stack and the replacement warning', () => {
+  test('markdown carries the comment marker, a table per stack, the replacement and rotation lines and the warnings', () => {
     expect(markdown.startsWith(COMMENT_MARKER)).toBe(true);
-    expect(markdown).toMatch(/\| `dev-cluster` \| 1 \| 1 \| \*\*1\*\* ⚠️ \| 0 \|/);
-    expect(markdown).toMatch(/⚠️ \*\*Replaces\*\* `azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot[^`]*`: `vm_size` force a new resource/);
-    expect(markdown).toContain('westeurope, recorded');
+    expect(markdown).toMatch(/\| `dev-cluster` ⚠️ \| 1 \| 3 \| \*\*1\*\* ⚠️ \| 0 \|/);
+    expect(markdown).toMatch(/⚠️ \*\*Replaces\*\* `azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4cap[^`]*`: `spot_max_price` force a new resource/);
+    expect(markdown).toMatch(/🔁 \*\*Rotates\*\* `azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot[^`]*`: `vm_size` need new nodes/);
+    expect(markdown).toContain('> ⚠️ Deleting release `kserve-crd` deletes its CRDs');
+    expect(markdown).toMatch(/Prices: westeurope recorded \d{4}-\d{2}-\d{2} \(/);
   });
 
   test('plain text for terminals says the same', () => {
-    expect(text).toMatch(/dev-cluster: 1 create, 1 update, 1 replace, 0 delete/);
-    expect(text).toMatch(/! REPLACES azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot\S* \(vm_size\)/);
+    expect(text).toMatch(/dev-cluster: 1 create, 3 update, 1 replace, 0 delete/);
+    expect(text).toMatch(/! REPLACES azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4cap\S* \(spot_max_price\)/);
+    expect(text).toMatch(/~ ROTATES azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot\S* \(vm_size\)/);
+    expect(text).toContain('! WARNING Deleting namespace `ml-team`');
     expect(text).not.toContain('|');
   });
 
@@ -160,18 +204,20 @@ describe('rendering', () => {
   });
 });
 
-describe('replacement table', () => {
+describe('replacement and rotation tables (every entry: test/preview-truth.test.ts)', () => {
   test.each([
-    ['azurerm_kubernetes_cluster_node_pool', 'vm_size', true],
-    ['azurerm_kubernetes_cluster_node_pool', 'gpu_driver', true],
-    ['azurerm_kubernetes_cluster_node_pool', 'priority', true],
-    ['azurerm_kubernetes_cluster_node_pool', 'max_count', false],
-    ['azurerm_kubernetes_cluster', 'network_profile.0.pod_cidr', true],
-    ['azurerm_kubernetes_cluster', 'sku_tier', false],
-    ['kubernetes_namespace_v1', 'metadata.0.name', true],
-    ['random_password', 'length', true],
-  ])('%s.%s forces replacement: %s', (type, path, expected) => {
-    expect(forcesReplacement(type, path)).toBe(expected);
+    ['azurerm_kubernetes_cluster_node_pool', 'vm_size', false, true],
+    ['azurerm_kubernetes_cluster_node_pool', 'gpu_driver', true, false],
+    ['azurerm_kubernetes_cluster_node_pool', 'priority', true, false],
+    ['azurerm_kubernetes_cluster_node_pool', 'max_count', false, false],
+    ['azurerm_kubernetes_cluster', 'network_profile.0.pod_cidr', true, false],
+    ['azurerm_kubernetes_cluster', 'default_node_pool.0.vm_size', false, true],
+    ['azurerm_kubernetes_cluster', 'sku_tier', false, false],
+    ['kubernetes_namespace_v1', 'metadata.0.name', true, false],
+    ['random_password', 'length', true, false],
+  ])('%s.%s: replaces %s, rotates %s', (type, path, replaces, rotates) => {
+    expect(forcesReplacement(type, path)).toBe(replaces);
+    expect(rotatesPool(type, path)).toBe(rotates);
   });
 });
 

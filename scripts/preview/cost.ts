@@ -1,5 +1,5 @@
 import { CostEnvelope } from './model';
-import { PRICES, PriceTable } from './prices';
+import { PRICES, PriceTable, RegionPrices } from './prices';
 import { StackJson, resourcesOf } from './synthesized';
 
 interface PoolCount {
@@ -9,27 +9,42 @@ interface PoolCount {
   readonly spot: boolean;
 }
 
-function vmPrice(prices: PriceTable, vmSize: string, spot: boolean): number {
-  const entry = prices.vms[vmSize];
-  if (!entry) throw new Error(`no price for ${vmSize} in scripts/preview/price-table.json: add it (region ${prices.region})`);
-  return spot ? entry.spot : entry.payg;
+const TABLE = 'scripts/preview/price-table.json';
+
+/** Hourly cost of one pool at `count` nodes; undefined when its size has no price (and it has nodes). */
+function poolCost(prices: RegionPrices, pool: PoolCount, count: number, missing: Set<string>): number | undefined {
+  if (count === 0) return 0;
+  const entry = prices.vms[pool.vmSize];
+  if (!entry) {
+    missing.add(pool.vmSize);
+    return undefined;
+  }
+  return count * (pool.spot ? entry.spot : entry.payg);
 }
 
 /**
  * The hourly cost of a cluster stack's compute when idle (every pool at its
  * minimum, GPU pools usually at zero) and at full scale (every pool at its
- * maximum), read from the synthesized JSON. Disks, load balancers, Log
- * Analytics ingestion and egress are not included.
+ * maximum), read from the synthesized JSON, at the prices of the cluster's
+ * region. Disks, load balancers, Log Analytics ingestion and egress are not
+ * included. A region or VM size without a price makes the figures that need
+ * it unknown (undefined) and adds a warning; it never fails.
  */
-export function costEnvelope(stack: StackJson, prices: PriceTable = PRICES): CostEnvelope | undefined {
+export function costEnvelope(stack: StackJson, prices: PriceTable = PRICES): { envelope: CostEnvelope; warnings: string[] } | undefined {
   const resources = resourcesOf(stack);
   const clusters = [...resources.entries()].filter(([address]) => address.startsWith('azurerm_kubernetes_cluster.'));
   if (clusters.length === 0) return undefined;
+  // One cluster per stack in this project: its region prices the stack.
+  const region = String(clusters[0][1].location);
+  const regionPrices = prices.regions[region];
+  if (!regionPrices) {
+    return { envelope: { region }, warnings: [`No prices for region ${region} in ${TABLE}: cost shown as unknown (add them with npm run prices:update -- ${region}).`] };
+  }
   let controlPlane = 0;
   const pools: PoolCount[] = [];
   for (const [, cluster] of clusters) {
-    const tier = (cluster.sku_tier as keyof PriceTable['controlPlane'] | undefined) ?? 'Free';
-    controlPlane += prices.controlPlane[tier] ?? 0;
+    const tier = (cluster.sku_tier as keyof RegionPrices['controlPlane'] | undefined) ?? 'Free';
+    controlPlane += regionPrices.controlPlane[tier] ?? 0;
     const system = cluster.default_node_pool as Record<string, unknown>;
     pools.push({ vmSize: String(system.vm_size), min: Number(system.min_count ?? system.node_count ?? 1), max: Number(system.max_count ?? system.node_count ?? 1), spot: false });
   }
@@ -37,7 +52,13 @@ export function costEnvelope(stack: StackJson, prices: PriceTable = PRICES): Cos
     if (!address.startsWith('azurerm_kubernetes_cluster_node_pool.')) continue;
     pools.push({ vmSize: String(pool.vm_size), min: Number(pool.min_count ?? pool.node_count ?? 0), max: Number(pool.max_count ?? pool.node_count ?? 0), spot: pool.priority === 'Spot' });
   }
-  const sum = (pick: (p: PoolCount) => number) => pools.reduce((total, p) => total + pick(p) * vmPrice(prices, p.vmSize, p.spot), controlPlane);
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return { idleUsdPerHour: round(sum((p) => p.min)), fullUsdPerHour: round(sum((p) => p.max)) };
+  const missing = new Set<string>();
+  const sum = (pick: (p: PoolCount) => number) => pools.reduce<number | undefined>((total, p) => {
+    const cost = poolCost(regionPrices, p, pick(p), missing);
+    return total === undefined || cost === undefined ? undefined : total + cost;
+  }, controlPlane);
+  const round = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * 100) / 100);
+  const envelope: CostEnvelope = { region, idleUsdPerHour: round(sum((p) => p.min)), fullUsdPerHour: round(sum((p) => p.max)) };
+  const warnings = [...missing].map((size) => `No price for ${size} in ${region} in ${TABLE}: cost shown as unknown (add it with npm run prices:update -- ${region}).`);
+  return { envelope, warnings };
 }

@@ -1,6 +1,7 @@
 import { costEnvelope } from './cost';
+import { environmentOf, removedStacksWarning, stackWarnings } from './destructive';
 import { PRICES } from './prices';
-import { forcesReplacement } from './replacement';
+import { forcesReplacement, rotatesPool } from './replacement';
 import { ResourceChange, StackSummary, Summary, VersionChange } from './model';
 import { StackJson, changedPaths, resourcesOf } from './synthesized';
 
@@ -22,11 +23,13 @@ function resourceChanges(before: StackJson | undefined, after: StackJson | undef
       const paths = changedPaths(old, now).filter((p) => !p.startsWith('depends_on'));
       if (paths.length === 0) continue;
       const replacedBecause = paths.filter((p) => forcesReplacement(typeOf(address), p));
+      const rotatedBecause = replacedBecause.length > 0 ? [] : paths.filter((p) => rotatesPool(typeOf(address), p));
       changes.push({
         address,
         action: replacedBecause.length > 0 ? 'replace' : 'update',
         attributes: [...replacedBecause, ...paths.filter((p) => !replacedBecause.includes(p))],
         replacedBecause,
+        ...(rotatedBecause.length > 0 ? { rotatedBecause } : {}),
       });
     }
   }
@@ -100,31 +103,60 @@ function overlayChanges(before: StackJson | undefined, after: StackJson | undefi
   return { versions, patches };
 }
 
+/** Environments all of whose stacks are gone, with those stacks. */
+function removedEnvironments(before: Record<string, StackJson>, after: Record<string, StackJson>): Map<string, Record<string, StackJson>> {
+  const removed = new Map<string, Record<string, StackJson>>();
+  const alive = new Set(Object.keys(after).map(environmentOf));
+  for (const [name, stack] of Object.entries(before)) {
+    const env = environmentOf(name);
+    if (!alive.has(env)) removed.set(env, { ...removed.get(env), [name]: stack });
+  }
+  return removed;
+}
+
+/** ⚠️ lines of one stack. A removed environment has one line for all its stacks; a stack removed on its own gets its own. */
+function warningsOf(name: string, old: StackJson | undefined, now: StackJson | undefined, resources: ResourceChange[], goneEnvironments: Map<string, unknown>): string[] {
+  if (old && now) return stackWarnings(resources, old, now);
+  if (old && !goneEnvironments.has(environmentOf(name))) return [removedStacksWarning(`Stack \`${name}\``, { [name]: old })];
+  return [];
+}
+
 /** What changes between two sets of synthesized stacks, stack by stack. */
 export function summarize(before: Record<string, StackJson>, after: Record<string, StackJson>, title: string): Summary {
   const stacks: StackSummary[] = [];
-  let costShown = false;
+  const warnings = new Set<string>();
+  const goneEnvironments = removedEnvironments(before, after);
+  for (const [env, envStacks] of goneEnvironments) warnings.add(removedStacksWarning(`Environment \`${env}\``, envStacks));
+  const regions = new Set<string>();
   for (const name of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
     const old = before[name];
     const now = after[name];
+    const resources = resourceChanges(old, now);
     const releases = releaseChanges(old, now);
     const overlays = overlayChanges(old, now);
-    const beforeCost = old ? costEnvelope(old) : undefined;
-    const afterCost = now ? costEnvelope(now) : undefined;
-    costShown ||= beforeCost !== undefined || afterCost !== undefined;
+    const costs = [old, now].map((s) => (s ? costEnvelope(s) : undefined));
+    for (const c of costs) {
+      if (c) regions.add(c.envelope.region);
+      for (const w of c?.warnings ?? []) warnings.add(w);
+    }
+    const [beforeCost, afterCost] = costs.map((c) => c?.envelope);
+    const stackLevel = warningsOf(name, old, now, resources, goneEnvironments);
     stacks.push({
       stack: name,
-      resources: resourceChanges(old, now),
+      resources,
       versions: [...releases.versions, ...overlays.versions],
       values: releases.values,
       patches: overlays.patches,
+      ...(stackLevel.length > 0 ? { warnings: stackLevel } : {}),
       ...(beforeCost || afterCost ? { cost: { before: beforeCost, after: afterCost } } : {}),
       ...(!old ? { stackStatus: 'added' as const } : !now ? { stackStatus: 'removed' as const } : {}),
     });
   }
+  const priced = [...regions].sort().filter((r) => PRICES.regions[r]).map((r) => `${r} recorded ${PRICES.regions[r].recorded} (${PRICES.regions[r].source})`);
   return {
     title,
     stacks,
-    ...(costShown ? { priceNote: `Prices: ${PRICES.region}, recorded ${PRICES.recorded}, ${PRICES.currency}/hour, compute and control plane only (${PRICES.source}).` } : {}),
+    ...(warnings.size > 0 ? { warnings: [...warnings] } : {}),
+    ...(regions.size > 0 ? { priceNote: `Prices: ${priced.length > 0 ? priced.join('; ') : 'none for these regions'}; ${PRICES.currency}/hour, compute and control plane only, each cluster at its region's prices.` } : {}),
   };
 }

@@ -10,6 +10,8 @@ export interface ResourceChange {
   readonly attributes: readonly string[];
   /** Attributes that force a replacement. */
   readonly replacedBecause: readonly string[];
+  /** For an `update` of a node pool: attributes that make AKS rotate the pool (new nodes). */
+  readonly rotatedBecause?: readonly string[];
 }
 
 export interface VersionChange {
@@ -20,10 +22,12 @@ export interface VersionChange {
 }
 
 export interface CostEnvelope {
-  /** USD per hour with every pool at its minimum (GPU pools usually at zero). */
-  readonly idleUsdPerHour: number;
-  /** USD per hour with every pool at its maximum. */
-  readonly fullUsdPerHour: number;
+  /** The Azure region the prices are for. */
+  readonly region: string;
+  /** USD per hour with every pool at its minimum (GPU pools usually at zero); undefined when a price is missing. */
+  readonly idleUsdPerHour?: number;
+  /** USD per hour with every pool at its maximum; undefined when a price is missing. */
+  readonly fullUsdPerHour?: number;
 }
 
 export interface StackSummary {
@@ -35,6 +39,8 @@ export interface StackSummary {
   readonly values: readonly { readonly release: string; readonly keys: readonly string[] }[];
   /** Kustomize overlays whose patches or generators changed. */
   readonly patches: readonly { readonly overlay: string; readonly added: number; readonly removed: number }[];
+  /** Changes that destroy data or fail the apply, one sentence each. */
+  readonly warnings?: readonly string[];
   /** Cost envelope before and after, for cluster stacks. */
   readonly cost?: { readonly before?: CostEnvelope; readonly after?: CostEnvelope };
   /** Stack added or removed as a whole. */
@@ -44,6 +50,8 @@ export interface StackSummary {
 export interface Summary {
   readonly title: string;
   readonly stacks: readonly StackSummary[];
+  /** What concerns more than one stack: removed environments, missing prices. */
+  readonly warnings?: readonly string[];
   /** Where the prices come from, when a cost envelope is shown. */
   readonly priceNote?: string;
 }

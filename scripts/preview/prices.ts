@@ -1,24 +1,30 @@
 /**
- * Hourly prices of the VM sizes the environments use, for the cost envelope
- * of `npm run preview`. Linux, pay-as-you-go and spot, in USD.
+ * Hourly prices of the VM sizes the environments use, per Azure region, for
+ * the cost envelope of `npm run preview`. Linux, pay-as-you-go and spot, in
+ * USD. Each region carries the date its prices were recorded and where they
+ * come from; a region or size that is not in the table is priced "unknown".
  *
- * Region and date: westeurope, recorded 2026-11-27 by hand from the public
- * Azure list prices (approximate: spot prices move daily). Refresh them with
- * `npm run prices:update` on a machine with internet access (it reads the Azure
- * Retail Prices API and rewrites `price-table.json`).
+ * Recorded so far: westeurope, 2026-11-27, by hand from the public Azure list
+ * prices (approximate: spot prices move daily). Add or refresh regions with
+ * `npm run prices:update -- <region>...` on a machine with internet access (it
+ * reads the Azure Retail Prices API and rewrites `price-table.json`).
  */
 import table from './price-table.json';
 
-export interface PriceTable {
-  readonly region: string;
+export interface RegionPrices {
   /** When the prices were recorded (ISO date). */
   readonly recorded: string;
-  readonly currency: 'USD';
   readonly source: string;
   /** AKS control plane per cluster and hour, by SKU tier. */
   readonly controlPlane: Readonly<Record<'Free' | 'Standard' | 'Premium', number>>;
   /** VM size → hourly prices. */
   readonly vms: Readonly<Record<string, { readonly payg: number; readonly spot: number }>>;
+}
+
+export interface PriceTable {
+  readonly currency: 'USD';
+  /** Azure region name (`westeurope`) → its prices. */
+  readonly regions: Readonly<Record<string, RegionPrices>>;
 }
 
 export const PRICES: PriceTable = table as PriceTable;

@@ -11,11 +11,11 @@ function count(stack: StackSummary, action: Action): number {
 }
 
 function hasChanges(stack: StackSummary): boolean {
-  return stack.resources.length > 0 || stack.versions.length > 0 || stack.values.length > 0 || stack.patches.length > 0 || stack.stackStatus !== undefined;
+  return stack.resources.length > 0 || stack.versions.length > 0 || stack.values.length > 0 || stack.patches.length > 0 || stack.stackStatus !== undefined || (stack.warnings?.length ?? 0) > 0;
 }
 
-function usd(n: number): string {
-  return `$${n.toFixed(2)}`;
+function usd(n: number | undefined): string {
+  return n === undefined ? 'unknown' : `$${n.toFixed(2)}`;
 }
 
 function envelope(cost: { before?: CostEnvelope; after?: CostEnvelope } | undefined): string {
@@ -34,20 +34,24 @@ function attributeList(attributes: readonly string[]): string {
 /** Markdown for a pull-request comment. Prints attribute names, never values. */
 export function renderMarkdown(summary: Summary, marker: string = COMMENT_MARKER): string {
   const lines: string[] = [marker, `## ${summary.title}`, ''];
+  for (const w of summary.warnings ?? []) lines.push(`> ⚠️ ${w}`);
+  if (summary.warnings?.length) lines.push('');
   const changed = summary.stacks.filter(hasChanges);
   lines.push('| stack | create | update | replace | delete | cost per hour (compute) |', '| --- | ---: | ---: | ---: | ---: | --- |');
   for (const s of summary.stacks) {
     const replace = count(s, 'replace');
-    lines.push(`| \`${s.stack}\`${s.stackStatus ? ` (${s.stackStatus})` : ''} | ${count(s, 'create')} | ${count(s, 'update')} | ${replace > 0 ? `**${replace}** ⚠️` : '0'} | ${count(s, 'delete')} | ${envelope(s.cost)} |`);
+    lines.push(`| \`${s.stack}\`${s.stackStatus ? ` (${s.stackStatus})` : ''}${s.warnings?.length ? ' ⚠️' : ''} | ${count(s, 'create')} | ${count(s, 'update')} | ${replace > 0 ? `**${replace}** ⚠️` : '0'} | ${count(s, 'delete')} | ${envelope(s.cost)} |`);
   }
   lines.push('');
   if (changed.length === 0) lines.push('No changes.', '');
   for (const s of changed) {
     lines.push(`### \`${s.stack}\``, '');
-    for (const r of s.resources.filter((x) => x.action === 'replace')) {
-      lines.push(`> ⚠️ **Replaces** \`${r.address}\`: ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} force a new resource.`);
-    }
-    if (s.resources.some((x) => x.action === 'replace')) lines.push('');
+    const notices = [
+      ...(s.warnings ?? []).map((w) => `> ⚠️ ${w}`),
+      ...s.resources.filter((x) => x.action === 'replace').map((r) => `> ⚠️ **Replaces** \`${r.address}\`: ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} force a new resource.`),
+      ...s.resources.filter((x) => x.rotatedBecause?.length).map((r) => `> 🔁 **Rotates** \`${r.address}\`: ${r.rotatedBecause!.map((a) => `\`${a}\``).join(', ')} need new nodes: AKS moves the pods to a temporary pool and rebuilds this one (pods restart; the resource stays).`),
+    ];
+    if (notices.length > 0) lines.push(...notices, '');
     for (const action of ACTIONS) {
       for (const r of s.resources.filter((x) => x.action === action)) {
         lines.push(`- ${action} \`${r.address}\`${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
@@ -65,10 +69,14 @@ export function renderMarkdown(summary: Summary, marker: string = COMMENT_MARKER
 /** Plain text for terminals. */
 export function renderText(summary: Summary): string {
   const lines: string[] = [summary.title, '='.repeat(summary.title.length), ''];
+  for (const w of summary.warnings ?? []) lines.push(`! WARNING ${w}`);
+  if (summary.warnings?.length) lines.push('');
   for (const s of summary.stacks) {
     const counts = ACTIONS.map((a) => `${count(s, a)} ${a}`).join(', ');
     lines.push(`${s.stack}${s.stackStatus ? ` (${s.stackStatus})` : ''}: ${hasChanges(s) ? counts : 'no changes'}${s.cost ? `  [cost ${envelope(s.cost)}]` : ''}`);
+    for (const w of s.warnings ?? []) lines.push(`  ! WARNING ${w}`);
     for (const r of s.resources.filter((x) => x.action === 'replace')) lines.push(`  ! REPLACES ${r.address} (${r.replacedBecause.join(', ')})`);
+    for (const r of s.resources.filter((x) => x.rotatedBecause?.length)) lines.push(`  ~ ROTATES ${r.address} (${r.rotatedBecause!.join(', ')}): new nodes through a temporary pool, pods restart`);
     for (const action of ACTIONS) {
       for (const r of s.resources.filter((x) => x.action === action)) lines.push(`  ${action.padEnd(7)} ${r.address}${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
     }

@@ -8,12 +8,21 @@ export interface StackJson {
   readonly [key: string]: unknown;
 }
 
-/** Every stack of a `cdktf.out` folder, by name. */
+/**
+ * Every stack of a `cdktf.out` folder, by name. The stacks are those of the
+ * folder's `manifest.json` (the last synthesis): cdktf never deletes the
+ * folder of a stack that no longer exists, and a stale one must not look
+ * unchanged. Without a manifest, every folder under `stacks/`.
+ */
 export function loadSynthesized(outdir: string): Record<string, StackJson> {
   const stacksDir = join(outdir, 'stacks');
   if (!existsSync(stacksDir)) throw new Error(`${outdir} has no stacks/ folder: synthesize it first (npm run synth)`);
+  const manifest = join(outdir, 'manifest.json');
+  const names = existsSync(manifest)
+    ? Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as { stacks: Record<string, unknown> }).stacks)
+    : readdirSync(stacksDir);
   const result: Record<string, StackJson> = {};
-  for (const name of readdirSync(stacksDir).sort()) {
+  for (const name of names.sort()) {
     const file = join(stacksDir, name, 'cdk.tf.json');
     if (existsSync(file)) result[name] = JSON.parse(readFileSync(file, 'utf8')) as StackJson;
   }
