@@ -1,5 +1,5 @@
 import { execFile } from 'child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { promisify } from 'util';
@@ -359,8 +359,10 @@ describe('scripts answer --help', () => {
   const run = promisify(execFile);
   const root = join(__dirname, '..');
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  // Every command under scripts/ (timing.ts and scripts/preview/ are modules, not commands).
-  const scripts = readdirSync(join(root, 'scripts')).filter((f) => /\.(ts|mjs)$/.test(f) && f !== 'timing.ts');
+  // Every command under scripts/: a file that runs something when executed. Modules (timing.ts,
+  // run-command.ts, scripts/preview/) only export.
+  const isCommand = (f: string) => f.endsWith('.mjs') || (f.endsWith('.ts') && /^(main|runCommand)\(|require\.main === module/m.test(readFileSync(join(root, 'scripts', f), 'utf8')));
+  const scripts = readdirSync(join(root, 'scripts')).filter(isCommand);
 
   test.each(scripts)('%s', async (script) => {
     const [command, args] = script.endsWith('.mjs') ? ['node', [join('scripts', script)]] : [tsx, [join('scripts', script)]];
