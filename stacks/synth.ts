@@ -1,11 +1,14 @@
-import { App } from 'cdktf';
+import { relative } from 'path';
+import { App, TerraformStack } from 'cdktf';
+import { removeStaleStacks } from '../scripts/preview/stale-stacks';
 import { EnvironmentConfig, EnvironmentsError, ResolvedEnvironment, loadEnvironments } from '../environments';
 import { addEnvironment } from './app';
 
 /**
  * The cdktf app: validates every environment (all problems of all of them,
  * one per line, no stack trace, exit code 1), prints warnings, then adds each
- * environment's stacks and synthesizes. `main.ts` runs it on `environments/`.
+ * environment's stacks, synthesizes, removes the folders of stacks that no
+ * longer exist and says what it wrote where. `main.ts` runs it on `environments/`.
  */
 export function synthesize(configs?: readonly EnvironmentConfig[], outdir?: string): App | undefined {
   let environments: ResolvedEnvironment[];
@@ -21,5 +24,11 @@ export function synthesize(configs?: readonly EnvironmentConfig[], outdir?: stri
   const app = new App(outdir ? { outdir } : {});
   for (const env of environments) addEnvironment(app, env);
   app.synth();
+  const stacks = app.node.children.filter((c) => TerraformStack.isStack(c)).map((s) => s.node.id);
+  const where = relative(process.cwd(), app.outdir) || app.outdir;
+  // cdktf never deletes the folder of a stack that no longer exists: a stale one would be previewed, planned or deployed.
+  for (const name of removeStaleStacks(app.outdir, stacks)) console.warn(`removed ${where}/stacks/${name}: the stack no longer exists`);
+  // stderr: cdktf reads the app's stdout.
+  console.error(`synthesized ${stacks.length} stacks into ${where}/stacks: ${stacks.join(', ')}`);
   return app;
 }

@@ -1,7 +1,9 @@
 import { spawnSync } from 'child_process';
-import { mkdtempSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { synthesize } from '../stacks/synth';
+import { dev } from './fixtures/environments';
 
 /** The app as `cdktf synth` runs it: every problem of every environment, one per line, no stack trace, exit code 1. */
 describe('synth with broken environments', () => {
@@ -25,5 +27,27 @@ describe('synth with broken environments', () => {
   test('prints no stack trace and no error object', () => {
     expect(run.stderr).not.toMatch(/\n\s+at |ConfigError \{|EnvironmentsError/);
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('synth with valid environments', () => {
+  test('writes every stack, removes the folder of a stack that no longer exists, and says so', () => {
+    const out = mkdtempSync(join(tmpdir(), 'synth-'));
+    mkdirSync(join(out, 'stacks', 'gone-cluster'), { recursive: true });
+    writeFileSync(join(out, 'stacks', 'gone-cluster', 'cdk.tf.json'), '{}');
+    const messages: string[] = [];
+    const spy = jest.spyOn(console, 'warn').mockImplementation((m: string) => { messages.push(m); });
+    const errors = jest.spyOn(console, 'error').mockImplementation((m: string) => { messages.push(m); });
+    try {
+      synthesize([dev], out);
+    } finally {
+      spy.mockRestore();
+      errors.mockRestore();
+    }
+    expect(readdirSync(join(out, 'stacks')).sort()).toEqual(['dev-cluster', 'dev-platform']);
+    expect(messages).toEqual(expect.arrayContaining([
+      expect.stringMatching(/removed .*stacks\/gone-cluster: the stack no longer exists$/),
+      expect.stringMatching(/^synthesized 2 stacks into .*stacks: dev-cluster, dev-platform$/),
+    ]));
   });
 });
