@@ -194,6 +194,20 @@ maybe('render rules on broken inputs', () => {
     expect(checks.secretsInValuesProblems(r)).toEqual([expect.stringContaining('values reference a generated password')]);
   });
 
+  test('Istio images from the retired registry (the charts\' default hub)', () => {
+    const r = broken((c) => {
+      const istiod = release(c, 'istiod');
+      istiod.objects = istiod.objects.map((o) => (o.kind === 'ConfigMap' && o.metadata.name === 'istio-sidecar-injector'
+        ? { ...o, data: { ...(o.data as Record<string, string>), values: String((o.data as Record<string, string>).values).replace(/"hub":\s*"[^"]+"/, '"hub": "registry.istio.io/release"') } }
+        : o));
+      const cni = release(c, 'istio-cni');
+      cni.objects = JSON.parse(JSON.stringify(cni.objects).replace(/docker\.io\/istio\//g, 'registry.istio.io/release/'));
+    });
+    const problems = checks.retiredRegistryProblems(r);
+    expect(problems).toContainEqual(expect.stringMatching(/^DaemonSet istio-cni\/istio-cni-node \(release istio-cni\): image registry\.istio\.io\/release\/install-cni:/));
+    expect(problems).toContainEqual('ConfigMap istio-system/istio-sidecar-injector: injects sidecars from registry.istio.io/release, a retired registry');
+  });
+
   test('a values key that restates a chart default', () => {
     const base = release(fixture, 'istio-base');
     expect(ineffectiveKeys(base, fixture.kubeVersion)).toEqual([]);

@@ -463,3 +463,26 @@ export function gpuRequestProblems(rendered: RenderedEnvironment): string[] {
   }
   return problems;
 }
+
+/** Registries being retired (Istio's, December 2026): nothing may pull from them, sidecars included. */
+export const RETIRED_REGISTRIES = ['registry.istio.io', 'gcr.io/istio-release'];
+
+/** Every image, and the hub the sidecar injector stamps into pods, comes from a registry that is not being retired. */
+export function retiredRegistryProblems(rendered: RenderedEnvironment): string[] {
+  const problems: string[] = [];
+  const retired = (image: string) => RETIRED_REGISTRIES.some((r) => image.startsWith(`${r}/`));
+  const walk = (value: unknown, where: Located) => {
+    if (Array.isArray(value)) value.forEach((v) => walk(v, where));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'image' && typeof v === 'string' && retired(v)) problems.push(`${describe(where)}: image ${v} comes from a retired registry`);
+        else walk(v, where);
+      }
+    }
+  };
+  for (const l of objectsOf(rendered)) walk(l.obj, l);
+  const injector = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && l.obj.metadata.name === 'istio-sidecar-injector');
+  const hub = /"hub":\s*"([^"]+)"/.exec(String((injector?.obj.data as Record<string, string> | undefined)?.values ?? ''))?.[1];
+  if (hub && RETIRED_REGISTRIES.some((r) => hub.startsWith(r))) problems.push(`ConfigMap istio-system/istio-sidecar-injector: injects sidecars from ${hub}, a retired registry`);
+  return problems;
+}

@@ -34,6 +34,7 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every MIG pool has exactly one owner of its partitioning': checks.migOwnershipProblems,
   'every GPU request can be met by a pool': checks.gpuRequestProblems,
   'no generated credential flows into Helm values': checks.secretsInValuesProblems,
+  'no image (sidecars included) from a registry being retired': checks.retiredRegistryProblems,
 };
 
 const report: Record<string, unknown> = {};
