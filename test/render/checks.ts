@@ -1,4 +1,4 @@
-import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL } from '../../constructs/cluster/gpu-scheduling';
+import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/cluster/gpu-scheduling';
 import { vmSizeFacts } from '../../environments/vm-sizes';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
@@ -392,8 +392,6 @@ interface PoolFacts {
   readonly migPerGpu: number;
 }
 
-const MIG_PER_GPU: Readonly<Record<string, number>> = { MIG1g: 7, MIG2g: 3, MIG3g: 2, MIG4g: 1, MIG7g: 1 };
-
 /** GPU pools as the cluster stack defines them, and who partitions each MIG pool. */
 export function gpuPoolFacts(rendered: RenderedEnvironment): PoolFacts[] {
   const operator = rendered.releases.find((r) => r.name === 'gpu-operator');
@@ -407,7 +405,7 @@ export function gpuPoolFacts(rendered: RenderedEnvironment): PoolFacts[] {
       const owners: string[] = [];
       if (r.gpu_instance && r.gpu_driver === 'Install') owners.push('AKS (gpu_instance with the AKS driver)');
       if (migManagerOn && labels[MIG_CONFIG_LABEL] && labels[MIG_CONFIG_LABEL] !== 'all-disabled' && labels[MIG_MANAGER_DEPLOY_LABEL] !== 'false') owners.push(`the GPU Operator's MIG manager (${MIG_CONFIG_LABEL}=${labels[MIG_CONFIG_LABEL]})`);
-      return { name: r.name, labels, gpus: vmSizeFacts(r.vm_size)?.gpu?.count ?? 0, migProfile, migOwners: owners, migPerGpu: migProfile ? MIG_PER_GPU[migProfile] ?? 1 : 1 };
+      return { name: r.name, labels, gpus: vmSizeFacts(r.vm_size)?.gpu?.count ?? 0, migProfile, migOwners: owners, migPerGpu: migInstancesPerGpu({ name: r.name, vmSize: r.vm_size, gpu: { count: 0, model: '' }, spot: false, migProfile }) };
     });
 }
 
