@@ -24,6 +24,8 @@ export interface AksSupportTable {
   readonly minors: Readonly<Record<string, MinorSupport>>;
   readonly gpuFamilies: Readonly<Record<string, readonly string[]>>;
   readonly regions: readonly string[];
+  /** Regions with availability zones. */
+  readonly zoneRegions: readonly string[];
 }
 
 export const AKS_SUPPORT: AksSupportTable = table as AksSupportTable;

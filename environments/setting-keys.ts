@@ -1,5 +1,9 @@
 import type {
   AccessConfig,
+  ArtifactStorageConfig,
+  AzureMysqlConfig,
+  ClusterBackupConfig,
+  DataStoresConfig,
   ApiAccess,
   EntraApplicationConfig,
   TlsConfig,
@@ -36,7 +40,7 @@ export const SETTING_KEYS = {
   environment: keys<EnvironmentConfig>({
     name: true, stage: true, location: true, tags: true, tenantId: true, kubernetesVersion: true, skuTier: true, apiAccess: true,
     adminGroupObjectIds: true, network: true, systemPool: true, cpuPool: true, gpuPools: true, zones: true, remoteState: true,
-    maintenance: true, monitoring: true, security: true, upgrades: true, platform: true, access: true, profiles: true, notebooks: true,
+    maintenance: true, monitoring: true, security: true, upgrades: true, dataStores: true, platform: true, access: true, profiles: true, notebooks: true,
   }),
   apiAccessPrivate: keys<Extract<ApiAccess, { mode: 'private' }>>({ mode: true }),
   apiAccessPublic: keys<Extract<ApiAccess, { mode: 'public' }>>({ mode: true, authorizedIpRanges: true }),
@@ -64,5 +68,12 @@ export const SETTING_KEYS = {
   contributor: keys<ProfileContributor>({ email: true, role: true }),
   quota: keys<ProfileQuota>({ cpu: true, memory: true, storage: true, gpus: true }),
   quotaGpus: keys<NonNullable<ProfileQuota['gpus']>>({ t4: true, a100: true, h100: true, h200: true }),
+  dataStores: keys<DataStoresConfig>({ mysql: true, azureMysql: true, artifacts: true, artifactStorage: true, privateEndpointSubnetCidr: true, clusterBackup: true }),
+  azureMysql: keys<AzureMysqlConfig>({
+    subnetCidr: true, skuName: true, version: true, highAvailability: true, zone: true, standbyZone: true, backupRetentionDays: true,
+    geoRedundantBackup: true, storageSizeGb: true,
+  }),
+  artifactStorage: keys<ArtifactStorageConfig>({ replication: true, softDeleteDays: true, volumeSizeGb: true }),
+  clusterBackup: keys<ClusterBackupConfig>({ enabled: true, everyHours: true, startTimeUtc: true, retentionDays: true }),
   notebooks: keys<NotebooksConfig>({ enabled: true, idleMinutes: true, culling: true }),
 } as const;

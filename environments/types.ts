@@ -152,6 +152,88 @@ export interface UpgradeConfig {
   readonly nodeOsChannel?: 'NodeImage' | 'SecurityPatch';
 }
 
+/** Where Kubeflow keeps its metadata (Pipelines, ML Metadata, cache, Katib). */
+export type MysqlMode =
+  /** MySQL pods of the distribution, on a cluster disk: cheap, lost with the cluster, no point-in-time restore. */
+  | 'in-cluster'
+  /** Azure Database for MySQL Flexible Server in a delegated subnet: TLS, backups with point-in-time restore, optional HA. */
+  | 'azure';
+
+/** Where Pipelines artifacts live. */
+export type ArtifactMode =
+  /** SeaweedFS of the distribution on a cluster disk: cheap, lost with the cluster. */
+  | 'in-cluster'
+  /** SeaweedFS keeps serving the S3 API, its volume data on a zone-redundant Azure Disk and every object mirrored to an Azure Storage container that outlives the cluster. */
+  | 'azure-blob';
+
+export interface AzureMysqlConfig {
+  /**
+   * Subnet delegated to the server (`Microsoft.DBforMySQL/flexibleServers`): inside
+   * `network.vnetCidr`, disjoint from the other subnets, a /28 or larger.
+   * @default the highest free /28 of the virtual network
+   */
+  readonly subnetCidr?: string;
+  /** Compute size, e.g. `GP_Standard_D2ds_v4` (General Purpose), `MO_Standard_E2ds_v4` (Business Critical), `B_Standard_B1ms` (Burstable). @default 'GP_Standard_D2ds_v4' */
+  readonly skuName?: string;
+  /** MySQL server version. @default '8.4' */
+  readonly version?: '8.0.21' | '8.4';
+  /**
+   * High availability: a standby in another zone, in the same zone, or none.
+   * Needs a General Purpose or Business Critical size; zone-redundant needs a region with zones.
+   * @default 'zone-redundant' in prod, 'none' elsewhere
+   */
+  readonly highAvailability?: 'none' | 'same-zone' | 'zone-redundant';
+  /** Zone of the primary server. @default '1' when the region has zones */
+  readonly zone?: AvailabilityZone;
+  /** Zone of the zone-redundant standby; differs from `zone`. @default the next zone after `zone` */
+  readonly standbyZone?: AvailabilityZone;
+  /** Days of automatic backups (point-in-time restore window), 1 to 35. @default 35 in prod, 7 elsewhere */
+  readonly backupRetentionDays?: number;
+  /** Copy backups to the paired region (cannot be changed after creation). @default true in prod, false elsewhere */
+  readonly geoRedundantBackup?: boolean;
+  /** Storage in GiB, 20 to 16384; grows automatically. @default 32 */
+  readonly storageSizeGb?: number;
+}
+
+export interface ArtifactStorageConfig {
+  /** Replication of the Storage Account. @default 'ZRS' in prod, 'LRS' elsewhere */
+  readonly replication?: 'LRS' | 'ZRS' | 'GRS' | 'GZRS';
+  /** Days deleted blobs and containers stay recoverable, 1 to 365. @default 30 */
+  readonly softDeleteDays?: number;
+  /** Size of SeaweedFS's own volume (its local copy), GiB. @default 100 */
+  readonly volumeSizeGb?: number;
+}
+
+export interface ClusterBackupConfig {
+  /** Azure Backup for AKS of the profile namespaces and their volumes. @default true in staging and prod, false in dev */
+  readonly enabled?: boolean;
+  /** Hours between backups: 4, 6, 8, 12 or 24. @default 24 */
+  readonly everyHours?: 4 | 6 | 8 | 12 | 24;
+  /** Start of the first backup of a day, `HH:MM` UTC. @default '01:00' */
+  readonly startTimeUtc?: string;
+  /** Days each backup is kept in the operational tier (snapshots), 1 to 360. @default 14 in prod, 7 elsewhere */
+  readonly retentionDays?: number;
+}
+
+export interface DataStoresConfig {
+  /** Metadata of Pipelines and Katib. @default 'in-cluster' */
+  readonly mysql?: MysqlMode;
+  /** Settings of the Azure MySQL server (with `mysql: 'azure'`). @default {} */
+  readonly azureMysql?: AzureMysqlConfig;
+  /** Pipelines artifacts. @default 'in-cluster' */
+  readonly artifacts?: ArtifactMode;
+  /** Settings of the artifact Storage Account (with `artifacts: 'azure-blob'`). @default {} */
+  readonly artifactStorage?: ArtifactStorageConfig;
+  /**
+   * Subnet for private endpoints of the data stores (artifact and backup Storage Accounts):
+   * inside `network.vnetCidr`, disjoint from the other subnets, a /28 or larger.
+   * @default the highest free /28 of the virtual network after the MySQL subnet
+   */
+  readonly privateEndpointSubnetCidr?: string;
+  /** Azure Backup for AKS. */
+  readonly clusterBackup?: ClusterBackupConfig;
+}
+
 /** A prerequisite installed by this project, by someone else (`external`), or not at all. */
 export type PrerequisiteSource = 'install' | 'external' | 'none';
 
@@ -306,6 +388,8 @@ export interface EnvironmentConfig {
   readonly monitoring?: MonitoringConfig;
   readonly security?: SecurityConfig;
   readonly upgrades?: UpgradeConfig;
+  /** Where metadata and artifacts live and how the cluster's state is backed up. @default in-cluster stores, backup in staging and prod */
+  readonly dataStores?: DataStoresConfig;
   /** The platform layer (`<env>-platform`). @default every component, installed */
   readonly platform?: PlatformConfig;
   /** Sign-in with Entra ID, TLS, the dashboard. @default none: no user-facing access layer */

@@ -9,7 +9,9 @@ import {
   parseCidr,
   parseIpv4,
 } from './cidr';
-import { ConfigError, ConfigProblem, show } from './config-error';
+import { Checker } from './checker';
+import { ResolvedDataStores, checkDataStores } from './data-stores';
+import { ConfigError, show } from './config-error';
 import type {
   AccessConfig,
   AvailabilityZone,
@@ -52,6 +54,7 @@ export interface ResolvedEnvironment {
     readonly allowSpotInProduction: boolean;
   };
   readonly upgrades: { readonly channel: 'patch' | 'stable' | 'rapid' | 'node-image'; readonly nodeOsChannel: 'NodeImage' | 'SecurityPatch' };
+  readonly dataStores: ResolvedDataStores;
   readonly platform: ResolvedPlatform;
   /** The access layer, when the environment has one. */
   readonly access?: AccessConfig & { readonly tenantId: string; readonly machineToMachine: boolean; readonly machineToMachineAudience: string };
@@ -131,58 +134,6 @@ const MAX_NODES_PER_POOL = 1000;
 /** Azure keeps five addresses of every subnet. */
 const AZURE_RESERVED_SUBNET_ADDRESSES = 5;
 
-/** Collects problems instead of stopping at the first, so one run reports them all. */
-class Checker {
-  public readonly problems: ConfigProblem[] = [];
-
-  fail(setting: string, value: unknown, accepted: string): undefined {
-    this.problems.push({ setting, value: show(value), accepted });
-    return undefined;
-  }
-
-  record(setting: string, value: unknown): Record<string, unknown> | undefined {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-    return this.fail(setting, value, 'expected an object');
-  }
-
-  optionalRecord(setting: string, value: unknown): Record<string, unknown> {
-    if (value === undefined) return {};
-    return this.record(setting, value) ?? {};
-  }
-
-  oneOf<T extends string>(setting: string, value: unknown, options: readonly T[], fallback?: T): T | undefined {
-    if (value === undefined && fallback !== undefined) return fallback;
-    if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
-    return this.fail(setting, value, `accepted: ${options.map((o) => JSON.stringify(o)).join(', ')}`);
-  }
-
-  text(setting: string, value: unknown, pattern: RegExp, accepted: string, fallback?: string): string | undefined {
-    if (value === undefined && fallback !== undefined) return fallback;
-    if (typeof value === 'string' && pattern.test(value)) return value;
-    return this.fail(setting, value, accepted);
-  }
-
-  integer(setting: string, value: unknown, min: number, max: number, fallback?: number): number | undefined {
-    if (value === undefined && fallback !== undefined) return fallback;
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-    const kind = typeof value === 'number' && value < 0 && min >= 0 ? 'a count cannot be negative; ' : '';
-    return this.fail(setting, value, `${kind}accepted: a whole number from ${min} to ${max}`);
-  }
-
-  bool(setting: string, value: unknown, fallback: boolean): boolean {
-    if (value === undefined) return fallback;
-    if (typeof value === 'boolean') return value;
-    this.fail(setting, value, 'accepted: true or false');
-    return fallback;
-  }
-
-  list(setting: string, value: unknown, fallback?: readonly unknown[]): readonly unknown[] | undefined {
-    if (value === undefined && fallback !== undefined) return fallback;
-    if (Array.isArray(value)) return value;
-    return this.fail(setting, value, 'expected a list');
-  }
-}
-
 /**
  * Checks an environment file against every rule and fills in the defaults.
  * Throws a `ConfigError` naming each bad setting, the value found and what is accepted.
@@ -229,6 +180,10 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
   const maintenance = checkMaintenance(c, raw.maintenance);
   const monitoring = checkMonitoring(c, raw.monitoring);
   const platform = checkPlatform(c, raw.platform, gpuPools);
+  const dataStores = checkDataStores(c, raw.dataStores, {
+    stage, location, network, warnings,
+    pipelines: platform?.components.pipelines, katib: platform?.components.katib,
+  });
   const access = checkAccess(c, raw.access, tenantId, platform);
   const profiles = checkProfiles(c, raw.profiles, raw.access !== undefined, gpuPools);
   const notebooks = checkNotebooks(c, raw.notebooks, raw.access !== undefined, platform);
@@ -255,6 +210,7 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
     monitoring: monitoring!,
     security: security!,
     upgrades: upgrades!,
+    dataStores: dataStores!,
     platform: platform!,
     ...(access ? { access } : {}),
     profiles: profiles!,
@@ -334,6 +290,10 @@ const ENVIRONMENT_SHAPE: Shape = {
     monitoring: SETTING_KEYS.monitoring,
     security: SETTING_KEYS.security,
     upgrades: SETTING_KEYS.upgrades,
+    dataStores: {
+      keys: SETTING_KEYS.dataStores,
+      children: { azureMysql: SETTING_KEYS.azureMysql, artifactStorage: SETTING_KEYS.artifactStorage, clusterBackup: SETTING_KEYS.clusterBackup },
+    },
     platform: { keys: SETTING_KEYS.platform, children: { components: SETTING_KEYS.components } },
     access: {
       keys: SETTING_KEYS.access,

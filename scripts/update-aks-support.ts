@@ -82,15 +82,18 @@ function main(argv: string[]): number {
   const { table: withVersions, needDates } = applyVersions(AKS_SUPPORT, versions, today.slice(0, 7));
   const skus = az(['vm', 'list-skus', '--resource-type', 'virtualMachines', '--all']) as SkuJson[];
   const regions = az(['account', 'list-locations', '--query', "[?metadata.regionType=='Physical'].name"]) as string[];
+  const zoneRegions = az(['account', 'list-locations', '--query', "[?metadata.regionType=='Physical' && length(availabilityZoneMappings || `[]`) > `0`].name"]) as string[];
   const table: AksSupportTable = {
     ...applySkus(withVersions, skus),
     regions: [...regions].sort(),
+    zoneRegions: [...zoneRegions].sort(),
     recorded: today,
     sources: {
       ...AKS_SUPPORT.sources,
       patches: `az aks get-versions --location ${location}, ${today}`,
       regions: `az vm list-skus --all for the signed-in subscription, ${today}`,
       regionNames: `az account list-locations (physical regions), ${today}`,
+      zoneRegions: `az account list-locations (physical regions with availabilityZoneMappings), ${today}`,
     },
   };
   writeFileSync(join(__dirname, '..', 'environments', 'aks-support.json'), `${JSON.stringify(table, null, 2)}\n`);

@@ -19,6 +19,7 @@ const TABLE: AksSupportTable = {
   },
   gpuFamilies: {},
   regions: [],
+  zoneRegions: [],
 };
 const day = (d: string) => new Date(`${d}T00:00:00Z`);
 
