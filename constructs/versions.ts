@@ -104,6 +104,21 @@ export const IMAGES = {
    * (11 Go CVEs; oauth2-proxy release notes, checked 2026-11-29).
    */
   oauth2Proxy: { name: 'quay.io/oauth2-proxy/oauth2-proxy', tag: 'v7.15.3' },
+  /**
+   * MySQL client of the Job that creates the consumers' users on an Azure MySQL server.
+   * 8.4 LTS, newest patch seen: 8.4.13 (Oracle's October 2026 update; 8.4.12 of 2026-08-18 is the
+   * newest with dated release notes in the stored copies). Checked 2026-11-30 in dev.mysql.com
+   * release-note links of stored projects. The official image runs as uid 999 (`mysql`).
+   */
+  mysqlClient: { name: 'docker.io/library/mysql', tag: '8.4.13' },
+  /**
+   * SeaweedFS, Pipelines' object store, over the distribution's 4.00 (2025-11-03): 4.41 added
+   * Entra ID / workload identity for its Azure remote (seaweedfs#10456), 4.43 fixed `remote.unmount`
+   * deleting remote objects (#10811); only the latest release receives fixes (its SECURITY.md).
+   * 4.44 (2026-08-22) is the newest tag in the stored copy, checked 2026-11-30; 4.45–4.47 are
+   * announced upstream but not verifiable here.
+   */
+  seaweedfs: { name: 'chrislusf/seaweedfs', tag: '4.44' },
   /** Default image of the GPU training runtimes (the one Trainer 2.2.0's torch-distributed runtime uses). */
   pytorchGpu: 'pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime',
 } as const;

@@ -36,6 +36,8 @@ export interface DataStoreContext {
   /** Which consumers are installed: a managed store nobody uses is refused. */
   readonly pipelines?: boolean;
   readonly katib?: boolean;
+  /** Profile namespaces exist: the cluster backup has something to protect. */
+  readonly hasProfiles?: boolean;
   readonly warnings: string[];
 }
 
@@ -93,7 +95,8 @@ export function checkDataStores(c: Checker, value: unknown, ctx: DataStoreContex
     c.fail('dataStores.artifactStorage', d.artifactStorage, 'only applies with dataStores.artifacts "azure-blob": remove it or set artifacts to "azure-blob"');
   }
 
-  const clusterBackup = checkClusterBackup(c, d.clusterBackup, ctx.stage);
+  const inCluster = mysql === 'in-cluster' || artifacts === 'in-cluster';
+  const clusterBackup = checkClusterBackup(c, d.clusterBackup, ctx.stage, (ctx.hasProfiles ?? true) || inCluster);
   let privateEndpointSubnetCidr: string | undefined;
   if (artifacts === 'azure-blob' || clusterBackup) {
     privateEndpointSubnetCidr = dataSubnet(c, 'dataStores.privateEndpointSubnetCidr', d.privateEndpointSubnetCidr, vnet, taken);
@@ -156,9 +159,12 @@ function checkAzureMysql(c: Checker, value: unknown, ctx: DataStoreContext, vnet
   };
 }
 
-function checkClusterBackup(c: Checker, value: unknown, stage: Stage | undefined): ResolvedDataStores['clusterBackup'] | undefined {
+function checkClusterBackup(c: Checker, value: unknown, stage: Stage | undefined, somethingToProtect: boolean): ResolvedDataStores['clusterBackup'] | undefined {
   const b = c.optionalRecord('dataStores.clusterBackup', value);
-  const enabled = c.bool('dataStores.clusterBackup.enabled', b.enabled, stage !== undefined && stage !== 'dev');
+  const enabled = c.bool('dataStores.clusterBackup.enabled', b.enabled, stage !== undefined && stage !== 'dev' && somethingToProtect);
+  if (b.enabled === true && !somethingToProtect) {
+    c.fail('dataStores.clusterBackup.enabled', true, 'there is nothing to back up: no profiles, and every data store is in Azure; add a profile or turn backup off');
+  }
   const everyHours = c.oneOf('dataStores.clusterBackup.everyHours', b.everyHours === undefined ? undefined : String(b.everyHours), ['4', '6', '8', '12', '24'] as const, '24');
   if (b.everyHours !== undefined && typeof b.everyHours !== 'number') c.fail('dataStores.clusterBackup.everyHours', b.everyHours, 'accepted: the number 4, 6, 8, 12 or 24');
   const startTimeUtc = c.text('dataStores.clusterBackup.startTimeUtc', b.startTimeUtc, HH_MM, 'accepted: a 24-hour time "HH:MM" in UTC, e.g. "01:00"', '01:00');

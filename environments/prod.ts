@@ -37,6 +37,15 @@ export const prod: EnvironmentConfig = {
   },
   // Patches automatically; a new minor only through a reviewed change of kubernetesVersion, after dev and staging.
   upgrades: { channel: 'patch', nodeOsChannel: 'NodeImage' },
+  // Metadata on Azure MySQL (zone-redundant HA, 35 days of point-in-time restore, geo-redundant backups),
+  // artifacts mirrored to a zone-redundant Storage Account, and the profile namespaces in Azure Backup
+  // for AKS (the default in staging and prod).
+  dataStores: {
+    mysql: 'azure',
+    artifacts: 'azure-blob',
+    azureMysql: { subnetCidr: '10.30.255.0/28' },
+    privateEndpointSubnetCidr: '10.30.255.16/28',
+  },
   access: {
     host: 'kubeflow.example.com',
     application: { mode: 'create' },

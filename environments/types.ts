@@ -163,7 +163,7 @@ export type MysqlMode =
 export type ArtifactMode =
   /** SeaweedFS of the distribution on a cluster disk: cheap, lost with the cluster. */
   | 'in-cluster'
-  /** SeaweedFS keeps serving the S3 API, its volume data on a zone-redundant Azure Disk and every object mirrored to an Azure Storage container that outlives the cluster. */
+  /** SeaweedFS keeps serving the S3 API from its cluster disk and mirrors every object to an Azure Storage container that outlives the cluster (workload identity, no account key). */
   | 'azure-blob';
 
 export interface AzureMysqlConfig {
@@ -200,7 +200,7 @@ export interface ArtifactStorageConfig {
   readonly replication?: 'LRS' | 'ZRS' | 'GRS' | 'GZRS';
   /** Days deleted blobs and containers stay recoverable, 1 to 365. @default 30 */
   readonly softDeleteDays?: number;
-  /** Size of SeaweedFS's own volume (its local copy), GiB. @default 100 */
+  /** Size of SeaweedFS's cluster disk (its local copy of the artifacts), GiB, 10 to 32767. @default 100 */
   readonly volumeSizeGb?: number;
 }
 

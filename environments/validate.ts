@@ -183,6 +183,7 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
   const dataStores = checkDataStores(c, raw.dataStores, {
     stage, location, network, warnings,
     pipelines: platform?.components.pipelines, katib: platform?.components.katib,
+    hasProfiles: Array.isArray(raw.profiles) && raw.profiles.length > 0,
   });
   const access = checkAccess(c, raw.access, tenantId, platform);
   const profiles = checkProfiles(c, raw.profiles, raw.access !== undefined, gpuPools);

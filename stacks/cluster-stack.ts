@@ -9,9 +9,14 @@ import { ClusterNetwork } from '../constructs/cluster/cluster-network';
 import { DiskEncryption } from '../constructs/cluster/disk-encryption';
 import { DnsChallengeIdentity } from '../constructs/cluster/dns-challenge-identity';
 import { EntraApplication } from '../constructs/cluster/entra-application';
-import { globalName, resourceName } from '../constructs/cluster/naming';
+import { globalName, resourceName, storageAccountName } from '../constructs/cluster/naming';
 import { CpuNodePool, GpuNodePool } from '../constructs/cluster/node-pools';
 import { MonitoringWorkspace } from '../constructs/cluster/monitoring-workspace';
+import { ArtifactStorage } from '../constructs/cluster/artifact-storage';
+import { ClusterBackup } from '../constructs/cluster/cluster-backup';
+import { MysqlServer } from '../constructs/cluster/mysql-server';
+import { PrivateEndpointNetwork } from '../constructs/cluster/private-storage';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { CERT_MANAGER_SERVICE_ACCOUNT } from '../constructs/platform/cert-manager';
 import { OAUTH2_PROXY_SERVICE_ACCOUNT } from '../constructs/platform/oauth2-proxy';
 import type { ResolvedEnvironment } from '../environments';
@@ -19,6 +24,7 @@ import { vmSizeFacts } from '../environments/vm-sizes';
 import { stateKey } from './state';
 import { PlaceholderGuard } from '../constructs/common/placeholder-guard';
 import { placeholdersOf } from '../environments/placeholders';
+import { regionHasZones } from '../environments/data-stores';
 
 export interface ClusterStackProps {
   readonly env: ResolvedEnvironment;
@@ -36,6 +42,12 @@ export class ClusterStack extends TerraformStack {
   public readonly entraApplication?: EntraApplication;
   /** cert-manager's identity for ACME DNS-01 challenges, when TLS comes from ACME. */
   public readonly dnsChallengeIdentity?: DnsChallengeIdentity;
+  /** The Azure MySQL server, with `dataStores.mysql: 'azure'`. */
+  public readonly mysql?: MysqlServer;
+  /** Azure Backup for AKS, with `dataStores.clusterBackup`. */
+  public readonly backup?: ClusterBackup;
+  /** The artifact Storage Account and SeaweedFS's identity, with `dataStores.artifacts: 'azure-blob'`. */
+  public readonly artifacts?: ArtifactStorage;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -98,6 +110,7 @@ export class ClusterStack extends TerraformStack {
       preventDestroy: env.stage === 'prod',
     });
     new ClusterInsights(this, 'insights', { ...common, cluster: this.aks.cluster, workspace: monitoring });
+    ({ mysql: this.mysql, backup: this.backup, artifacts: this.artifacts } = this.dataStores(env, common, network));
 
     const poolBase = {
       kubernetesClusterId: this.aks.cluster.id,
@@ -137,6 +150,44 @@ export class ClusterStack extends TerraformStack {
     }
 
     this.outputs(env);
+  }
+
+  /** Managed MySQL, durable artifacts and the cluster's backup, as the environment asks. */
+  private dataStores(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, network: ClusterNetwork): { mysql?: MysqlServer; backup?: ClusterBackup; artifacts?: ArtifactStorage } {
+    const stores = env.dataStores;
+    const stateful = env.stage === 'prod';
+    const mysql = stores.azureMysql && new MysqlServer(this, 'mysql', {
+      ...common,
+      vnet: network.vnet,
+      settings: stores.azureMysql,
+      random: new RandomProvider(this, 'random'),
+      preventDestroy: stateful,
+    });
+    const endpoints = stores.privateEndpointSubnetCidr
+      ? new PrivateEndpointNetwork(this, 'private-endpoints', { ...common, vnet: network.vnet, subnetCidr: stores.privateEndpointSubnetCidr })
+      : undefined;
+    const artifacts = stores.artifactStorage && endpoints && new ArtifactStorage(this, 'artifacts', {
+      ...common,
+      network: endpoints,
+      storageAccountName: storageAccountName('art', env.name, env.remoteState.storageAccountName),
+      replication: stores.artifactStorage.replication,
+      softDeleteDays: stores.artifactStorage.softDeleteDays,
+      oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
+      preventDestroy: stateful,
+    });
+    const backup = stores.clusterBackup && endpoints && new ClusterBackup(this, 'backup', {
+      ...common,
+      cluster: this.aks.cluster,
+      clusterIdentity: this.aks.identity,
+      network: endpoints,
+      storageAccountName: storageAccountName('bk', env.name, env.remoteState.storageAccountName),
+      // Profile namespaces hold the users' notebooks, volumes and runs; `kubeflow` holds the in-cluster stores when they are used.
+      namespaces: [...env.profiles.map((p) => p.name), ...(stores.mysql === 'in-cluster' || stores.artifacts === 'in-cluster' ? ['kubeflow'] : [])],
+      ...stores.clusterBackup,
+      redundancy: env.stage === 'prod' && regionHasZones(env.location) ? 'ZoneRedundant' : 'LocallyRedundant',
+      preventDestroy: stateful,
+    });
+    return { mysql: mysql || undefined, backup: backup || undefined, artifacts: artifacts || undefined };
   }
 
   private outputs(env: ResolvedEnvironment): void {

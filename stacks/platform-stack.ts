@@ -7,6 +7,7 @@ import { EntraAuthentication } from '../constructs/platform/entra-authentication
 import { GATEWAY_TLS_SECRET, GatewayTls } from '../constructs/platform/gateway-tls';
 import { GpuOperator } from '../constructs/platform/gpu-operator';
 import { Istio } from '../constructs/platform/istio';
+import { AzureMysqlAccess, MysqlConsumerName } from '../constructs/platform/azure-mysql';
 import { Katib } from '../constructs/platform/katib';
 import { KServe } from '../constructs/platform/kserve';
 import { KubeflowAppProps } from '../constructs/platform/kubeflow-app';
@@ -14,6 +15,7 @@ import { KubeflowNamespaces } from '../constructs/platform/kubeflow-namespaces';
 import { Notebooks } from '../constructs/platform/notebooks';
 import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
+import { MYSQL_ADMIN_LOGIN } from '../constructs/cluster/mysql-server';
 import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
 import { Trainer } from '../constructs/platform/trainer';
@@ -51,6 +53,8 @@ export interface PlatformComponents {
   readonly kserve?: KServe;
   readonly access?: AccessComponents;
   readonly notebooks?: Notebooks;
+  /** Users and CA bundle for the environment's Azure MySQL server. */
+  readonly azureMysql?: AzureMysqlAccess;
 }
 
 function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
@@ -123,6 +127,20 @@ export class PlatformStack extends TerraformStack {
       gatewaySecured,
     });
 
+    const mysqlServer = props.cluster.mysql;
+    const consumers: MysqlConsumerName[] = [...(c.pipelines ? ['pipelines', 'metadata'] as const : []), ...(c.katib ? ['katib'] as const : [])];
+    const azureMysql = mysqlServer && consumers.length > 0
+      ? new AzureMysqlAccess(this, 'azure-mysql', {
+        host: mysqlServer.server.fqdn,
+        adminLogin: MYSQL_ADMIN_LOGIN,
+        adminPassword: mysqlServer.adminPassword.value,
+        consumers,
+        dependsOn: namespaces.ready,
+        kubernetes: connection.kubernetes,
+        random: connection.random,
+      })
+      : undefined;
+
     const gpuPools = env.gpuPools;
     let accessComponents: AccessComponents | undefined;
     if (access) {
@@ -180,8 +198,17 @@ export class PlatformStack extends TerraformStack {
       trainer: c.trainer
         ? new Trainer(this, 'trainer', { connection, gpuPools, valuesOverride: platform.values.trainer })
         : undefined,
-      katib: c.katib ? new Katib(this, 'katib', kubeflowApp()) : undefined,
-      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), largeTokenWorkaround: access !== undefined }) : undefined,
+      katib: c.katib ? new Katib(this, 'katib', { ...kubeflowApp(), azureMysql }) : undefined,
+      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), largeTokenWorkaround: access !== undefined,
+        azureMysql,
+        ...(props.cluster.artifacts && env.dataStores.artifactStorage ? {
+          blobMirror: {
+            storageAccount: props.cluster.artifacts.storage.account.name,
+            clientId: props.cluster.artifacts.identity.clientId,
+            volumeSizeGb: env.dataStores.artifactStorage.volumeSizeGb,
+          },
+        } : {}),
+      }) : undefined,
       kserve: c.kserve
         ? new KServe(this, 'kserve', {
           connection,
@@ -193,6 +220,7 @@ export class PlatformStack extends TerraformStack {
         })
         : undefined,
       access: accessComponents,
+      azureMysql,
       notebooks: env.notebooks.enabled
         ? new Notebooks(this, 'notebooks', {
           ...kubeflowApp(),

@@ -18,3 +18,12 @@ export function globalName(abbreviation: string, environment: string, seed: stri
   const suffix = createHash('sha256').update(`${environment}/${seed}`).digest('hex').slice(0, 6);
   return `${abbreviation}-kf-${environment}-${suffix}`.slice(0, maxLength);
 }
+
+/**
+ * A globally unique Storage Account name (3 to 24 lowercase letters and digits),
+ * stable for a given purpose, environment and seed.
+ */
+export function storageAccountName(purpose: string, environment: string, seed: string): string {
+  const suffix = createHash('sha256').update(`${purpose}/${environment}/${seed}`).digest('hex').slice(0, 6);
+  return `st${purpose}${environment}${suffix}`.replace(/[^a-z0-9]/g, '').slice(0, 24);
+}

@@ -5,8 +5,17 @@ import { ClusterSecret, dropObjectPatch } from './cluster-secret';
 import { GeneratedSecret } from './generated-secret';
 import { KubeflowAppProps, kubeflowAppBundle } from './kubeflow-app';
 import { UpstreamBundle, admissionsEnforcerPatch } from './manifest-bundle';
+import { AzureMysqlAccess, MYSQL_CONSUMERS } from './azure-mysql';
+import { katibAzureMysqlPatches } from './mysql-wiring';
 
-export type KatibProps = KubeflowAppProps;
+export interface KatibProps extends KubeflowAppProps {
+  /**
+   * Keep experiment data on the environment's Azure MySQL server instead of the
+   * in-cluster MySQL (which is then not rendered). Needs a user for `katib`.
+   * @default - the distribution's in-cluster MySQL
+   */
+  readonly azureMysql?: AzureMysqlAccess;
+}
 
 /**
  * Katib (hyperparameter tuning), Kubeflow flavour, from the distribution's
@@ -22,25 +31,30 @@ export class Katib extends Construct {
 
   constructor(scope: Construct, id: string, props: KatibProps) {
     super(scope, id);
-    const mysql = new GeneratedSecret(this, 'mysql-root-password', { provider: props.connection.random });
+    const azure = props.azureMysql;
     // The password reaches the cluster through the kubernetes provider (sensitive), not the bundle's values.
     const secret = new ClusterSecret(this, 'mysql-secret', {
       namespace: 'kubeflow',
       name: 'katib-mysql-secrets',
-      data: { MYSQL_ROOT_PASSWORD: mysql.value },
+      data: azure
+        ? { DB_USER: MYSQL_CONSUMERS.katib.user, DB_PASSWORD: azure.password('katib') }
+        : { MYSQL_ROOT_PASSWORD: new GeneratedSecret(this, 'mysql-root-password', { provider: props.connection.random }).value },
       dependsOn: props.namespaces.ready,
       provider: props.connection.kubernetes,
     });
-    this.bundle = kubeflowAppBundle(this, props, 'katib', KUSTOMIZE_PATHS.katib, [
-      dropObjectPatch('v1', 'Secret', 'katib-mysql-secrets'),
-      {
+    const mysqlPatches = azure
+      ? katibAzureMysqlPatches(azure.host, 'katib-mysql-secrets')
+      : [{
         // Upstream also sets MYSQL_ALLOW_EMPTY_PASSWORD=true: a root login without password would still work.
         patch: JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'katib-mysql' }, spec: { template: { spec: { containers: [{ name: 'katib-mysql', env: [{ name: 'MYSQL_ALLOW_EMPTY_PASSWORD', $patch: 'delete' }] }] } } } }),
         target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'katib-mysql' },
-      },
+      }];
+    this.bundle = kubeflowAppBundle(this, props, 'katib', KUSTOMIZE_PATHS.katib, [
+      dropObjectPatch('v1', 'Secret', 'katib-mysql-secrets'),
+      ...mysqlPatches,
       admissionsEnforcerPatch('ValidatingWebhookConfiguration', 'katib.kubeflow.org'),
       admissionsEnforcerPatch('MutatingWebhookConfiguration', 'katib.kubeflow.org'),
-    ], { mainDependsOn: [secret.secret] });
+    ], { mainDependsOn: [secret.secret, ...(azure?.ready ?? [])] });
     this.ready = [this.bundle.main.release];
   }
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ENVIRONMENTS } from '../../environments';
 import * as checks from './checks';
+import { dataStoreProblems } from './data-store-checks';
 import { RenderedEnvironment, objectsOf, renderEnvironment } from './render';
 import { ROOT, renderTools } from './tools';
 import { ineffectiveKeys } from './values-keys';
@@ -35,6 +36,7 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every GPU request can be met by a pool': checks.gpuRequestProblems,
   'no generated credential flows into Helm values': checks.secretsInValuesProblems,
   'no image (sidecars included) from a registry being retired': checks.retiredRegistryProblems,
+  'every metadata and artifact consumer is wired to the store the environment chose': dataStoreProblems,
 };
 
 const report: Record<string, unknown> = {};

@@ -1,0 +1,134 @@
+import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
+import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
+import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
+import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
+import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
+import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { Construct } from 'constructs';
+
+export interface PrivateEndpointNetworkProps {
+  readonly environment: string;
+  readonly resourceGroupName: string;
+  readonly vnet: VirtualNetwork;
+  /** Subnet of the private endpoints, inside the virtual network. */
+  readonly subnetCidr: string;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Where the data stores' private endpoints live: one subnet and the
+ * `privatelink.blob.core.windows.net` zone linked to the virtual network, so
+ * that nodes resolve each Storage Account to its private address.
+ */
+export class PrivateEndpointNetwork extends Construct {
+  public readonly subnet: Subnet;
+  public readonly blobZone: PrivateDnsZone;
+
+  constructor(scope: Construct, id: string, props: PrivateEndpointNetworkProps) {
+    super(scope, id);
+    this.subnet = new Subnet(this, 'subnet', {
+      name: 'snet-private-endpoints',
+      resourceGroupName: props.resourceGroupName,
+      virtualNetworkName: props.vnet.name,
+      addressPrefixes: [props.subnetCidr],
+    });
+    this.blobZone = new PrivateDnsZone(this, 'blob-zone', {
+      name: 'privatelink.blob.core.windows.net',
+      resourceGroupName: props.resourceGroupName,
+      tags: props.tags ?? {},
+    });
+    new PrivateDnsZoneVirtualNetworkLink(this, 'blob-zone-link', {
+      name: `blob-${props.environment}`,
+      resourceGroupName: props.resourceGroupName,
+      privateDnsZoneName: this.blobZone.name,
+      virtualNetworkId: props.vnet.id,
+      registrationEnabled: false,
+      tags: props.tags ?? {},
+    });
+  }
+}
+
+export interface PrivateStorageProps {
+  readonly location: string;
+  readonly resourceGroupName: string;
+  /** Globally unique account name: 3 to 24 lowercase letters and digits. */
+  readonly name: string;
+  readonly network: PrivateEndpointNetwork;
+  /** Blob containers to create (through the management plane: no data-plane access needed at deploy). */
+  readonly containers: readonly string[];
+  /** @default 'LRS' */
+  readonly replication?: 'LRS' | 'ZRS' | 'GRS' | 'GZRS';
+  /** Days deleted blobs and containers stay recoverable. @default 30 */
+  readonly softDeleteDays?: number;
+  /** Keep every blob version (overwrites recoverable). @default true */
+  readonly versioning?: boolean;
+  /** Refuse `terraform destroy` of the account. @default false */
+  readonly preventDestroy?: boolean;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A Storage Account reachable only through its private endpoint: no public
+ * network access, Entra ID only (shared keys and SAS off), TLS 1.2, infrastructure
+ * encryption, blob soft delete, container soft delete and versioning.
+ */
+export class PrivateStorage extends Construct {
+  public readonly account: StorageAccount;
+  public readonly containers: Readonly<Record<string, StorageContainer>>;
+  public readonly endpoint: PrivateEndpoint;
+
+  constructor(scope: Construct, id: string, props: PrivateStorageProps) {
+    super(scope, id);
+    const tags = props.tags ?? {};
+    const softDeleteDays = props.softDeleteDays ?? 30;
+    this.account = new StorageAccount(this, 'account', {
+      name: props.name,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      accountKind: 'StorageV2',
+      accountTier: 'Standard',
+      accountReplicationType: props.replication ?? 'LRS',
+      httpsTrafficOnlyEnabled: true,
+      minTlsVersion: 'TLS1_2',
+      sharedAccessKeyEnabled: false,
+      defaultToOauthAuthentication: true,
+      publicNetworkAccessEnabled: false,
+      allowNestedItemsToBePublic: false,
+      crossTenantReplicationEnabled: false,
+      infrastructureEncryptionEnabled: true,
+      localUserEnabled: false,
+      sftpEnabled: false,
+      networkRules: { defaultAction: 'Deny', bypass: ['AzureServices'] },
+      blobProperties: {
+        versioningEnabled: props.versioning ?? true,
+        changeFeedEnabled: props.versioning ?? true,
+        deleteRetentionPolicy: { days: softDeleteDays },
+        containerDeleteRetentionPolicy: { days: softDeleteDays },
+      },
+      tags,
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
+    });
+    this.containers = Object.fromEntries(props.containers.map((name) => [name, new StorageContainer(this, `container-${name}`, {
+      name,
+      storageAccountId: this.account.id,
+      containerAccessType: 'private',
+    })]));
+    this.endpoint = new PrivateEndpoint(this, 'endpoint', {
+      name: `pe-${props.name}-blob`,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      subnetId: props.network.subnet.id,
+      privateServiceConnection: {
+        name: `${props.name}-blob`,
+        privateConnectionResourceId: this.account.id,
+        subresourceNames: ['blob'],
+        isManualConnection: false,
+      },
+      privateDnsZoneGroup: { name: 'blob', privateDnsZoneIds: [props.network.blobZone.id] },
+      tags,
+    });
+  }
+}
