@@ -14,7 +14,13 @@ export interface ResolvedDataStores {
   /** Present when a data store needs private endpoints (blob artifacts, cluster backup). */
   readonly privateEndpointSubnetCidr?: string;
   /** Present when Azure Backup for AKS is on. */
-  readonly clusterBackup?: { readonly everyHours: 4 | 6 | 8 | 12 | 24; readonly startTimeUtc: string; readonly retentionDays: number };
+  readonly clusterBackup?: {
+    readonly everyHours: 4 | 6 | 8 | 12 | 24;
+    readonly startTimeUtc: string;
+    readonly retentionDays: number;
+    /** Replication of the extension's Storage Account (it holds the backed-up objects): geo-redundant in prod. */
+    readonly storageReplication: 'LRS' | 'GRS' | 'GZRS';
+  };
 }
 
 export interface ResolvedAzureMysql {
@@ -84,7 +90,8 @@ export function checkDataStores(c: Checker, value: unknown, ctx: DataStoreContex
   if (artifacts === 'azure-blob') {
     if (ctx.pipelines === false) c.fail('dataStores.artifacts', artifacts, 'Pipelines is not installed, so nothing would store artifacts: use "in-cluster" or turn Pipelines on');
     const a = c.optionalRecord('dataStores.artifactStorage', d.artifactStorage);
-    const replication = c.oneOf('dataStores.artifactStorage.replication', a.replication, ['LRS', 'ZRS', 'GRS', 'GZRS'] as const, ctx.stage === 'prod' ? 'ZRS' : 'LRS');
+    const zonal = ctx.location === undefined || regionHasZones(ctx.location);
+    const replication = c.oneOf('dataStores.artifactStorage.replication', a.replication, ['LRS', 'ZRS', 'GRS', 'GZRS'] as const, ctx.stage === 'prod' ? (zonal ? 'GZRS' : 'GRS') : 'LRS');
     if ((replication === 'ZRS' || replication === 'GZRS') && ctx.location && !regionHasZones(ctx.location)) {
       c.fail('dataStores.artifactStorage.replication', replication, `region "${ctx.location}" has no availability zones: use "LRS" or "GRS"`);
     }
@@ -96,7 +103,7 @@ export function checkDataStores(c: Checker, value: unknown, ctx: DataStoreContex
   }
 
   const inCluster = mysql === 'in-cluster' || artifacts === 'in-cluster';
-  const clusterBackup = checkClusterBackup(c, d.clusterBackup, ctx.stage, (ctx.hasProfiles ?? true) || inCluster);
+  const clusterBackup = checkClusterBackup(c, d.clusterBackup, ctx, (ctx.hasProfiles ?? true) || inCluster);
   let privateEndpointSubnetCidr: string | undefined;
   if (artifacts === 'azure-blob' || clusterBackup) {
     privateEndpointSubnetCidr = dataSubnet(c, 'dataStores.privateEndpointSubnetCidr', d.privateEndpointSubnetCidr, vnet, taken);
@@ -127,7 +134,7 @@ function checkAzureMysql(c: Checker, value: unknown, ctx: DataStoreContext, vnet
   const zonal = ctx.location === undefined ? true : regionHasZones(ctx.location);
   const subnetCidr = dataSubnet(c, 'dataStores.azureMysql.subnetCidr', m.subnetCidr, vnet, taken);
   const skuName = c.text('dataStores.azureMysql.skuName', m.skuName, SKU, 'accepted: a Flexible Server compute size such as "GP_Standard_D2ds_v4" (General Purpose), "MO_Standard_E2ds_v4" (Business Critical) or "B_Standard_B1ms" (Burstable)', 'GP_Standard_D2ds_v4');
-  const version = c.oneOf('dataStores.azureMysql.version', m.version, ['8.0.21', '8.4'] as const, '8.4');
+  const version = c.oneOf('dataStores.azureMysql.version', m.version, ['8.0.21', '8.4'] as const, '8.0.21');
   const defaultHa = prod ? (zonal ? 'zone-redundant' : 'same-zone') : 'none';
   const highAvailability = c.oneOf('dataStores.azureMysql.highAvailability', m.highAvailability, ['none', 'same-zone', 'zone-redundant'] as const, defaultHa);
   if (highAvailability && highAvailability !== 'none' && skuName?.startsWith('B_')) {
@@ -159,7 +166,8 @@ function checkAzureMysql(c: Checker, value: unknown, ctx: DataStoreContext, vnet
   };
 }
 
-function checkClusterBackup(c: Checker, value: unknown, stage: Stage | undefined, somethingToProtect: boolean): ResolvedDataStores['clusterBackup'] | undefined {
+function checkClusterBackup(c: Checker, value: unknown, ctx: DataStoreContext, somethingToProtect: boolean): ResolvedDataStores['clusterBackup'] | undefined {
+  const stage = ctx.stage;
   const b = c.optionalRecord('dataStores.clusterBackup', value);
   const enabled = c.bool('dataStores.clusterBackup.enabled', b.enabled, stage !== undefined && stage !== 'dev' && somethingToProtect);
   if (b.enabled === true && !somethingToProtect) {
@@ -175,7 +183,9 @@ function checkClusterBackup(c: Checker, value: unknown, stage: Stage | undefined
     return undefined;
   }
   if (!everyHours || !startTimeUtc || retentionDays === undefined) return undefined;
-  return { everyHours: Number(everyHours) as 4 | 6 | 8 | 12 | 24, startTimeUtc, retentionDays };
+  const zonal = ctx.location === undefined || regionHasZones(ctx.location);
+  const storageReplication = stage !== 'prod' ? 'LRS' : zonal ? 'GZRS' : 'GRS';
+  return { everyHours: Number(everyHours) as 4 | 6 | 8 | 12 | 24, startTimeUtc, retentionDays, storageReplication };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -175,7 +175,14 @@ export interface AzureMysqlConfig {
   readonly subnetCidr?: string;
   /** Compute size, e.g. `GP_Standard_D2ds_v4` (General Purpose), `MO_Standard_E2ds_v4` (Business Critical), `B_Standard_B1ms` (Burstable). @default 'GP_Standard_D2ds_v4' */
   readonly skuName?: string;
-  /** MySQL server version. @default '8.4' */
+  /**
+   * MySQL server version. `8.0.21` (Azure's name for 8.0, patched to its newest minor) is the
+   * one ML Metadata 1.14 is known to work with: its client speaks only `mysql_native_password`
+   * (google/ml-metadata#128), which MySQL 8.4 turns off by default. Azure moved 8.0 to paid
+   * extended support on 2026-06-01 (to 2029-03-31). `8.4` sets `mysql_native_password=ON`;
+   * docs/components/data-stores.md says how to verify it before moving prod.
+   * @default '8.0.21'
+   */
   readonly version?: '8.0.21' | '8.4';
   /**
    * High availability: a standby in another zone, in the same zone, or none.
@@ -196,7 +203,7 @@ export interface AzureMysqlConfig {
 }
 
 export interface ArtifactStorageConfig {
-  /** Replication of the Storage Account. @default 'ZRS' in prod, 'LRS' elsewhere */
+  /** Replication of the Storage Account. @default 'GZRS' in prod ('GRS' in a region without zones), 'LRS' elsewhere */
   readonly replication?: 'LRS' | 'ZRS' | 'GRS' | 'GZRS';
   /** Days deleted blobs and containers stay recoverable, 1 to 365. @default 30 */
   readonly softDeleteDays?: number;

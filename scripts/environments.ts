@@ -74,6 +74,31 @@ export function checkovSkips(env: ResolvedEnvironment, layer: 'cluster' | 'platf
     skips.push({ check: 'CKV_AZURE_40', reason: 'Key Vault key expiry: the disk key\'s rotation_policy (expire_after P1Y, rotate 30 days before) sets each version\'s expiry; a fixed expiration_date would go stale and break disk access' });
     skips.push({ check: 'CKV2_AZURE_32', reason: 'Key Vault private endpoint: the vault\'s firewall denies all but the deploying runner (security.keyVaultAllowedIpRanges) and Azure services; a private endpoint needs the hub network and private DNS this project does not own' });
   }
+  skips.push(...dataStoreSkips(env, file));
+  return skips;
+}
+
+/** Skips that come with the data stores (`dataStores`), only where their resources exist. */
+function dataStoreSkips(env: ResolvedEnvironment, file: string): CheckovSkip[] {
+  const stores = env.dataStores;
+  const skips: CheckovSkip[] = [];
+  if (stores.azureMysql) {
+    skips.push({ check: 'CKV_AZURE_53', reason: 'MySQL public access: the Flexible Server sets public_network_access "Disabled" (azurerm 4.x); the check reads public_network_access_enabled, which azurerm 4.x does not have' });
+    skips.push({ check: 'CKV2_AZURE_56', reason: 'MySQL private endpoint: the server uses private access in a delegated subnet (VNet integration), which has no public endpoint and cannot take a private endpoint' });
+  }
+  const accounts = [
+    ...(stores.artifactStorage ? [{ what: 'artifact', replication: stores.artifactStorage.replication, setting: 'dataStores.artifactStorage.replication' }] : []),
+    ...(stores.clusterBackup ? [{ what: 'backup', replication: stores.clusterBackup.storageReplication, setting: `stage "${env.stage}"` }] : []),
+  ];
+  if (accounts.length > 0) {
+    skips.push({ check: 'CKV_AZURE_33', reason: 'Queue logging: the data Storage Accounts use no queues; their blob reads, writes and deletes go to Log Analytics (diagnostic setting)' });
+    skips.push({ check: 'CKV2_AZURE_21', reason: 'Blob read logging: a diagnostic setting sends StorageRead/Write/Delete to Log Analytics; the check only knows the classic azurerm_log_analytics_storage_insights' });
+    skips.push({ check: 'CKV2_AZURE_1', reason: 'Storage customer-managed key: data Storage Accounts use infrastructure (double) encryption with Microsoft-managed keys; a customer-managed key for them is not built yet (docs/components/data-stores.md)' });
+    const local = accounts.filter((a) => a.replication === 'LRS' || a.replication === 'ZRS');
+    if (local.length > 0) {
+      skips.push({ check: 'CKV_AZURE_206', reason: `geo-replication: ${local.map((a) => `the ${a.what} account is ${a.replication} (${a.setting === `stage "${env.stage}"` ? `geo-redundant only in prod; ${file} is ${a.setting}` : `${file} sets ${a.setting}`})`).join('; ')}` });
+    }
+  }
   return skips;
 }
 

@@ -84,6 +84,7 @@ export class ClusterStack extends TerraformStack {
         ...common,
         keyVaultName: globalName('kv', env.name, env.remoteState.storageAccountName),
         allowedIpRanges: env.security.keyVaultAllowedIpRanges,
+        preventDestroy: env.stage === 'prod',
       })
       : undefined;
 
@@ -110,7 +111,7 @@ export class ClusterStack extends TerraformStack {
       preventDestroy: env.stage === 'prod',
     });
     new ClusterInsights(this, 'insights', { ...common, cluster: this.aks.cluster, workspace: monitoring });
-    ({ mysql: this.mysql, backup: this.backup, artifacts: this.artifacts } = this.dataStores(env, common, network));
+    ({ mysql: this.mysql, backup: this.backup, artifacts: this.artifacts } = this.dataStores(env, common, network, monitoring.logAnalytics.id));
 
     const poolBase = {
       kubernetesClusterId: this.aks.cluster.id,
@@ -153,7 +154,7 @@ export class ClusterStack extends TerraformStack {
   }
 
   /** Managed MySQL, durable artifacts and the cluster's backup, as the environment asks. */
-  private dataStores(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, network: ClusterNetwork): { mysql?: MysqlServer; backup?: ClusterBackup; artifacts?: ArtifactStorage } {
+  private dataStores(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, network: ClusterNetwork, logs: string): { mysql?: MysqlServer; backup?: ClusterBackup; artifacts?: ArtifactStorage } {
     const stores = env.dataStores;
     const stateful = env.stage === 'prod';
     const mysql = stores.azureMysql && new MysqlServer(this, 'mysql', {
@@ -174,6 +175,7 @@ export class ClusterStack extends TerraformStack {
       softDeleteDays: stores.artifactStorage.softDeleteDays,
       oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
       preventDestroy: stateful,
+      logAnalyticsWorkspaceId: logs,
     });
     const backup = stores.clusterBackup && endpoints && new ClusterBackup(this, 'backup', {
       ...common,
@@ -186,6 +188,7 @@ export class ClusterStack extends TerraformStack {
       ...stores.clusterBackup,
       redundancy: env.stage === 'prod' && regionHasZones(env.location) ? 'ZoneRedundant' : 'LocallyRedundant',
       preventDestroy: stateful,
+      logAnalyticsWorkspaceId: logs,
     });
     return { mysql: mysql || undefined, backup: backup || undefined, artifacts: artifacts || undefined };
   }

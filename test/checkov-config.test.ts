@@ -5,6 +5,18 @@ import { dev, prod, staging } from './fixtures/environments';
 /** Checkov's skips derive from each environment file: a relaxation there is the only way to skip an AKS check. */
 const KEY_VAULT_SKIPS = ['CKV2_AZURE_32', 'CKV_AZURE_40'];
 
+/** Skips about data-store resources: each only where that resource exists (never an AKS check). */
+function dataStoreSkips(env: ResolvedEnvironment): string[] {
+  const d = env.dataStores;
+  const checks: string[] = [];
+  if (d.azureMysql) checks.push('CKV_AZURE_53', 'CKV2_AZURE_56');
+  const replications = [...(d.artifactStorage ? [d.artifactStorage.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
+  if (replications.length > 0) checks.push('CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1');
+  if (replications.some((r) => r === 'LRS' || r === 'ZRS')) checks.push('CKV_AZURE_206');
+  return checks;
+}
+const DATA_STORE_CHECKS = ['CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_206'];
+
 function relaxations(env: ResolvedEnvironment): string[] {
   const checks: string[] = [];
   if (env.apiAccess.mode === 'public') checks.push('CKV_AZURE_115');
@@ -18,14 +30,15 @@ describe('checkov configuration, for every environment of environments/', () => 
 
   test.each(environments.map((e) => [e.name, e] as const))('%s: AKS skips are exactly its relaxations, each with its reason; the platform skips nothing', (_name, env) => {
     const skips = checkovSkips(env, 'cluster');
-    expect(skips.map((s) => s.check).filter((c) => !KEY_VAULT_SKIPS.includes(c))).toEqual(relaxations(env));
+    expect(skips.map((s) => s.check).filter((c) => !KEY_VAULT_SKIPS.includes(c) && !DATA_STORE_CHECKS.includes(c))).toEqual(relaxations(env));
+    expect(skips.map((s) => s.check).filter((c) => DATA_STORE_CHECKS.includes(c))).toEqual(dataStoreSkips(env));
     for (const skip of skips) expect(skip.reason.length).toBeGreaterThan(20);
     expect(checkovSkips(env, 'platform')).toEqual([]);
     expect(skips.some((s) => KEY_VAULT_SKIPS.includes(s.check))).toBe(env.security.diskEncryption === 'customer-managed');
   });
 
   test.each(environments.filter((e) => e.stage === 'prod').map((e) => [e.name, e] as const))('%s (prod) skips no AKS check', (_name, env) => {
-    expect(checkovSkips(env, 'cluster').filter((s) => !KEY_VAULT_SKIPS.includes(s.check))).toEqual([]);
+    expect(checkovSkips(env, 'cluster').filter((s) => !KEY_VAULT_SKIPS.includes(s.check) && !DATA_STORE_CHECKS.includes(s.check))).toEqual([]);
   });
 });
 
@@ -46,9 +59,10 @@ describe('generated configs (fixtures)', () => {
     ].join('\n'));
   });
 
-  test('staging: only platform-managed keys; prod: only the Key Vault checks that do not apply', () => {
-    expect(checkovSkips(s, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_117']);
-    expect(checkovSkips(p, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32']);
+  test('staging: platform-managed keys and its locally redundant backup account; prod: the Key Vault and data-store checks that do not apply', () => {
+    expect(checkovSkips(s, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_117', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_206']);
+    expect(checkovSkips(s, 'cluster').find((x) => x.check === 'CKV_AZURE_206')?.reason).toBe('geo-replication: the backup account is LRS (geo-redundant only in prod; environments/staging.ts is stage "staging")');
+    expect(checkovSkips(p, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1']);
     expect(checkovConfig(p, 'platform')).toContain('skip-check: []');
   });
 });

@@ -43,14 +43,16 @@ export function onlyResource(parsed: SynthJson, type: string): Record<string, un
 }
 
 /** Synthesizes an environment's platform stack (and the cluster stack it reads from). */
-export function synthPlatform(config: EnvironmentConfig): { json: string; parsed: SynthJson; env: ResolvedEnvironment; stack: PlatformStack } {
+export function synthPlatform(config: EnvironmentConfig): { json: string; parsed: SynthJson; env: ResolvedEnvironment; stack: PlatformStack; cluster: SynthJson } {
   const env = resolveEnvironment(config);
   const app = Testing.app();
   const { platform } = addEnvironment(app, env);
   // A full synth resolves the cross-stack references (remote state, outputs) as `cdktf synth` does.
   app.synth();
   const json = readFileSync(join(app.outdir, 'stacks', platform.node.id, 'cdk.tf.json'), 'utf8');
-  return { json, parsed: JSON.parse(json) as SynthJson, env, stack: platform };
+  // The cluster stack as `cdktf synth` writes it: with the outputs the platform stack reads.
+  const cluster = JSON.parse(readFileSync(join(app.outdir, 'stacks', `${env.name}-cluster`, 'cdk.tf.json'), 'utf8')) as SynthJson;
+  return { json, parsed: JSON.parse(json) as SynthJson, env, stack: platform, cluster };
 }
 
 export interface HelmReleaseJson {

@@ -23,6 +23,8 @@ export interface ArtifactStorageProps {
   readonly oidcIssuerUrl: string;
   /** Refuse `terraform destroy` of the account. @default false */
   readonly preventDestroy?: boolean;
+  /** Log Analytics workspace for the Storage Account's blob logs. */
+  readonly logAnalyticsWorkspaceId: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -52,6 +54,7 @@ export class ArtifactStorage extends Construct {
       softDeleteDays: props.softDeleteDays,
       versioning: true,
       preventDestroy: props.preventDestroy,
+      logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId,
       tags,
     });
     this.identity = new UserAssignedIdentity(this, 'identity', {

@@ -31,10 +31,14 @@ export interface ClusterBackupProps {
   readonly startTimeUtc: string;
   /** Days each backup is kept (operational tier: disk snapshots in the snapshot resource group). */
   readonly retentionDays: number;
+  /** Replication of the extension's Storage Account (it holds the backed-up objects). @default 'LRS' */
+  readonly storageReplication?: 'LRS' | 'ZRS' | 'GRS' | 'GZRS';
   /** Vault redundancy. @default 'LocallyRedundant' */
   readonly redundancy?: 'LocallyRedundant' | 'ZoneRedundant' | 'GeoRedundant';
   /** Refuse `terraform destroy` of the vault, the storage and the snapshot group. @default false */
   readonly preventDestroy?: boolean;
+  /** Log Analytics workspace for the Storage Account's blob logs. */
+  readonly logAnalyticsWorkspaceId: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -71,10 +75,12 @@ export class ClusterBackup extends Construct {
       name: props.storageAccountName,
       network: props.network,
       containers: [BACKUP_CONTAINER],
-      // The vault keeps the backups; the staging account needs no versioning.
+      replication: props.storageReplication ?? 'LRS',
+      // Backups are immutable sets the extension writes once; the vault keeps their history.
       versioning: false,
       softDeleteDays: 7,
       preventDestroy,
+      logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId,
       tags,
     });
     this.extension = new KubernetesClusterExtension(this, 'extension', {

@@ -21,6 +21,11 @@ export interface DiskEncryptionProps {
   readonly keySizeBits?: 2048 | 3072 | 4096;
   /** ISO 8601 duration after which a key version expires; rotation makes the next one 30 days before. @default 'P1Y' */
   readonly keyLifetime?: string;
+  /**
+   * Refuse `terraform destroy` of the vault, the key and the encryption set: without
+   * them the cluster's disks cannot be read. @default false
+   */
+  readonly preventDestroy?: boolean;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -41,6 +46,7 @@ export class DiskEncryption extends Construct {
   constructor(scope: Construct, id: string, props: DiskEncryptionProps) {
     super(scope, id);
     const tags = props.tags ?? {};
+    const lifecycle = { preventDestroy: props.preventDestroy ?? false };
     const client = new DataAzurermClientConfig(this, 'client');
     this.keyVault = new KeyVault(this, 'key-vault', {
       name: props.keyVaultName,
@@ -60,6 +66,7 @@ export class DiskEncryption extends Construct {
         ipRules: [...(props.allowedIpRanges ?? [])],
       },
       tags,
+      lifecycle,
     });
     const deployerAccess = new RoleAssignment(this, 'deployer-crypto-officer', {
       scope: this.keyVault.id,
@@ -78,6 +85,7 @@ export class DiskEncryption extends Construct {
         automatic: { timeBeforeExpiry: 'P30D' },
       },
       dependsOn: [deployerAccess],
+      lifecycle,
     });
     this.encryptionSet = new DiskEncryptionSet(this, 'encryption-set', {
       name: `des-kubeflow-${props.environment}`,
@@ -88,6 +96,7 @@ export class DiskEncryption extends Construct {
       encryptionType: 'EncryptionAtRestWithCustomerKey',
       identity: { type: 'SystemAssigned' },
       tags,
+      lifecycle,
     });
     this.keyAccess = new RoleAssignment(this, 'encryption-set-key-access', {
       scope: this.keyVault.id,

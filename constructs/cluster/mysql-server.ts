@@ -9,6 +9,7 @@ import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ResolvedAzureMysql } from '../../environments/data-stores';
 import { GeneratedSecret } from '../platform/generated-secret';
+import { protectSubnet } from './private-storage';
 
 /** The databases Kubeflow's consumers use, by consumer. Names are the distribution's defaults. */
 export const MYSQL_DATABASES = {
@@ -26,15 +27,23 @@ export const MYSQL_ADMIN_LOGIN = 'kfadmin';
 /**
  * Server parameters Kubeflow needs, beyond the Flexible Server defaults.
  * - `require_secure_transport` ON and TLS 1.2+ only: every connection is encrypted.
- * - `sql_generate_invisible_primary_key` OFF: Pipelines' and ML Metadata's migrations
- *   alter tables on the assumption that no hidden column exists (the in-cluster MySQL
- *   runs with the MySQL default, OFF).
+ * - `sql_generate_invisible_primary_key` OFF: Azure turns it on for 8.0 and later; the
+ *   components' schemas are then created exactly as on the distribution's own MySQL,
+ *   which runs with MySQL's default (OFF).
  */
 export const MYSQL_SERVER_PARAMETERS: Readonly<Record<string, string>> = {
   require_secure_transport: 'ON',
   tls_version: 'TLSv1.2,TLSv1.3',
   sql_generate_invisible_primary_key: 'OFF',
 };
+
+/**
+ * The parameters for a version: on 8.4 also `mysql_native_password=ON`, which MySQL 8.4
+ * turns off and ML Metadata 1.14's client needs (google/ml-metadata#128).
+ */
+export function mysqlServerParameters(version: string): Readonly<Record<string, string>> {
+  return version === '8.4' ? { ...MYSQL_SERVER_PARAMETERS, mysql_native_password: 'ON' } : MYSQL_SERVER_PARAMETERS;
+}
 
 export interface MysqlServerProps {
   readonly environment: string;
@@ -79,6 +88,7 @@ export class MysqlServer extends Construct {
         serviceDelegation: { name: 'Microsoft.DBforMySQL/flexibleServers', actions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] },
       }],
     });
+    protectSubnet(this, 'nsg', { name: `nsg-mysql-${props.environment}`, location: props.location, resourceGroupName: props.resourceGroupName, subnet: this.subnet, tags });
     const zone = new PrivateDnsZone(this, 'dns-zone', {
       // A Flexible Server's private zone must end in `.mysql.database.azure.com`.
       name: `kubeflow-${props.environment}.private.mysql.database.azure.com`,
@@ -123,7 +133,7 @@ export class MysqlServer extends Construct {
         ignoreChanges: ['zone', 'high_availability[0].standby_availability_zone'],
       },
     });
-    for (const [name, value] of Object.entries(MYSQL_SERVER_PARAMETERS)) {
+    for (const [name, value] of Object.entries(mysqlServerParameters(s.version))) {
       new MysqlFlexibleServerConfiguration(this, `parameter-${name}`, {
         name,
         value,

@@ -1,14 +1,29 @@
+import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
+import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
 import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
 import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
 import { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { Construct } from 'constructs';
 
+/**
+ * A network security group on a data subnet: Azure's default rules (inbound only
+ * from the virtual network, nothing from the internet), so every subnet is
+ * covered by one and later rules have a place to go.
+ */
+export function protectSubnet(scope: Construct, id: string, props: { name: string; location: string; resourceGroupName: string; subnet: Subnet; tags?: Record<string, string> }): NetworkSecurityGroup {
+  const group = new NetworkSecurityGroup(scope, id, { name: props.name, location: props.location, resourceGroupName: props.resourceGroupName, tags: props.tags ?? {} });
+  new SubnetNetworkSecurityGroupAssociation(scope, `${id}-association`, { subnetId: props.subnet.id, networkSecurityGroupId: group.id });
+  return group;
+}
+
 export interface PrivateEndpointNetworkProps {
   readonly environment: string;
+  readonly location: string;
   readonly resourceGroupName: string;
   readonly vnet: VirtualNetwork;
   /** Subnet of the private endpoints, inside the virtual network. */
@@ -34,6 +49,7 @@ export class PrivateEndpointNetwork extends Construct {
       virtualNetworkName: props.vnet.name,
       addressPrefixes: [props.subnetCidr],
     });
+    protectSubnet(this, 'nsg', { name: `nsg-private-endpoints-${props.environment}`, location: props.location, resourceGroupName: props.resourceGroupName, subnet: this.subnet, tags: props.tags });
     this.blobZone = new PrivateDnsZone(this, 'blob-zone', {
       name: 'privatelink.blob.core.windows.net',
       resourceGroupName: props.resourceGroupName,
@@ -66,6 +82,8 @@ export interface PrivateStorageProps {
   readonly versioning?: boolean;
   /** Refuse `terraform destroy` of the account. @default false */
   readonly preventDestroy?: boolean;
+  /** Log Analytics workspace that receives the blob service's read, write and delete logs. */
+  readonly logAnalyticsWorkspaceId: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -73,7 +91,8 @@ export interface PrivateStorageProps {
 /**
  * A Storage Account reachable only through its private endpoint: no public
  * network access, Entra ID only (shared keys and SAS off), TLS 1.2, infrastructure
- * encryption, blob soft delete, container soft delete and versioning.
+ * encryption, blob soft delete, container soft delete and versioning, and every
+ * blob read, write and delete logged to Log Analytics.
  */
 export class PrivateStorage extends Construct {
   public readonly account: StorageAccount;
@@ -129,6 +148,12 @@ export class PrivateStorage extends Construct {
       },
       privateDnsZoneGroup: { name: 'blob', privateDnsZoneIds: [props.network.blobZone.id] },
       tags,
+    });
+    new MonitorDiagnosticSetting(this, 'blob-logs', {
+      name: 'blob-access',
+      targetResourceId: `${this.account.id}/blobServices/default`,
+      logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId,
+      enabledLog: ['StorageRead', 'StorageWrite', 'StorageDelete'].map((category) => ({ category })),
     });
   }
 }

@@ -1,0 +1,278 @@
+import { X509Certificate } from 'crypto';
+import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
+import { AKS_SUPPORT } from '../environments/aks-support';
+import { MYSQL_SERVER_PARAMETERS, mysqlServerParameters } from '../constructs/cluster/mysql-server';
+import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/platform/azure-mysql-roots';
+import { MYSQL_CONSUMERS, userSql } from '../constructs/platform/azure-mysql';
+import { KATIB_TLS_DATABASE, mlmdServerConfig } from '../constructs/platform/mysql-wiring';
+import { mirrorScript } from '../constructs/platform/artifact-wiring';
+import { repeatingInterval } from '../constructs/cluster/cluster-backup';
+import { checkovSkips } from '../scripts/environments';
+import { dev, prod, staging } from './fixtures/environments';
+import { onlyResource, resourcesOfType, synthCluster, synthPlatform } from './helpers';
+
+/** Problems of an environment as `setting: accepted` lines (the accepted text shortened to its start). */
+function problems(config: EnvironmentConfig): string[] {
+  try {
+    resolveEnvironment(config);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map((p) => `${p.setting}: ${p.accepted}`);
+  }
+}
+
+const azureProd = (dataStores: EnvironmentConfig['dataStores']): EnvironmentConfig => ({ ...prod, dataStores });
+const NO_ZONES = AKS_SUPPORT.regions.find((r) => !AKS_SUPPORT.zoneRegions.includes(r) && r !== 'westcentralus')!;
+
+describe('dataStores: defaults by stage', () => {
+  test('dev keeps in-cluster stores and no backup; staging backs up; prod (fixture) uses Azure with prod defaults', () => {
+    const d = resolveEnvironment(dev).dataStores;
+    expect(d).toEqual({ mysql: 'in-cluster', artifacts: 'in-cluster' });
+    expect(resolveEnvironment(staging).dataStores.clusterBackup).toEqual({ everyHours: 24, startTimeUtc: '01:00', retentionDays: 7, storageReplication: 'LRS' });
+    const p = resolveEnvironment(prod).dataStores;
+    expect(p.azureMysql).toEqual({
+      subnetCidr: '10.30.255.0/28', skuName: 'GP_Standard_D2ds_v4', version: '8.0.21', highAvailability: 'zone-redundant', zone: '1', standbyZone: '2',
+      backupRetentionDays: 35, geoRedundantBackup: true, storageSizeGb: 32,
+    });
+    expect(p.artifactStorage).toEqual({ replication: 'GZRS', softDeleteDays: 30, volumeSizeGb: 100 });
+    expect(p.clusterBackup).toEqual({ everyHours: 24, startTimeUtc: '01:00', retentionDays: 14, storageReplication: 'GZRS' });
+  });
+
+  test('subnets left out take the highest free /28s, around the ranges the file names', () => {
+    const auto = resolveEnvironment(azureProd({ mysql: 'azure', artifacts: 'azure-blob' })).dataStores;
+    expect([auto.azureMysql?.subnetCidr, auto.privateEndpointSubnetCidr]).toEqual(['10.30.255.240/28', '10.30.255.224/28']);
+    const around = resolveEnvironment(azureProd({ mysql: 'azure', privateEndpointSubnetCidr: '10.30.255.240/28' })).dataStores;
+    expect(around.azureMysql?.subnetCidr).toBe('10.30.255.224/28');
+  });
+
+  test('prod with in-cluster stores synthesizes, with a warning per store', () => {
+    const env = resolveEnvironment({ ...prod, dataStores: { mysql: 'in-cluster', artifacts: 'in-cluster' } });
+    expect(env.warnings).toEqual(expect.arrayContaining([
+      expect.stringContaining('dataStores.mysql is "in-cluster" in a prod environment'),
+      expect.stringContaining('dataStores.artifacts is "in-cluster" in a prod environment'),
+    ]));
+  });
+});
+
+describe('dataStores: combinations that cannot work are refused', () => {
+  test.each<[string, EnvironmentConfig, RegExp]>([
+    ['settings of a store that is not used', { ...dev, dataStores: { azureMysql: { skuName: 'GP_Standard_D2ds_v4' } } }, /^dataStores\.azureMysql: only applies with dataStores\.mysql "azure"/],
+    ['high availability on a Burstable size', azureProd({ mysql: 'azure', azureMysql: { skuName: 'B_Standard_B1ms' } }), /^dataStores\.azureMysql\.highAvailability: the Burstable size "B_Standard_B1ms" has no high availability/],
+    ['zone-redundant HA in a region without zones', { ...dev, location: NO_ZONES, gpuPools: [], dataStores: { mysql: 'azure', azureMysql: { highAvailability: 'zone-redundant' } } }, /^dataStores\.azureMysql\.highAvailability: region "[a-z0-9]+" has no availability zones/],
+    ['a standby in the primary\'s zone', azureProd({ mysql: 'azure', azureMysql: { zone: '2', standbyZone: '2' } }), /^dataStores\.azureMysql\.standbyZone: must differ from dataStores\.azureMysql\.zone/],
+    ['a subnet overlapping the nodes', azureProd({ mysql: 'azure', azureMysql: { subnetCidr: '10.30.0.0/28' } }), /^dataStores\.azureMysql\.subnetCidr: overlaps network\.nodeSubnetCidr/],
+    ['a subnet outside the virtual network', azureProd({ mysql: 'azure', azureMysql: { subnetCidr: '10.99.0.0/28' } }), /^dataStores\.azureMysql\.subnetCidr: must lie inside network\.vnetCidr/],
+    ['a subnet too small', azureProd({ mysql: 'azure', azureMysql: { subnetCidr: '10.30.255.0/29' } }), /^dataStores\.azureMysql\.subnetCidr: accepted: a \/28 or larger/],
+    ['two data subnets on one range', azureProd({ mysql: 'azure', artifacts: 'azure-blob', azureMysql: { subnetCidr: '10.30.255.0/28' }, privateEndpointSubnetCidr: '10.30.255.0/28' }), /^dataStores\.(azureMysql\.subnetCidr|privateEndpointSubnetCidr): overlaps/],
+    ['no free range left for the server', { ...prod, network: { vnetCidr: '10.30.0.0/21', nodeSubnetCidr: '10.30.0.0/21' }, dataStores: { mysql: 'azure' } }, /^dataStores\.azureMysql\.subnetCidr: network\.vnetCidr \(10\.30\.0\.0\/21\) has no free \/28 left/],
+    ['an Azure server nobody uses', azureProd({ mysql: 'azure' }), /./],
+    ['blob artifacts without Pipelines', { ...azureProd({ artifacts: 'azure-blob' }), platform: { components: { pipelines: false } } }, /^dataStores\.artifacts: Pipelines is not installed/],
+    ['zone-redundant storage in a region without zones', { ...dev, location: NO_ZONES, gpuPools: [], dataStores: { artifacts: 'azure-blob', artifactStorage: { replication: 'ZRS' } } }, /^dataStores\.artifactStorage\.replication: region "[a-z0-9]+" has no availability zones/],
+    ['backup settings with backup off', { ...dev, dataStores: { clusterBackup: { retentionDays: 30 } } }, /^dataStores\.clusterBackup\.retentionDays: only applies when clusterBackup\.enabled is true/],
+    ['a backup interval Azure does not offer', { ...staging, dataStores: { clusterBackup: { everyHours: 5 as 4 } } }, /^dataStores\.clusterBackup\.everyHours: accepted: "4", "6", "8", "12", "24"/],
+    ['a misspelt setting', { ...dev, dataStores: { mysqll: 'azure' } as unknown as EnvironmentConfig['dataStores'] }, /^dataStores\.mysqll: unknown setting: did you mean "mysql"\?/],
+  ])('%s', (_what, config, expected) => {
+    const found = problems(config);
+    if (_what === 'an Azure server nobody uses') {
+      // The prod fixture installs Pipelines and Katib, so this one is valid; turning both off is not.
+      expect(found).toEqual([]);
+      expect(problems({ ...config, platform: { components: { pipelines: false, katib: false } } })).toEqual([expect.stringMatching(/^dataStores\.mysql: neither Pipelines nor Katib is installed/)]);
+      return;
+    }
+    expect(found).toEqual(expect.arrayContaining([expect.stringMatching(expected)]));
+  });
+
+  test('backup turned on with nothing to protect', () => {
+    const config: EnvironmentConfig = { ...prod, profiles: [], dataStores: { mysql: 'azure', artifacts: 'azure-blob', clusterBackup: { enabled: true } } };
+    expect(problems(config)).toEqual([expect.stringMatching(/^dataStores\.clusterBackup\.enabled: there is nothing to back up/)]);
+    // Left to its default, it is simply off (with the prod warning).
+    expect(resolveEnvironment({ ...config, dataStores: { mysql: 'azure', artifacts: 'azure-blob' } }).dataStores.clusterBackup).toBeUndefined();
+  });
+});
+
+describe('Azure MySQL in the cluster stack (prod fixture)', () => {
+  const { parsed, json } = synthCluster(prod);
+  const server = onlyResource(parsed, 'azurerm_mysql_flexible_server');
+
+  test('private access only: delegated subnet with its own NSG, private zone of the right suffix, no public network', () => {
+    const subnets = Object.values(resourcesOfType(parsed, 'azurerm_subnet')) as { name: string; address_prefixes: string[]; delegation?: { service_delegation: { name: string } }[] }[];
+    const mysqlSubnet = subnets.find((s) => s.name === 'snet-mysql')!;
+    expect(mysqlSubnet.address_prefixes).toEqual(['10.30.255.0/28']);
+    expect(mysqlSubnet.delegation?.[0].service_delegation.name).toBe('Microsoft.DBforMySQL/flexibleServers');
+    const zones = Object.values(resourcesOfType(parsed, 'azurerm_private_dns_zone')).map((z) => z.name as string);
+    expect(zones).toEqual(expect.arrayContaining(['kubeflow-prod.private.mysql.database.azure.com', 'privatelink.blob.core.windows.net']));
+    expect(server).toMatchObject({ public_network_access: 'Disabled', version: '8.0.21', sku_name: 'GP_Standard_D2ds_v4' });
+    const nsgNames = Object.values(resourcesOfType(parsed, 'azurerm_network_security_group')).map((n) => n.name);
+    expect(nsgNames).toEqual(expect.arrayContaining(['nsg-mysql-prod', 'nsg-private-endpoints-prod']));
+    expect(Object.keys(resourcesOfType(parsed, 'azurerm_subnet_network_security_group_association'))).toHaveLength(3);
+  });
+
+  test('zone-redundant HA, 35 days of point-in-time restore, geo-redundant backups, kept from destroy', () => {
+    expect(server).toMatchObject({
+      zone: '1',
+      high_availability: { mode: 'ZoneRedundant', standby_availability_zone: '2' },
+      backup_retention_days: 35,
+      geo_redundant_backup_enabled: true,
+      storage: { size_gb: 32, auto_grow_enabled: true },
+      lifecycle: { prevent_destroy: true, ignore_changes: ['zone', 'high_availability[0].standby_availability_zone'] },
+    });
+  });
+
+  test('TLS required, parameters set, one database per consumer', () => {
+    const parameters = Object.fromEntries(Object.values(resourcesOfType(parsed, 'azurerm_mysql_flexible_server_configuration')).map((c) => [c.name, c.value]));
+    expect(parameters).toEqual(MYSQL_SERVER_PARAMETERS);
+    expect(parameters.require_secure_transport).toBe('ON');
+    expect(mysqlServerParameters('8.4')).toEqual({ ...MYSQL_SERVER_PARAMETERS, mysql_native_password: 'ON' });
+    const databases = Object.values(resourcesOfType(parsed, 'azurerm_mysql_flexible_database')).map((d) => d.name).sort();
+    expect(databases).toEqual(Object.values(MYSQL_CONSUMERS).flatMap((c) => c.databases).sort());
+  });
+
+  test('the administrator password is generated at apply time and leaves the stack only as a sensitive output', () => {
+    expect(server.administrator_password).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
+    // Outputs for the platform stack appear when both stacks are synthesized together.
+    const cluster = synthPlatform(prod).cluster;
+    const outputs = Object.entries(cluster.output ?? {}).filter(([, o]) => JSON.stringify(o.value).includes('random_password'));
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const [, o] of outputs) expect(o.sensitive).toBe(true);
+    expect(json).not.toMatch(/"administrator_password":\s*"[A-Za-z0-9]{16,}"/);
+  });
+
+  test('dev (in-cluster) has no server, no storage and no backup', () => {
+    const devJson = synthCluster(dev).parsed;
+    for (const type of ['azurerm_mysql_flexible_server', 'azurerm_storage_account', 'azurerm_data_protection_backup_vault', 'random_password']) {
+      expect({ type, count: Object.keys(resourcesOfType(devJson, type)).length }).toEqual({ type, count: 0 });
+    }
+  });
+});
+
+describe('artifacts and backup in the cluster stack (prod fixture)', () => {
+  const { parsed } = synthCluster(prod);
+  const accounts = Object.values(resourcesOfType(parsed, 'azurerm_storage_account'));
+
+  test('every data Storage Account: private, Entra only, TLS 1.2, soft delete, logged', () => {
+    expect(accounts).toHaveLength(2);
+    for (const a of accounts) {
+      expect(a).toMatchObject({
+        shared_access_key_enabled: false,
+        public_network_access_enabled: false,
+        allow_nested_items_to_be_public: false,
+        min_tls_version: 'TLS1_2',
+        infrastructure_encryption_enabled: true,
+        network_rules: { default_action: 'Deny' },
+        lifecycle: { prevent_destroy: true },
+      });
+      expect((a.account_replication_type as string)).toBe('GZRS');
+    }
+    expect(Object.keys(resourcesOfType(parsed, 'azurerm_private_endpoint'))).toHaveLength(2);
+    const logs = Object.values(resourcesOfType(parsed, 'azurerm_monitor_diagnostic_setting')).filter((d) => String(d.target_resource_id).endsWith('/blobServices/default'));
+    expect(logs).toHaveLength(2);
+  });
+
+  test('the artifact container keeps versions; SeaweedFS signs in with its federated identity, scoped to that container', () => {
+    const artifacts = accounts.find((a) => String(a.name).startsWith('start'))!;
+    expect(artifacts).toMatchObject({ blob_properties: { versioning_enabled: true, delete_retention_policy: { days: 30 }, container_delete_retention_policy: { days: 30 } } });
+    const federation = Object.values(resourcesOfType(parsed, 'azurerm_federated_identity_credential')).find((f) => f.name === 'seaweedfs')!;
+    expect(federation.subject).toBe('system:serviceaccount:kubeflow:seaweedfs');
+    const grant = Object.values(resourcesOfType(parsed, 'azurerm_role_assignment')).find((r) => String(r.scope).includes('azurerm_storage_container.artifacts'))!;
+    expect(grant.role_definition_name).toBe('Storage Blob Data Contributor');
+  });
+
+  test('Azure Backup for AKS: extension, trusted access, policy and the profile namespaces with their volumes', () => {
+    const extension = onlyResource(parsed, 'azurerm_kubernetes_cluster_extension');
+    expect(extension).toMatchObject({ extension_type: 'microsoft.dataprotection.kubernetes', configuration_settings: { 'configuration.backupStorageLocation.bucket': 'aks-backup', 'configuration.backupStorageLocation.config.useAAD': 'true' } });
+    expect(onlyResource(parsed, 'azurerm_kubernetes_cluster_trusted_access_role_binding').roles).toEqual(['Microsoft.DataProtection/backupVaults/backup-operator']);
+    expect(onlyResource(parsed, 'azurerm_data_protection_backup_vault')).toMatchObject({ soft_delete: 'AlwaysOn', redundancy: 'ZoneRedundant', lifecycle: { prevent_destroy: true } });
+    expect(onlyResource(parsed, 'azurerm_data_protection_backup_policy_kubernetes_cluster')).toMatchObject({ backup_repeating_time_intervals: ['R/2026-01-01T01:00:00+00:00/P1D'], default_retention_rule: { life_cycle: [{ data_store_type: 'OperationalStore', duration: 'P14D' }] } });
+    const instance = onlyResource(parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster');
+    // Every store is in Azure here, so only the profile namespaces are backed up.
+    expect(instance.backup_datasource_parameters).toMatchObject({ included_namespaces: prod.profiles!.map((p) => p.name), volume_snapshot_enabled: true, cluster_scoped_resources_enabled: false });
+    expect(repeatingInterval('06:30', 6)).toBe('R/2026-01-01T06:30:00+00:00/PT6H');
+  });
+
+  test('Key Vault and the disk encryption set are kept from destroy in prod', () => {
+    for (const type of ['azurerm_key_vault', 'azurerm_key_vault_key', 'azurerm_disk_encryption_set']) {
+      expect({ type, lifecycle: onlyResource(parsed, type).lifecycle }).toEqual({ type, lifecycle: { prevent_destroy: true } });
+    }
+    expect(onlyResource(parsed, 'azurerm_key_vault')).toMatchObject({ purge_protection_enabled: true, soft_delete_retention_days: 90 });
+  });
+
+  test('checkov skips come only with the resources they are about, each with its reason', () => {
+    const p = resolveEnvironment(prod);
+    expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1']);
+    expect(checkovSkips(resolveEnvironment(staging), 'cluster').map((s) => s.check)).toEqual(expect.arrayContaining(['CKV_AZURE_206']));
+    expect(checkovSkips(resolveEnvironment(dev), 'cluster').map((s) => s.check)).not.toEqual(expect.arrayContaining(['CKV_AZURE_53']));
+  });
+});
+
+describe('Azure MySQL in the platform stack (prod fixture)', () => {
+  const { parsed, json } = synthPlatform(prod);
+  const job = Object.values(resourcesOfType(parsed, 'kubernetes_job_v1'))[0] as Record<string, unknown> & { spec: { template: { metadata: { annotations: Record<string, string> }; spec: { container: { image: string; command: string[]; security_context: unknown }[]; security_context: unknown } } } };
+
+  test('the user Job: pinned client image, verified TLS, no sidecar, restricted security context, waits for completion', () => {
+    expect(job.wait_for_completion).toBe(true);
+    const container = job.spec.template.spec.container[0];
+    expect(container.image).toBe('docker.io/library/mysql:8.4.13');
+    expect(container.command[2]).toContain('--ssl-mode=VERIFY_IDENTITY');
+    expect(job.spec.template.metadata.annotations['sidecar.istio.io/inject']).toBe('false');
+    expect(container.security_context).toMatchObject({ allow_privilege_escalation: false, read_only_root_filesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(job.spec.template.spec.security_context).toMatchObject({ run_as_non_root: true, seccomp_profile: { type: 'RuntimeDefault' } });
+  });
+
+  test('the SQL: one user per consumer, TLS required, rights on its own databases only, passwords never inline', () => {
+    const sql = userSql(['pipelines', 'metadata', 'katib']);
+    expect(sql).toContain("CREATE USER IF NOT EXISTS 'mlmd'@'%' IDENTIFIED WITH mysql_native_password BY '$METADATA_PASSWORD' REQUIRE SSL;");
+    expect(sql).toContain("CREATE USER IF NOT EXISTS 'kfp'@'%' IDENTIFIED WITH caching_sha2_password BY '$PIPELINES_PASSWORD' REQUIRE SSL;");
+    expect(sql.match(/^GRANT .*$/gm)).toEqual([
+      "GRANT ALL PRIVILEGES ON mlpipeline.* TO 'kfp'@'%';",
+      "GRANT ALL PRIVILEGES ON cachedb.* TO 'kfp'@'%';",
+      "GRANT ALL PRIVILEGES ON metadb.* TO 'mlmd'@'%';",
+      "GRANT ALL PRIVILEGES ON katib.* TO 'katib'@'%';",
+    ]);
+    // The SQL runs in an unquoted here-document: a backquote would run a command.
+    expect(sql).not.toContain('`');
+    expect(job.spec.template.spec.container[0].command[2]).toContain(userSql(['pipelines', 'metadata', 'katib']));
+  });
+
+  test('credentials travel only in sensitive Secrets, as references', () => {
+    const secrets = Object.values(resourcesOfType(parsed, 'kubernetes_secret_v1')) as { metadata: { name: string }; data: Record<string, string> }[];
+    const admin = secrets.find((s) => s.metadata.name === 'azure-mysql-admin')!;
+    expect(admin.data.password).toMatch(/^\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.[\w-]+\}$/);
+    const mlmd = secrets.find((s) => s.metadata.name === 'mlmd-mysql-config')!;
+    expect(mlmd.data['config.pbtxt']).toMatch(/password: "\$\{random_password\.[\w-]+\.result\}"/);
+    expect(mlmd.data['config.pbtxt']).toContain('verify_server_cert: true');
+    expect(secrets.find((s) => s.metadata.name === 'katib-mysql-secrets')!.data).toEqual({ DB_USER: 'katib', DB_PASSWORD: expect.stringMatching(/^\$\{random_password\./) });
+    // No generated password is ever written out as a value.
+    expect(json).not.toMatch(/"(password|DB_PASSWORD|MYSQL_ROOT_PASSWORD)":\s*"[A-Za-z0-9]{20,}"/);
+  });
+
+  test('the MLMD configuration and Katib\'s DSN ask for TLS with the Azure roots', () => {
+    const config = mlmdServerConfig('server.mysql.database.azure.com', 'pw');
+    expect(config).toContain('host: "server.mysql.database.azure.com"');
+    expect(config).toContain('ca: "/etc/azure-mysql-ca/ca.pem"');
+    const dsn = new URLSearchParams(KATIB_TLS_DATABASE.split('?')[1]);
+    expect(dsn.get('tls')).toBe('true');
+    // What Katib appends ends up after a `#`, inside a comment of the last SET statement.
+    expect(decodeURIComponent(`${KATIB_TLS_DATABASE}?timeout=5s`.split('wait_timeout=')[1])).toBe('28800#?timeout=5s');
+  });
+
+  test('the mirror script configures the remote with workload identity, never a key, and never unmounts', () => {
+    const script = mirrorScript();
+    expect(script).toContain('-azure.client_id=$AZURE_CLIENT_ID');
+    expect(script).not.toMatch(/account_key|remote\.unmount/);
+    expect(script).toContain('weed filer.remote.sync -filer=localhost:8888 -dir=/buckets/mlpipeline');
+  });
+});
+
+describe('the Azure MySQL CA bundle', () => {
+  test('each root is the certificate it claims, by SHA-256 fingerprint, subject and expiry', () => {
+    for (const root of AZURE_MYSQL_ROOTS) {
+      const cert = new X509Certificate(root.pem);
+      expect({ subject: root.subject, sha256: cert.fingerprint256.replace(/:/g, '') }).toEqual({ subject: root.subject, sha256: root.sha256 });
+      expect(cert.subject).toContain(`CN=${root.subject}`);
+      expect(new Date(cert.validTo).toISOString().slice(0, 10)).toBe(root.notAfter);
+      expect(cert.ca).toBe(true);
+    }
+    expect(AZURE_MYSQL_CA_BUNDLE.match(/BEGIN CERTIFICATE/g)).toHaveLength(AZURE_MYSQL_ROOTS.length);
+  });
+});
