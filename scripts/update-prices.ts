@@ -56,6 +56,8 @@ async function regionPrices(region: string): Promise<RegionPrices> {
     // This script reads VM prices only: the AKS tier fees stay as recorded (a new region takes the first region's).
     controlPlane: (PRICES.regions[region] ?? Object.values(PRICES.regions)[0]).controlPlane,
     vms,
+    // MySQL prices are entered by hand (the API prices them per vCore and series); a refresh keeps them.
+    ...(PRICES.regions[region]?.mysql ? { mysql: PRICES.regions[region].mysql } : {}),
   };
 }
 

@@ -9,7 +9,10 @@ import { mirrorScript } from '../constructs/platform/artifact-wiring';
 import { repeatingInterval } from '../constructs/cluster/cluster-backup';
 import { checkovSkips } from '../scripts/environments';
 import { dev, prod, staging } from './fixtures/environments';
-import { onlyResource, resourcesOfType, synthCluster, synthPlatform } from './helpers';
+import { SynthJson, onlyResource, resourcesOfType, synthCluster, synthPlatform } from './helpers';
+import { costEnvelope } from '../scripts/preview/cost';
+import { PRICES } from '../scripts/preview/prices';
+import type { StackJson } from '../scripts/preview/synthesized';
 
 /** Problems of an environment as `setting: accepted` lines (the accepted text shortened to its start). */
 function problems(config: EnvironmentConfig): string[] {
@@ -274,5 +277,28 @@ describe('the Azure MySQL CA bundle', () => {
       expect(cert.ca).toBe(true);
     }
     expect(AZURE_MYSQL_CA_BUNDLE.match(/BEGIN CERTIFICATE/g)).toHaveLength(AZURE_MYSQL_ROOTS.length);
+  });
+});
+
+describe('the preview\'s cost envelope includes the database', () => {
+  const withServer = synthCluster(prod).parsed as unknown as StackJson;
+  const table = PRICES.regions.westeurope;
+
+  test('an always-on server, twice with its HA standby, in idle and full alike', () => {
+    const servers = resourcesOfType(withServer as unknown as SynthJson, 'azurerm_mysql_flexible_server');
+    const withoutServer = JSON.parse(JSON.stringify(withServer, (key, value) => (key === 'azurerm_mysql_flexible_server' ? undefined : value))) as StackJson;
+    expect(Object.keys(servers)).toHaveLength(1);
+    const db = 2 * (table.mysql!.computePerHour.GP_Standard_D2ds_v4 + (32 * table.mysql!.storagePerGbMonth) / 730);
+    const a = costEnvelope(withServer)!.envelope;
+    const b = costEnvelope(withoutServer)!.envelope;
+    expect(a.idleUsdPerHour! - b.idleUsdPerHour!).toBeCloseTo(db, 1);
+    expect(a.fullUsdPerHour! - b.fullUsdPerHour!).toBeCloseTo(db, 1);
+  });
+
+  test('a server size without a price makes the envelope unknown, with a warning', () => {
+    const odd = JSON.parse(JSON.stringify(withServer).replace('"GP_Standard_D2ds_v4"', '"GP_Standard_D64ds_v4"')) as StackJson;
+    const result = costEnvelope(odd)!;
+    expect(result.envelope.idleUsdPerHour).toBeUndefined();
+    expect(result.warnings).toEqual([expect.stringMatching(/^No price for MySQL GP_Standard_D64ds_v4 in westeurope/)]);
   });
 });

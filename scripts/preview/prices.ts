@@ -19,6 +19,12 @@ export interface RegionPrices {
   readonly controlPlane: Readonly<Record<'Free' | 'Standard' | 'Premium', number>>;
   /** VM size → hourly prices. */
   readonly vms: Readonly<Record<string, { readonly payg: number; readonly spot: number }>>;
+  /** Azure Database for MySQL Flexible Server: compute per hour by SKU, provisioned storage per GiB and month. */
+  readonly mysql?: {
+    readonly source: string;
+    readonly computePerHour: Readonly<Record<string, number>>;
+    readonly storagePerGbMonth: number;
+  };
 }
 
 export interface PriceTable {
