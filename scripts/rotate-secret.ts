@@ -5,6 +5,8 @@
  *   cookie          oauth2-proxy's cookie secret: new value, oauth2-proxy restarted (everyone signs in again)
  *   katib-mysql     Katib's MySQL root password: changed in MySQL first, then the Secret, then db-manager restarted
  *   pipelines-mysql Pipelines' MySQL root password: the same, for the Pipelines clients
+ *   azure-mysql     with dataStores.mysql "azure": new passwords for every consumer's user; the user
+ *                   Job sets them on the server (ALTER USER), then the clients restart
  *
  * The commands run in order and stop at the first failure; `--dry-run` prints
  * them. It needs what a deploy needs: the synthesized stack (`npm run synth`),
@@ -46,10 +48,47 @@ export function addressOf(stack: StackJson, stackName: string, type: string, pat
   return `${type}.${found[0]}`;
 }
 
+/** Consumers of the Azure MySQL server, with the Secret each reads and the Deployments that restart. */
+const AZURE_MYSQL_CONSUMERS = [
+  { consumer: 'pipelines', secretPath: 'pipelines/mysql-secret/secret', restart: ['ml-pipeline', 'cache-server'] },
+  { consumer: 'metadata', secretPath: 'pipelines/mlmd-mysql-config/secret', restart: ['metadata-grpc-deployment'] },
+  { consumer: 'katib', secretPath: 'katib/mysql-secret/secret', restart: ['katib-db-manager'] },
+] as const;
+
+function hasAt(stack: StackJson, stackName: string, type: string, path: string): boolean {
+  return Object.values(stack.resource?.[type] ?? {}).some((r) => r['//']?.metadata?.path === `${stackName}/${path}`);
+}
+
+/**
+ * With Azure MySQL: new passwords, then the user Job (replaced because its Secret
+ * changed) runs ALTER USER on the server, the clients' Secrets follow, and the
+ * clients restart. Connections opened before the restart keep working; new ones
+ * from the old pods fail until they are replaced.
+ */
+function azureMysqlRotation(stack: StackJson, stackName: string, dir: string): string[][] {
+  const consumers = AZURE_MYSQL_CONSUMERS.filter((c) => hasAt(stack, stackName, 'random_password', `azure-mysql/${c.consumer}-password/value`));
+  const passwords = consumers.map((c) => addressOf(stack, stackName, 'random_password', `azure-mysql/${c.consumer}-password/value`));
+  const job = addressOf(stack, stackName, 'kubernetes_job_v1', 'azure-mysql/users');
+  const secrets = consumers.map((c) => addressOf(stack, stackName, 'kubernetes_secret_v1', c.secretPath));
+  return [
+    ['terraform', `-chdir=${dir}`, 'apply', '-input=false', ...passwords.flatMap((p) => [`-replace=${p}`, `-target=${p}`]), '-auto-approve'],
+    ['terraform', `-chdir=${dir}`, 'apply', '-input=false', `-target=${job}`, ...secrets.map((x) => `-target=${x}`), '-auto-approve'],
+    ...consumers.flatMap((c) => c.restart).map((deployment) => ['kubectl', '-n', 'kubeflow', 'rollout', 'restart', `deploy/${deployment}`]),
+  ];
+}
+
 /** The commands a rotation runs, in order. */
 export function rotationCommands(env: string, name: string, stack: StackJson): string[][] {
-  const spec = SECRETS[name];
   const stackName = `${env}-platform`;
+  const azure = hasAt(stack, stackName, 'kubernetes_job_v1', 'azure-mysql/users');
+  if (name === 'azure-mysql') {
+    if (!azure) throw new Error(`${stackName} keeps its metadata in the in-cluster MySQL: rotate katib-mysql or pipelines-mysql instead`);
+    return azureMysqlRotation(stack, stackName, `cdktf.out/stacks/${stackName}`);
+  }
+  if (azure && (name === 'katib-mysql' || name === 'pipelines-mysql')) {
+    throw new Error(`${stackName} keeps its metadata on Azure MySQL (dataStores.mysql "azure"): rotate azure-mysql instead`);
+  }
+  const spec = SECRETS[name];
   const password = addressOf(stack, stackName, 'random_password', spec.passwordPath);
   const secret = addressOf(stack, stackName, 'kubernetes_secret_v1', spec.secretPath);
   const dir = `cdktf.out/stacks/${stackName}`;
@@ -73,8 +112,9 @@ export function rotationCommands(env: string, name: string, stack: StackJson): s
 
 function main(argv: string[]): number {
   const [env, name] = argv.filter((a) => !a.startsWith('--'));
-  if (argv.includes('--help') || !env || !name || !SECRETS[name]) {
-    process.stdout.write(`Usage: npm run rotate-secret -- <env> <${Object.keys(SECRETS).join('|')}> [--dry-run]\n`);
+  const names = [...Object.keys(SECRETS), 'azure-mysql'];
+  if (argv.includes('--help') || !env || !name || !names.includes(name)) {
+    process.stdout.write(`Usage: npm run rotate-secret -- <env> <${names.join('|')}> [--dry-run]\n`);
     return argv.includes('--help') ? 0 : 1;
   }
   const stackName = `${env}-platform`;

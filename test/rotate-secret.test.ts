@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { SECRETS, rotationCommands } from '../scripts/rotate-secret';
-import { dev } from './fixtures/environments';
+import { dev, prod } from './fixtures/environments';
 import { synthPlatform } from './helpers';
 
 /** Secret rotation, on what it would run against the fixture's synthesized platform stack. */
@@ -60,5 +60,15 @@ describe('npm run rotate-secret', () => {
   test('a component that is not installed is named', () => {
     const noKatib = synthPlatform({ ...dev, platform: { components: { katib: false } } }).parsed as unknown as Parameters<typeof rotationCommands>[2];
     expect(() => rotationCommands('dev', 'katib-mysql', noKatib)).toThrow(/dev-platform has no random_password at katib\/mysql-root-password\/value: is the component installed/);
+  });
+
+  test('with Azure MySQL: new passwords, the user Job and the clients\' Secrets, then every client restarts', () => {
+    const azure = synthPlatform(prod).parsed as unknown as Parameters<typeof rotationCommands>[2];
+    const commands = rotationCommands('prod', 'azure-mysql', azure);
+    expect(commands[0].filter((a) => a.startsWith('-replace='))).toHaveLength(3);
+    expect(commands[1]).toEqual(expect.arrayContaining([expect.stringMatching(/^-target=kubernetes_job_v1\.azure-mysql_users_/), expect.stringMatching(/^-target=kubernetes_secret_v1\.pipelines_mlmd-mysql-config_/)]));
+    expect(commands.slice(2).map((c) => c[c.length - 1])).toEqual(['deploy/ml-pipeline', 'deploy/cache-server', 'deploy/metadata-grpc-deployment', 'deploy/katib-db-manager']);
+    expect(() => rotationCommands('prod', 'katib-mysql', azure)).toThrow(/keeps its metadata on Azure MySQL \(dataStores\.mysql "azure"\): rotate azure-mysql instead/);
+    expect(() => rotationCommands('dev', 'azure-mysql', stack)).toThrow(/keeps its metadata in the in-cluster MySQL/);
   });
 });
