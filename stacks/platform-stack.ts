@@ -11,11 +11,14 @@ import { Katib } from '../constructs/platform/katib';
 import { KServe } from '../constructs/platform/kserve';
 import { KubeflowAppProps } from '../constructs/platform/kubeflow-app';
 import { KubeflowNamespaces } from '../constructs/platform/kubeflow-namespaces';
+import { ModelRegistry } from '../constructs/platform/model-registry';
+import { ModelsWebApp } from '../constructs/platform/models-web-app';
 import { Notebooks } from '../constructs/platform/notebooks';
 import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
 import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
+import { SparkOperator } from '../constructs/platform/spark-operator';
 import { Trainer } from '../constructs/platform/trainer';
 import type { ResolvedEnvironment } from '../environments';
 import type { PrerequisiteSource } from '../environments/types';
@@ -51,6 +54,9 @@ export interface PlatformComponents {
   readonly kserve?: KServe;
   readonly access?: AccessComponents;
   readonly notebooks?: Notebooks;
+  readonly modelsWebApp?: ModelsWebApp;
+  readonly modelRegistry?: ModelRegistry;
+  readonly sparkOperator?: SparkOperator;
 }
 
 function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
@@ -164,11 +170,22 @@ export class PlatformStack extends TerraformStack {
         : undefined;
       const dashboard = new Dashboard(this, 'dashboard', {
         ...kubeflowApp(),
-        apps: { notebooks: env.notebooks.enabled, katib: c.katib, pipelines: c.pipelines },
+        apps: { notebooks: env.notebooks.enabled, katib: c.katib, pipelines: c.pipelines, modelsWebApp: c.modelsWebApp, modelRegistry: c.modelRegistry },
       });
       const profiles = new Profiles(this, 'profiles', { connection, dashboard, istio: istioForAccess, profiles: env.profiles });
       accessComponents = { oauth2Proxy, authentication, tls, dashboard, profiles };
     }
+
+    const kserve = c.kserve
+      ? new KServe(this, 'kserve', {
+        connection,
+        certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
+        istio: istioPrerequisite as Prerequisite<Istio> | undefined,
+        mode: platform.kserveMode,
+        ...(platform.knative === 'external' ? { knative: PROVIDED_OUTSIDE } : {}),
+        valuesOverride: platform.values.kserve,
+      })
+      : undefined;
 
     this.components = {
       namespaces,
@@ -182,16 +199,7 @@ export class PlatformStack extends TerraformStack {
         : undefined,
       katib: c.katib ? new Katib(this, 'katib', kubeflowApp()) : undefined,
       pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), largeTokenWorkaround: access !== undefined }) : undefined,
-      kserve: c.kserve
-        ? new KServe(this, 'kserve', {
-          connection,
-          certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
-          istio: istioPrerequisite as Prerequisite<Istio> | undefined,
-          mode: platform.kserveMode,
-          ...(platform.knative === 'external' ? { knative: PROVIDED_OUTSIDE } : {}),
-          valuesOverride: platform.values.kserve,
-        })
-        : undefined,
+      kserve,
       access: accessComponents,
       notebooks: env.notebooks.enabled
         ? new Notebooks(this, 'notebooks', {
@@ -200,6 +208,25 @@ export class PlatformStack extends TerraformStack {
           culling: env.notebooks.culling,
           idleMinutes: env.notebooks.idleMinutes,
           access: required(accessComponents, 'the access layer').authentication,
+        })
+        : undefined,
+      modelsWebApp: c.modelsWebApp
+        ? new ModelsWebApp(this, 'models-web-app', {
+          ...kubeflowApp(),
+          kserve: required(kserve, 'KServe'),
+          access: required(accessComponents, 'the access layer').authentication,
+        })
+        : undefined,
+      modelRegistry: c.modelRegistry
+        ? new ModelRegistry(this, 'model-registry', { ...kubeflowApp(), access: required(accessComponents, 'the access layer').authentication })
+        : undefined,
+      sparkOperator: c.sparkOperator
+        ? new SparkOperator(this, 'spark-operator', {
+          connection,
+          jobNamespaces: env.profiles.map((p) => p.name),
+          dependsOn: accessComponents?.profiles.namespaces ?? [],
+          kubeflowRoles: accessComponents !== undefined,
+          valuesOverride: platform.values.sparkOperator,
         })
         : undefined,
     };
