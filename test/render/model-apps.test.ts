@@ -1,0 +1,147 @@
+import { resolveEnvironment } from '../../environments';
+import { INGRESS_GATEWAY_SERVICE_ACCOUNT } from '../../constructs/platform/istio';
+import { MODEL_REGISTRY_DB_SECRET } from '../../constructs/platform/model-registry';
+import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../../constructs/platform/spark-operator';
+import { renderFixture } from '../fixtures/render-environment';
+import { indexCrds, validateCustomResource } from './crd-schema';
+import { K8sObject, RenderedEnvironment, objectsOf, renderEnvironment } from './render';
+import { renderTools } from './tools';
+
+/**
+ * What the new applications put in the cluster, rendered from the real
+ * distribution tree and chart: their UIs only on the Kubeflow gateway (behind
+ * its sign-in) and only reachable from the gateway, no demo credentials, and
+ * GPU SparkApplications that the installed CRD accepts.
+ */
+const tools = renderTools();
+const maybe = tools.available ? describe : describe.skip;
+
+const GATEWAY_PRINCIPAL = `cluster.local/ns/istio-system/sa/${INGRESS_GATEWAY_SERVICE_ACCOUNT}`;
+
+/** The gateways a VirtualService binds to, namespace-qualified. */
+function gatewaysOf(vs: K8sObject, namespace: string): string[] {
+  return ((vs.spec as { gateways?: string[] }).gateways ?? []).map((g) => (g.includes('/') ? g : `${namespace}/${g}`));
+}
+
+/** The labels of the pods behind a `<service>.<ns>.svc.cluster.local` host. */
+function podLabelsBehind(rendered: RenderedEnvironment, host: string): Record<string, string>[] {
+  const [service, ns] = host.split('.');
+  const svc = objectsOf(rendered).find((l) => l.obj.kind === 'Service' && l.obj.metadata.name === service && (l.obj.metadata.namespace ?? l.release.namespace) === ns);
+  const selector = (svc?.obj.spec as { selector?: Record<string, string> } | undefined)?.selector ?? {};
+  return objectsOf(rendered)
+    .filter((l) => l.obj.kind === 'Deployment' && (l.obj.metadata.namespace ?? l.release.namespace) === ns)
+    .map((l) => (l.obj.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels)
+    .filter((labels) => Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v));
+}
+
+/** Problems of the routes a release publishes: each must use the Kubeflow gateway and reach pods that admit only the gateway (or in-cluster tokens). */
+export function routeProblems(rendered: RenderedEnvironment, releaseName: string): string[] {
+  const problems: string[] = [];
+  const policies = objectsOf(rendered).filter((l) => l.obj.kind === 'AuthorizationPolicy');
+  for (const l of objectsOf(rendered).filter((x) => x.release.name === releaseName && x.obj.kind === 'VirtualService')) {
+    const ns = l.obj.metadata.namespace ?? l.release.namespace;
+    const gateways = gatewaysOf(l.obj, ns);
+    if (gateways.length === 0 || gateways.some((g) => g !== 'kubeflow/kubeflow-gateway')) problems.push(`VirtualService ${l.obj.metadata.name}: gateways ${JSON.stringify(gateways)}, not only kubeflow/kubeflow-gateway (no sign-in elsewhere)`);
+    const hosts = ((l.obj.spec as { http?: { route?: { destination: { host: string } }[] }[] }).http ?? []).flatMap((h) => (h.route ?? []).map((r) => r.destination.host));
+    for (const host of hosts) {
+      const pods = podLabelsBehind(rendered, host);
+      if (pods.length === 0) problems.push(`VirtualService ${l.obj.metadata.name}: routes to ${host}, which selects no pod of any release`);
+      for (const labels of pods) {
+        const admitting = policies.filter((p) => {
+          const sel = (p.obj.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
+          return (p.obj.metadata.namespace ?? p.release.namespace) === host.split('.')[1] && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
+        });
+        const principals = admitting.flatMap((p) => ((p.obj.spec as { rules?: { from?: { source?: { principals?: string[] } }[] }[] }).rules ?? []).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? [])));
+        if (!principals.includes(GATEWAY_PRINCIPAL)) problems.push(`VirtualService ${l.obj.metadata.name}: the pods behind ${host} have no AuthorizationPolicy admitting the gateway (${GATEWAY_PRINCIPAL})`);
+      }
+    }
+  }
+  return problems;
+}
+
+maybe('Model Registry, models web app and Spark as the cluster receives them', () => {
+  let rendered: RenderedEnvironment;
+  beforeAll(() => {
+    rendered = renderEnvironment(renderFixture);
+  });
+  const objectsOfRelease = (name: string) => {
+    const release = rendered.releases.find((r) => r.name === name);
+    if (!release) throw new Error(`no release ${name}`);
+    return release.objects;
+  };
+
+  test.each([
+    ['model-registry', ['model-registry', 'model-registry-ui']],
+    ['models-web-app', ['kserve-models-web-application']],
+  ])('%s publishes its routes only on the Kubeflow gateway, to pods that admit only the gateway', (release, routes) => {
+    expect(objectsOfRelease(release).filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name).sort()).toEqual(routes);
+    expect(routeProblems(rendered, release)).toEqual([]);
+  });
+
+  test('the route check fails for a route on another gateway and for pods without a gateway policy', () => {
+    const copy = structuredClone(rendered) as RenderedEnvironment;
+    const release = copy.releases.find((r) => r.name === 'models-web-app')!;
+    const vs = release.objects.find((o) => o.kind === 'VirtualService') as K8sObject & { spec: { gateways: string[] } };
+    vs.spec.gateways = ['knative-serving/knative-ingress-gateway'];
+    (release as unknown as { objects: K8sObject[] }).objects = release.objects.filter((o) => o.kind !== 'AuthorizationPolicy');
+    expect(routeProblems(copy, 'models-web-app')).toEqual([
+      expect.stringContaining('not only kubeflow/kubeflow-gateway'),
+      expect.stringContaining('have no AuthorizationPolicy admitting the gateway'),
+    ]);
+  });
+
+  test('Model Registry: no demo Secret is rendered; the database and the server read the generated one', () => {
+    const objects = objectsOfRelease('model-registry');
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    for (const name of ['model-registry-db', 'model-registry-deployment']) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+      const envFrom = (deployment?.spec as { template: { spec: { containers: { envFrom?: { secretRef?: { name: string } }[] }[] } } }).template.spec.containers[0].envFrom ?? [];
+      expect(envFrom.map((e) => e.secretRef?.name).filter(Boolean)).toEqual([MODEL_REGISTRY_DB_SECRET]);
+    }
+    expect(JSON.stringify(objects)).not.toMatch(/POSTGRES_PASSWORD=|"test"/);
+  });
+
+  test('the models web app checks the signed-in user (authorization on, the gateway\'s user header)', () => {
+    const config = objectsOfRelease('models-web-app').find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kserve-models-web-application-config');
+    const data = (config as { data?: Record<string, string> } | undefined)?.data ?? {};
+    expect(data.APP_DISABLE_AUTH).toBeUndefined();
+    expect(data.USERID_HEADER).toBe('kubeflow-userid');
+    expect(data.APP_PREFIX).toBe('/kserve-endpoints');
+  });
+
+  test('Spark: each profile namespace gets the driver ServiceAccount', () => {
+    const env = resolveEnvironment(renderFixture);
+    const accounts = objectsOfRelease('spark-operator').filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === SPARK_DRIVER_SERVICE_ACCOUNT).map((o) => o.metadata.namespace);
+    expect(accounts).toEqual(env.profiles.map((p) => p.name));
+  });
+
+  test('Spark: a GPU SparkApplication per pool validates against the installed CRD', () => {
+    const env = resolveEnvironment(renderFixture);
+    const crds = objectsOfRelease('spark-operator').filter((o) => o.kind === 'CustomResourceDefinition');
+    const index = indexCrds(crds as Record<string, unknown>[]);
+    const apps = env.gpuPools.map((pool) => {
+      const placement = sparkGpuPlacement(pool);
+      return {
+        apiVersion: 'sparkoperator.k8s.io/v1beta2',
+        kind: 'SparkApplication',
+        metadata: { name: `pi-${pool.name}`, namespace: env.profiles[0].name },
+        spec: {
+          type: 'Scala',
+          mode: 'cluster',
+          sparkVersion: '4.0.0',
+          image: 'docker.io/library/spark:4.0.0',
+          mainClass: 'org.apache.spark.examples.SparkPi',
+          mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar',
+          sparkConf: placement.sparkConf,
+          driver: { ...placement.driver, serviceAccount: SPARK_DRIVER_SERVICE_ACCOUNT, cores: 1, memory: '1g' },
+          executor: { ...placement.executor, instances: 1, cores: 1, memory: '2g' },
+        },
+      };
+    });
+    expect(apps).toHaveLength(2);
+    for (const app of apps) expect(validateCustomResource(index, app)).toEqual([]);
+    // The check can fail: a misspelt field is refused.
+    const wrong = { ...apps[0], spec: { ...apps[0].spec, executor: { ...apps[0].spec.executor, toleration: [] } } };
+    expect(validateCustomResource(index, wrong)).not.toEqual([]);
+  });
+});
