@@ -5,11 +5,13 @@ import { ClusterSecret, dropObjectPatch } from './cluster-secret';
 import { EntraAuthentication } from './entra-authentication';
 import { GeneratedSecret } from './generated-secret';
 import { KubeflowAppProps, afterSignIn, kubeflowAppBundle } from './kubeflow-app';
-import { UpstreamBundle } from './manifest-bundle';
+import { KEEP_ON_UNINSTALL, UpstreamBundle } from './manifest-bundle';
 import { ProvidedOutside } from './prerequisites';
 
 /** The Secret the registry server and its PostgreSQL read their credentials from (upstream's name). */
 export const MODEL_REGISTRY_DB_SECRET = 'model-registry-db-secrets';
+/** The database's volume (upstream's name), kept when the component is turned off. */
+export const MODEL_REGISTRY_DB_VOLUME = 'metadata-postgres';
 /** PostgreSQL role the registry connects as (upstream's demo uses `root`). */
 export const MODEL_REGISTRY_DB_USER = 'modelregistry';
 
@@ -25,7 +27,8 @@ export interface ModelRegistryProps extends KubeflowAppProps {
  * `applications/hub` overlays at the pinned release, as one registry shared by
  * every profile in the `kubeflow` namespace. The demo database credentials
  * (`root`/`test`) are replaced by a generated password in a Secret the
- * kubernetes provider writes (never in Helm values). The model catalog is not
+ * kubernetes provider writes (never in Helm values); the database's volume
+ * survives turning the component off. The model catalog is not
  * installed (its overlay in the distribution is demo content).
  * @see docs/components/model-registry.md
  */
@@ -46,6 +49,11 @@ export class ModelRegistry extends Construct {
     });
     this.bundle = kubeflowAppBundle(this, props, 'model-registry', KUSTOMIZE_PATHS.modelRegistryServer, [
       dropObjectPatch('v1', 'Secret', MODEL_REGISTRY_DB_SECRET),
+      {
+        // Turning the registry off must not delete what it recorded.
+        patch: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: MODEL_REGISTRY_DB_VOLUME, annotations: KEEP_ON_UNINSTALL } }),
+        target: { version: 'v1', kind: 'PersistentVolumeClaim', name: MODEL_REGISTRY_DB_VOLUME },
+      },
     ], {
       extraPaths: [KUSTOMIZE_PATHS.modelRegistryIstio, KUSTOMIZE_PATHS.modelRegistryUi],
       withCrdRelease: false,

@@ -1,6 +1,6 @@
 import { resolveEnvironment } from '../../environments';
 import { INGRESS_GATEWAY_SERVICE_ACCOUNT } from '../../constructs/platform/istio';
-import { MODEL_REGISTRY_DB_SECRET } from '../../constructs/platform/model-registry';
+import { MODEL_REGISTRY_DB_SECRET, MODEL_REGISTRY_DB_VOLUME } from '../../constructs/platform/model-registry';
 import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../../constructs/platform/spark-operator';
 import { renderFixture } from '../fixtures/render-environment';
 import { indexCrds, validateCustomResource } from './crd-schema';
@@ -99,6 +99,11 @@ maybe('Model Registry, models web app and Spark as the cluster receives them', (
       expect(envFrom.map((e) => e.secretRef?.name).filter(Boolean)).toEqual([MODEL_REGISTRY_DB_SECRET]);
     }
     expect(JSON.stringify(objects)).not.toMatch(/POSTGRES_PASSWORD=|"test"/);
+  });
+
+  test('Model Registry: the database volume is kept when the component is turned off', () => {
+    const pvc = objectsOfRelease('model-registry').find((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.name === MODEL_REGISTRY_DB_VOLUME);
+    expect(pvc?.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
   });
 
   test('the models web app checks the signed-in user (authorization on, the gateway\'s user header)', () => {
