@@ -143,6 +143,16 @@ describe('Model Registry', () => {
   });
 });
 
+test('the addresses of Model Registry\'s stateful resources stay as they are (a new password would lock the server out of its database)', () => {
+  const addresses = Object.entries(all.parsed.resource).flatMap(([type, byId]) => Object.keys(byId).map((id) => `${type}.${id}`));
+  expect(addresses).toEqual(expect.arrayContaining([
+    'random_password.model-registry_db-password_value_B80B7F5E',
+    'kubernetes_secret_v1.model-registry_db-secret_CB30D1FD',
+    'helm_release.model-registry_bundle_main_release_EA93A9C7',
+    'helm_release.spark-operator_chart_release_0368172F',
+  ]));
+});
+
 describe('KServe models web app', () => {
   const web = allReleases['models-web-app'];
 
