@@ -191,8 +191,13 @@ describe('Spark Operator', () => {
     });
   });
 
-  test('waits for the profile namespaces the chart puts the driver ServiceAccount in', () => {
-    expect(spark.depends_on).toEqual([expect.stringMatching(/^kubernetes_namespace_v1\.profiles_namespace-ml-team_/)]);
+  test('waits for its restricted namespace and the profile namespaces the chart puts the driver ServiceAccount in', () => {
+    expect(spark.depends_on).toEqual([
+      expect.stringMatching(/^kubernetes_namespace_v1\.spark-operator_namespace_/),
+      expect.stringMatching(/^kubernetes_namespace_v1\.profiles_namespace-ml-team_/),
+    ]);
+    const ns = Object.values(all.parsed.resource.kubernetes_namespace_v1).find((n) => (n.metadata as { name: string }).name === 'spark-operator');
+    expect((ns?.metadata as { labels: Record<string, string> }).labels).toEqual({ 'pod-security.kubernetes.io/enforce': 'restricted' });
   });
 
   test('without profiles it watches every namespace and adds no Kubeflow roles', () => {

@@ -1,3 +1,4 @@
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { GpuPoolIntent, PLATFORM_NODE_SELECTOR, gpuPoolScheduling } from '../cluster/gpu-scheduling';
@@ -70,7 +71,7 @@ export interface SparkOperatorProps {
    * @default false
    */
   readonly kubeflowRoles?: boolean;
-  /** @default 'spark-operator' */
+  /** Created here, Pod Security `restricted` (the chart's pods comply). @default 'spark-operator' */
   readonly namespace?: string;
   /** Values merged last. @default {} */
   readonly valuesOverride?: Values;
@@ -84,6 +85,7 @@ export interface SparkOperatorProps {
  * @see docs/components/spark-operator.md
  */
 export class SparkOperator extends Construct {
+  public readonly namespace: NamespaceV1;
   public readonly chart: ChartRelease;
   /** The profile members' roles on Spark's resources, with `kubeflowRoles`. */
   public readonly roles?: ProfileAccessRoles;
@@ -96,6 +98,11 @@ export class SparkOperator extends Construct {
     if (duplicate !== undefined) throw new ComponentError('SparkOperator', 'jobNamespaces', `lists "${duplicate}" twice`, 'name each namespace once');
     if (jobNamespaces.includes('')) throw new ComponentError('SparkOperator', 'jobNamespaces', 'contains an empty name', 'leave the list empty for every namespace, or name namespaces');
     const namespace = props.namespace ?? 'spark-operator';
+    // Secure by default: the operator's own namespace admits only pods that meet `restricted`.
+    this.namespace = new NamespaceV1(this, 'namespace', {
+      metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+      provider: props.connection.kubernetes,
+    });
     this.chart = new ChartRelease(this, 'chart', {
       releaseName: 'spark-operator',
       namespace,
@@ -106,7 +113,7 @@ export class SparkOperator extends Construct {
         spark: { jobNamespaces },
       },
       valuesOverride: props.valuesOverride,
-      dependsOn: props.dependsOn,
+      dependsOn: [this.namespace, ...(props.dependsOn ?? [])],
       provider: props.connection.helm,
     });
     this.roles = props.kubeflowRoles
@@ -115,6 +122,7 @@ export class SparkOperator extends Construct {
         namespace,
         app: 'spark',
         grants: [{ apiGroup: 'sparkoperator.k8s.io', resources: ['sparkapplications', 'scheduledsparkapplications'] }],
+        dependsOn: [this.namespace],
         provider: props.connection.helm,
       })
       : undefined;
