@@ -2,6 +2,7 @@ import { resolveEnvironment } from '../../environments';
 import { MODEL_REGISTRY_DB_SECRET, MODEL_REGISTRY_DB_VOLUME } from '../../constructs/platform/model-registry';
 import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../../constructs/platform/spark-operator';
 import { renderFixture } from '../fixtures/render-environment';
+import * as checks from './checks';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { K8sObject, RenderedEnvironment, renderEnvironment } from './render';
 import { gatewayRouteProblems as routeProblems } from './routes';
@@ -105,5 +106,26 @@ maybe('Model Registry, models web app and Spark as the cluster receives them', (
     // The check can fail: a misspelt field is refused.
     const wrong = { ...apps[0], spec: { ...apps[0].spec, executor: { ...apps[0].spec.executor, toleration: [] } } };
     expect(validateCustomResource(index, wrong)).not.toEqual([]);
+  });
+});
+
+maybe('Spark Operator without an access layer (no profiles: every namespace)', () => {
+  // The workloads that need no sign-in: Kubeflow's kustomize apps aggregate into roles only the dashboard brings.
+  test('renders with no driver ServiceAccount and no Kubeflow roles, and passes every rule', () => {
+    const rendered = renderEnvironment({
+      ...renderFixture,
+      access: undefined,
+      profiles: [],
+      notebooks: { enabled: false },
+      platform: { components: { istio: 'none', katib: false, pipelines: false, kserve: false } },
+    });
+    const names = rendered.releases.map((r) => r.name);
+    expect(names).toContain('spark-operator');
+    for (const absent of ['spark-operator-kubeflow-roles', 'model-registry', 'models-web-app', 'dashboard']) expect(names).not.toContain(absent);
+    const spark = rendered.releases.find((r) => r.name === 'spark-operator')!;
+    expect(spark.objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name).sort()).toEqual(['spark-operator-controller', 'spark-operator-webhook']);
+    for (const [name, fn] of Object.entries(checks)) {
+      if (typeof fn === 'function' && name.endsWith('Problems')) expect({ name, problems: (fn as (r: RenderedEnvironment) => string[])(rendered) }).toEqual({ name, problems: [] });
+    }
   });
 });
