@@ -68,6 +68,14 @@ const ISTIO_CHARTS = 'https://blob.istio.io/istio-release/charts';
  *   TAKE 1.30.5 (or newer) AS SOON AS IT IS IN THE MIRROR: `npm run versions:check` flags it.
  * - Trainer 2.2.1: the patch release of the 2.2 line (values identical to 2.2.0).
  * - KServe 0.20.0: KServe supports its last two minors (0.19, 0.20); 0.18 is out of support.
+ * Checked 2026-11-30:
+ * - Spark Operator 2.5.0: the version the distribution's 26.03.1 manifests were rendered from
+ *   (scripts/synchronize-spark-operator-manifests.sh, COMMIT=v2.5.0) and the newest in our verified
+ *   mirror. 2.5.1 (release PR kubeflow/spark-operator#2965, 2026-05-29; the distribution moved to it in
+ *   kubeflow/community-distribution#3506, 2026-06-16) and 2.5.2 are bug-fix releases; searching their
+ *   release threads and changelogs (search tool, issues and pages corpora) found no security advisory
+ *   for 2.5.0. Its values.yaml was read at 2.5.0 for every key SparkOperator sets.
+ *   TAKE 2.5.2 WHEN IT IS IN THE MIRROR, after rereading its values.yaml.
  */
 export const CHARTS = {
   certManager: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.20.3' },
@@ -81,6 +89,7 @@ export const CHARTS = {
   trainer: { repository: 'oci://ghcr.io/kubeflow/charts', chart: 'kubeflow-trainer', version: '2.2.1' },
   kserveCrd: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-crd', version: 'v0.20.0' },
   kserveResources: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-resources', version: 'v0.20.0' },
+  sparkOperator: { repository: 'https://kubeflow.github.io/spark-operator', chart: 'spark-operator', version: '2.5.0' },
 } as const satisfies Record<string, ChartPin>;
 
 /** Kustomize paths inside the Kubeflow distribution at `KUBEFLOW_DISTRIBUTION.ref`. */
@@ -93,6 +102,14 @@ export const KUSTOMIZE_PATHS = {
   dashboard: 'applications/dashboard/overlays/istio',
   notebooks: 'applications/notebooks-v1/overlays/istio',
   pipelines: 'applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user',
+  /** Model Registry server with its PostgreSQL (`db` is the MySQL variant). Images: hub server v0.3.9. */
+  modelRegistryServer: 'applications/hub/upstream/overlays/postgres',
+  /** The server's VirtualService, DestinationRule and AuthorizationPolicy on the Kubeflow gateway. */
+  modelRegistryIstio: 'applications/hub/upstream/options/istio',
+  /** The Model Registry UI in Kubeflow mode, routed at `/model-registry/`. Image: hub ui v0.3.9. */
+  modelRegistryUi: 'applications/hub/upstream/options/ui/overlays/istio',
+  /** KServe's models web app (`/kserve-endpoints/`), Kubeflow flavour. Image: models-web-app 0.18.0. */
+  modelsWebApp: 'applications/kserve/models-web-app/overlays/kubeflow',
 } as const;
 
 /** Image registry of Istio's images (istiod's `global.hub`; sidecars and gateways follow it). */

@@ -44,6 +44,8 @@ export interface DataStoreContext {
   readonly katib?: boolean;
   /** Profile namespaces exist: the cluster backup has something to protect. */
   readonly hasProfiles?: boolean;
+  /** Model Registry keeps its database in the cluster. */
+  readonly modelRegistry?: boolean;
   readonly warnings: string[];
 }
 
@@ -102,7 +104,7 @@ export function checkDataStores(c: Checker, value: unknown, ctx: DataStoreContex
     c.fail('dataStores.artifactStorage', d.artifactStorage, 'only applies with dataStores.artifacts "azure-blob": remove it or set artifacts to "azure-blob"');
   }
 
-  const inCluster = mysql === 'in-cluster' || artifacts === 'in-cluster';
+  const inCluster = mysql === 'in-cluster' || artifacts === 'in-cluster' || ctx.modelRegistry === true;
   const clusterBackup = checkClusterBackup(c, d.clusterBackup, ctx, (ctx.hasProfiles ?? true) || inCluster);
   let privateEndpointSubnetCidr: string | undefined;
   if (artifacts === 'azure-blob' || clusterBackup) {
@@ -171,7 +173,7 @@ function checkClusterBackup(c: Checker, value: unknown, ctx: DataStoreContext, s
   const b = c.optionalRecord('dataStores.clusterBackup', value);
   const enabled = c.bool('dataStores.clusterBackup.enabled', b.enabled, stage !== undefined && stage !== 'dev' && somethingToProtect);
   if (b.enabled === true && !somethingToProtect) {
-    c.fail('dataStores.clusterBackup.enabled', true, 'there is nothing to back up: no profiles, and every data store is in Azure; add a profile or turn backup off');
+    c.fail('dataStores.clusterBackup.enabled', true, 'there is nothing to back up: no profiles, every data store is in Azure and Model Registry is off; add a profile or turn backup off');
   }
   const everyHours = c.oneOf('dataStores.clusterBackup.everyHours', b.everyHours === undefined ? undefined : String(b.everyHours), ['4', '6', '8', '12', '24'] as const, '24');
   if (b.everyHours !== undefined && typeof b.everyHours !== 'number') c.fail('dataStores.clusterBackup.everyHours', b.everyHours, 'accepted: the number 4, 6, 8, 12 or 24');

@@ -245,7 +245,7 @@ export interface DataStoresConfig {
 export type PrerequisiteSource = 'install' | 'external' | 'none';
 
 /** Components of the platform layer that have values escape hatches. */
-export type ComponentName = 'certManager' | 'istiod' | 'istioGateway' | 'gpuOperator' | 'trainer' | 'kserve';
+export type ComponentName = 'certManager' | 'istiod' | 'istioGateway' | 'gpuOperator' | 'trainer' | 'kserve' | 'sparkOperator';
 
 export interface PlatformComponentsConfig {
   /** cert-manager: installed here, provided outside, or absent. @default 'install' */
@@ -262,6 +262,24 @@ export interface PlatformComponentsConfig {
   readonly pipelines?: boolean;
   /** KServe. Needs cert-manager. @default true */
   readonly kserve?: boolean;
+  /**
+   * KServe's models web app ("KServe Endpoints" in the dashboard menu). Needs KServe,
+   * the access layer, cert-manager and Istio.
+   * @default true when `access` is set and KServe is enabled
+   */
+  readonly modelsWebApp?: boolean;
+  /**
+   * Kubeflow Model Registry (server, its in-cluster PostgreSQL, UI), one registry for
+   * every profile. Needs the access layer, cert-manager and Istio.
+   * @default true when `access` is set
+   */
+  readonly modelRegistry?: boolean;
+  /**
+   * Kubeflow Spark Operator, watching the profile namespaces (every namespace when
+   * there are no profiles). GPU pools are reached with `sparkGpuPlacement`.
+   * @default true
+   */
+  readonly sparkOperator?: boolean;
 }
 
 export interface PlatformConfig {

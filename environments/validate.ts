@@ -79,6 +79,9 @@ export interface ResolvedPlatform {
     readonly katib: boolean;
     readonly pipelines: boolean;
     readonly kserve: boolean;
+    readonly modelsWebApp: boolean;
+    readonly modelRegistry: boolean;
+    readonly sparkOperator: boolean;
   };
   readonly kserveMode: 'standard' | 'knative';
   readonly knative: 'external' | 'none';
@@ -179,11 +182,12 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
   const remoteState = checkRemoteState(c, raw.remoteState);
   const maintenance = checkMaintenance(c, raw.maintenance);
   const monitoring = checkMonitoring(c, raw.monitoring);
-  const platform = checkPlatform(c, raw.platform, gpuPools);
+  const platform = checkPlatform(c, raw.platform, gpuPools, raw.access !== undefined);
   const dataStores = checkDataStores(c, raw.dataStores, {
     stage, location, network, warnings,
     pipelines: platform?.components.pipelines, katib: platform?.components.katib,
     hasProfiles: Array.isArray(raw.profiles) && raw.profiles.length > 0,
+    modelRegistry: platform?.components.modelRegistry,
   });
   const access = checkAccess(c, raw.access, tenantId, platform);
   const profiles = checkProfiles(c, raw.profiles, raw.access !== undefined, gpuPools);
@@ -672,9 +676,36 @@ function checkUpgrades(c: Checker, value: unknown): ResolvedEnvironment['upgrade
 }
 
 const PREREQUISITE_SOURCES: readonly PrerequisiteSource[] = ['install', 'external', 'none'];
-const COMPONENT_NAMES: readonly ComponentName[] = ['certManager', 'istiod', 'istioGateway', 'gpuOperator', 'trainer', 'kserve'];
+const COMPONENT_NAMES: readonly ComponentName[] = ['certManager', 'istiod', 'istioGateway', 'gpuOperator', 'trainer', 'kserve', 'sparkOperator'];
 
-function checkPlatform(c: Checker, value: unknown, gpuPools: readonly ResolvedGpuPool[] | undefined): ResolvedPlatform | undefined {
+/**
+ * The user-facing applications next to KServe: the models web app and Model
+ * Registry are reached only through sign-in (the gateway sets the user header
+ * they trust), so they default to on exactly when there is an access layer.
+ */
+function checkModelApps(
+  c: Checker,
+  comp: Record<string, unknown>,
+  hasAccess: boolean,
+  installed: { readonly kserve: boolean; readonly certManager?: PrerequisiteSource; readonly istio?: PrerequisiteSource },
+): { modelsWebApp: boolean; modelRegistry: boolean; sparkOperator: boolean } {
+  const modelsWebApp = c.bool('platform.components.modelsWebApp', comp.modelsWebApp, hasAccess && installed.kserve);
+  const modelRegistry = c.bool('platform.components.modelRegistry', comp.modelRegistry, hasAccess);
+  const sparkOperator = c.bool('platform.components.sparkOperator', comp.sparkOperator, true);
+  const web = (setting: string, enabled: boolean, what: string) => {
+    if (!enabled) return;
+    if (!hasAccess) c.fail(`platform.components.${setting}`, true, `${what} is reached only through sign-in at the gateway: add an access section, or set platform.components.${setting} to false`);
+    for (const prerequisite of ['certManager', 'istio'] as const) {
+      if (installed[prerequisite] === 'none') c.fail(`platform.components.${setting}`, true, `${setting} needs ${prerequisite}: set platform.components.${prerequisite} to "install" or "external", or set platform.components.${setting} to false`);
+    }
+  };
+  web('modelsWebApp', modelsWebApp, 'the models web app');
+  web('modelRegistry', modelRegistry, 'Model Registry');
+  if (modelsWebApp && !installed.kserve) c.fail('platform.components.modelsWebApp', true, 'the models web app manages KServe InferenceServices: enable platform.components.kserve, or set platform.components.modelsWebApp to false');
+  return { modelsWebApp, modelRegistry, sparkOperator };
+}
+
+function checkPlatform(c: Checker, value: unknown, gpuPools: readonly ResolvedGpuPool[] | undefined, hasAccess: boolean): ResolvedPlatform | undefined {
   const p = c.optionalRecord('platform', value);
   const kubeLogin = c.oneOf('platform.kubeLogin', p.kubeLogin, ['azurecli', 'workloadidentity', 'msi'] as const, 'azurecli');
   const comp = c.optionalRecord('platform.components', p.components);
@@ -686,6 +717,7 @@ function checkPlatform(c: Checker, value: unknown, gpuPools: readonly ResolvedGp
   const katib = c.bool('platform.components.katib', comp.katib, true);
   const pipelines = c.bool('platform.components.pipelines', comp.pipelines, true);
   const kserve = c.bool('platform.components.kserve', comp.kserve, true);
+  const modelApps = checkModelApps(c, comp, hasAccess, { kserve, certManager, istio });
   const kserveMode = c.oneOf('platform.kserveMode', p.kserveMode, ['standard', 'knative'] as const, 'standard');
   const knative = c.oneOf('platform.knative', p.knative, ['external', 'none'] as const, 'none');
   const publicIngress = c.bool('platform.publicIngress', p.publicIngress, false);
@@ -736,7 +768,7 @@ function checkPlatform(c: Checker, value: unknown, gpuPools: readonly ResolvedGp
   if (!kubeLogin || !certManager || !istio || !kserveMode || !knative) return undefined;
   return {
     kubeLogin,
-    components: { certManager, istio, gpuOperator, trainer, katib, pipelines, kserve },
+    components: { certManager, istio, gpuOperator, trainer, katib, pipelines, kserve, ...modelApps },
     kserveMode,
     knative,
     publicIngress,
@@ -749,7 +781,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const EMAIL = /^[A-Za-z0-9._%+'-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
 /** Namespaces the platform itself uses: a profile must not take one. */
-const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kubeflow', 'kubeflow-system', 'istio-system', 'cert-manager', 'oauth2-proxy', 'gpu-operator', 'kserve', 'gatekeeper-system'];
+const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'kubeflow', 'kubeflow-system', 'istio-system', 'cert-manager', 'oauth2-proxy', 'gpu-operator', 'kserve', 'spark-operator', 'gatekeeper-system'];
 const GPU_MODELS = ['t4', 'a100', 'h100', 'h200'] as const;
 
 function checkAccess(c: Checker, value: unknown, tenantId: string | undefined, platform: ResolvedPlatform | undefined): ResolvedEnvironment['access'] | undefined {

@@ -5,6 +5,7 @@
  *   cookie          oauth2-proxy's cookie secret: new value, oauth2-proxy restarted (everyone signs in again)
  *   katib-mysql     Katib's MySQL root password: changed in MySQL first, then the Secret, then db-manager restarted
  *   pipelines-mysql Pipelines' MySQL root password: the same, for the Pipelines clients
+ *   model-registry-db Model Registry's PostgreSQL password: changed in PostgreSQL first, then the Secret, then the server restarted
  *   azure-mysql     with dataStores.mysql "azure": new passwords for every consumer's user; the user
  *                   Job sets them on the server (ALTER USER), then the clients restart
  *
@@ -14,7 +15,9 @@
  *
  * Why MySQL takes more than a new Secret: MySQL reads MYSQL_ROOT_PASSWORD only
  * when it initializes an empty data directory, so the password is changed in
- * the running server with the current one, before the Secret moves.
+ * the running server with the current one, before the Secret moves. PostgreSQL
+ * reads POSTGRES_PASSWORD the same way; inside its container psql connects over
+ * the local socket, which the official image trusts.
  */
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
@@ -29,6 +32,8 @@ interface SecretSpec {
   readonly secretPath: string;
   /** The MySQL Deployment whose root password changes first. */
   readonly mysql?: string;
+  /** The PostgreSQL Deployment whose role (`POSTGRES_USER`) password changes first. */
+  readonly postgres?: string;
   /** Deployments restarted after the change. */
   readonly restart: readonly string[];
 }
@@ -37,6 +42,7 @@ export const SECRETS: Readonly<Record<string, SecretSpec>> = {
   cookie: { passwordPath: 'oauth2-proxy/cookie-secret/value', secretPath: 'oauth2-proxy/cookie/secret', namespace: 'oauth2-proxy', restart: ['oauth2-proxy'] },
   'katib-mysql': { passwordPath: 'katib/mysql-root-password/value', secretPath: 'katib/mysql-secret/secret', namespace: 'kubeflow', mysql: 'katib-mysql', restart: ['katib-db-manager'] },
   'pipelines-mysql': { passwordPath: 'pipelines/mysql-root-password/value', secretPath: 'pipelines/mysql-secret/secret', namespace: 'kubeflow', mysql: 'mysql', restart: ['ml-pipeline', 'metadata-grpc-deployment', 'cache-server'] },
+  'model-registry-db': { passwordPath: 'model-registry/db-password/value', secretPath: 'model-registry/db-secret/secret', namespace: 'kubeflow', postgres: 'model-registry-db', restart: ['model-registry-deployment'] },
 };
 
 type StackJson = { resource?: Record<string, Record<string, { '//'?: { metadata?: { path?: string } } }>> };
@@ -94,19 +100,30 @@ export function rotationCommands(env: string, name: string, stack: StackJson): s
   const dir = `cdktf.out/stacks/${stackName}`;
   // 1. A new value, in the state only.
   const commands: string[][] = [['terraform', `-chdir=${dir}`, 'apply', '-input=false', `-replace=${password}`, `-target=${password}`, '-auto-approve']];
+  const newValue = `new=$(terraform -chdir=${dir} show -json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).values.root_module.resources.find(x=>x.address==="${password}");process.stdout.write(r.values.result)})')`;
   if (spec.mysql) {
     // 2. MySQL changes its root password, logging in with the current one (the pod's environment).
     const mysql = [
       'set -eu',
-      `new=$(terraform -chdir=${dir} show -json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).values.root_module.resources.find(x=>x.address==="${password}");process.stdout.write(r.values.result)})')`,
+      newValue,
       `kubectl -n ${spec.namespace} exec deploy/${spec.mysql} -- sh -c 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -e "ALTER USER root IDENTIFIED BY \\"$1\\"; ALTER USER root@localhost IDENTIFIED BY \\"$1\\""' sh "$new"`,
     ].join('\n');
     commands.push(['sh', '-c', mysql]);
   }
+  if (spec.postgres) {
+    // 2. PostgreSQL changes the role's password (generated values are letters and digits: safe in quotes).
+    const postgres = [
+      'set -eu',
+      newValue,
+      `kubectl -n ${spec.namespace} exec deploy/${spec.postgres} -- sh -c 'psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "ALTER ROLE \\"$POSTGRES_USER\\" PASSWORD '"'"'$1'"'"'"' sh "$new"`,
+    ].join('\n');
+    commands.push(['sh', '-c', postgres]);
+  }
   // 3. The Secret the clients read takes the new value; nothing else of the stack is applied.
   commands.push(['terraform', `-chdir=${dir}`, 'apply', '-input=false', `-target=${secret}`, '-auto-approve']);
   for (const deployment of spec.restart) commands.push(['kubectl', '-n', spec.namespace, 'rollout', 'restart', `deploy/${deployment}`]);
-  if (spec.mysql) commands.push(['kubectl', '-n', spec.namespace, 'rollout', 'restart', `deploy/${spec.mysql}`]);
+  const db = spec.mysql ?? spec.postgres;
+  if (db) commands.push(['kubectl', '-n', spec.namespace, 'rollout', 'restart', `deploy/${db}`]);
   return commands;
 }
 

@@ -66,8 +66,8 @@ function cacheIndex(cache: string | undefined): Map<string, string[]> {
   return map;
 }
 
-const FACT_KEY: Readonly<Record<string, string>> = { certManager: 'cert-manager', istioBase: 'istio', istiod: 'istio', istioGateway: 'istio', istioCni: 'istio', kserveCrd: 'kserve', kserveResources: 'kserve', trainer: 'kubeflow-trainer' };
-const GITHUB: Readonly<Record<string, string>> = { 'cert-manager': 'cert-manager/cert-manager', istio: 'istio/istio', kserve: 'kserve/kserve', 'kubeflow-trainer': 'kubeflow/trainer', 'gpu-operator': 'NVIDIA/gpu-operator', 'oauth2-proxy': 'oauth2-proxy/oauth2-proxy' };
+const FACT_KEY: Readonly<Record<string, string>> = { certManager: 'cert-manager', istioBase: 'istio', istiod: 'istio', istioGateway: 'istio', istioCni: 'istio', kserveCrd: 'kserve', kserveResources: 'kserve', trainer: 'kubeflow-trainer', sparkOperator: 'spark-operator' };
+const GITHUB: Readonly<Record<string, string>> = { 'cert-manager': 'cert-manager/cert-manager', istio: 'istio/istio', kserve: 'kserve/kserve', 'kubeflow-trainer': 'kubeflow/trainer', 'spark-operator': 'kubeflow/spark-operator', 'gpu-operator': 'NVIDIA/gpu-operator', 'oauth2-proxy': 'oauth2-proxy/oauth2-proxy' };
 
 async function githubReleases(repo: string): Promise<Known[]> {
   const response = await fetch(`https://api.github.com/repos/${repo}/releases?per_page=50`, { headers: { accept: 'application/vnd.github+json' } });

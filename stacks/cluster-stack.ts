@@ -30,6 +30,12 @@ export interface ClusterStackProps {
   readonly env: ResolvedEnvironment;
 }
 
+/** Whether the `kubeflow` namespace holds data on cluster disks (in-cluster MySQL, SeaweedFS-only artifacts, Model Registry's database). */
+export function inClusterData(env: ResolvedEnvironment): boolean {
+  const c = env.platform.components;
+  return ((c.pipelines || c.katib) && env.dataStores.mysql === 'in-cluster') || (c.pipelines && env.dataStores.artifacts === 'in-cluster') || c.modelRegistry;
+}
+
 /**
  * `<env>-cluster`: every Azure resource of an environment. Composes the
  * cluster-layer constructs; holds no resource details of its own.
@@ -183,8 +189,9 @@ export class ClusterStack extends TerraformStack {
       clusterIdentity: this.aks.identity,
       network: endpoints,
       storageAccountName: storageAccountName('bk', env.name, env.remoteState.storageAccountName),
-      // Profile namespaces hold the users' notebooks, volumes and runs; `kubeflow` holds the in-cluster stores when they are used.
-      namespaces: [...env.profiles.map((p) => p.name), ...(stores.mysql === 'in-cluster' || stores.artifacts === 'in-cluster' ? ['kubeflow'] : [])],
+      // Profile namespaces hold the users' notebooks, volumes and runs; `kubeflow` holds the in-cluster stores
+      // when they are used (Model Registry's PostgreSQL always is).
+      namespaces: [...env.profiles.map((p) => p.name), ...(inClusterData(env) ? ['kubeflow'] : [])],
       ...stores.clusterBackup,
       redundancy: env.stage === 'prod' && regionHasZones(env.location) ? 'ZoneRedundant' : 'LocallyRedundant',
       preventDestroy: stateful,

@@ -12,12 +12,15 @@ import { Katib } from '../constructs/platform/katib';
 import { KServe } from '../constructs/platform/kserve';
 import { KubeflowAppProps } from '../constructs/platform/kubeflow-app';
 import { KubeflowNamespaces } from '../constructs/platform/kubeflow-namespaces';
+import { ModelRegistry } from '../constructs/platform/model-registry';
+import { ModelsWebApp } from '../constructs/platform/models-web-app';
 import { Notebooks } from '../constructs/platform/notebooks';
 import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
 import { MYSQL_ADMIN_LOGIN } from '../constructs/cluster/mysql-server';
 import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
+import { SparkOperator } from '../constructs/platform/spark-operator';
 import { Trainer } from '../constructs/platform/trainer';
 import type { ResolvedEnvironment } from '../environments';
 import type { PrerequisiteSource } from '../environments/types';
@@ -53,6 +56,9 @@ export interface PlatformComponents {
   readonly kserve?: KServe;
   readonly access?: AccessComponents;
   readonly notebooks?: Notebooks;
+  readonly modelsWebApp?: ModelsWebApp;
+  readonly modelRegistry?: ModelRegistry;
+  readonly sparkOperator?: SparkOperator;
   /** Users and CA bundle for the environment's Azure MySQL server. */
   readonly azureMysql?: AzureMysqlAccess;
 }
@@ -182,11 +188,22 @@ export class PlatformStack extends TerraformStack {
         : undefined;
       const dashboard = new Dashboard(this, 'dashboard', {
         ...kubeflowApp(),
-        apps: { notebooks: env.notebooks.enabled, katib: c.katib, pipelines: c.pipelines },
+        apps: { notebooks: env.notebooks.enabled, katib: c.katib, pipelines: c.pipelines, modelsWebApp: c.modelsWebApp, modelRegistry: c.modelRegistry },
       });
       const profiles = new Profiles(this, 'profiles', { connection, dashboard, istio: istioForAccess, profiles: env.profiles });
       accessComponents = { oauth2Proxy, authentication, tls, dashboard, profiles };
     }
+
+    const kserve = c.kserve
+      ? new KServe(this, 'kserve', {
+        connection,
+        certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
+        istio: istioPrerequisite as Prerequisite<Istio> | undefined,
+        mode: platform.kserveMode,
+        ...(platform.knative === 'external' ? { knative: PROVIDED_OUTSIDE } : {}),
+        valuesOverride: platform.values.kserve,
+      })
+      : undefined;
 
     this.components = {
       namespaces,
@@ -209,16 +226,7 @@ export class PlatformStack extends TerraformStack {
           },
         } : {}),
       }) : undefined,
-      kserve: c.kserve
-        ? new KServe(this, 'kserve', {
-          connection,
-          certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
-          istio: istioPrerequisite as Prerequisite<Istio> | undefined,
-          mode: platform.kserveMode,
-          ...(platform.knative === 'external' ? { knative: PROVIDED_OUTSIDE } : {}),
-          valuesOverride: platform.values.kserve,
-        })
-        : undefined,
+      kserve,
       access: accessComponents,
       azureMysql,
       notebooks: env.notebooks.enabled
@@ -228,6 +236,25 @@ export class PlatformStack extends TerraformStack {
           culling: env.notebooks.culling,
           idleMinutes: env.notebooks.idleMinutes,
           access: required(accessComponents, 'the access layer').authentication,
+        })
+        : undefined,
+      modelsWebApp: c.modelsWebApp
+        ? new ModelsWebApp(this, 'models-web-app', {
+          ...kubeflowApp(),
+          kserve: required(kserve, 'KServe'),
+          access: required(accessComponents, 'the access layer').authentication,
+        })
+        : undefined,
+      modelRegistry: c.modelRegistry
+        ? new ModelRegistry(this, 'model-registry', { ...kubeflowApp(), access: required(accessComponents, 'the access layer').authentication })
+        : undefined,
+      sparkOperator: c.sparkOperator
+        ? new SparkOperator(this, 'spark-operator', {
+          connection,
+          jobNamespaces: env.profiles.map((p) => p.name),
+          dependsOn: accessComponents?.profiles.namespaces ?? [],
+          kubeflowRoles: accessComponents !== undefined,
+          valuesOverride: platform.values.sparkOperator,
         })
         : undefined,
     };

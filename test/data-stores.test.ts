@@ -87,7 +87,7 @@ describe('dataStores: combinations that cannot work are refused', () => {
   });
 
   test('backup turned on with nothing to protect', () => {
-    const config: EnvironmentConfig = { ...prod, profiles: [], dataStores: { mysql: 'azure', artifacts: 'azure-blob', clusterBackup: { enabled: true } } };
+    const config: EnvironmentConfig = { ...prod, profiles: [], platform: { components: { modelRegistry: false } }, dataStores: { mysql: 'azure', artifacts: 'azure-blob', clusterBackup: { enabled: true } } };
     expect(problems(config)).toEqual([expect.stringMatching(/^dataStores\.clusterBackup\.enabled: there is nothing to back up/)]);
     // Left to its default, it is simply off (with the prod warning).
     expect(resolveEnvironment({ ...config, dataStores: { mysql: 'azure', artifacts: 'azure-blob' } }).dataStores.clusterBackup).toBeUndefined();
@@ -188,8 +188,10 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
     expect(onlyResource(parsed, 'azurerm_data_protection_backup_vault')).toMatchObject({ soft_delete: 'AlwaysOn', redundancy: 'ZoneRedundant', lifecycle: { prevent_destroy: true } });
     expect(onlyResource(parsed, 'azurerm_data_protection_backup_policy_kubernetes_cluster')).toMatchObject({ backup_repeating_time_intervals: ['R/2026-01-01T01:00:00+00:00/P1D'], default_retention_rule: { life_cycle: [{ data_store_type: 'OperationalStore', duration: 'P14D' }] } });
     const instance = onlyResource(parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster');
-    // Every store is in Azure here, so only the profile namespaces are backed up.
-    expect(instance.backup_datasource_parameters).toMatchObject({ included_namespaces: prod.profiles!.map((p) => p.name), volume_snapshot_enabled: true, cluster_scoped_resources_enabled: false });
+    // MySQL and artifacts are in Azure here; `kubeflow` still holds Model Registry's database.
+    expect(instance.backup_datasource_parameters).toMatchObject({ included_namespaces: [...prod.profiles!.map((p) => p.name), 'kubeflow'], volume_snapshot_enabled: true, cluster_scoped_resources_enabled: false });
+    const withoutRegistry = onlyResource(synthCluster({ ...prod, platform: { components: { modelRegistry: false } } }).parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster');
+    expect((withoutRegistry.backup_datasource_parameters as { included_namespaces: string[] }).included_namespaces).toEqual(prod.profiles!.map((p) => p.name));
     expect(repeatingInterval('06:30', 6)).toBe('R/2026-01-01T06:30:00+00:00/PT6H');
   });
 

@@ -342,10 +342,10 @@ describe('values escape hatch', () => {
 });
 
 describe('each workload component is deployable on its own, with its prerequisites', () => {
-  const only = (component: 'trainer' | 'katib' | 'pipelines' | 'kserve'): string[] => {
-    const components = { gpuOperator: false, trainer: false, katib: false, pipelines: false, kserve: false, [component]: true };
+  const only = (component: 'trainer' | 'katib' | 'pipelines' | 'kserve' | 'sparkOperator'): string[] => {
+    const components = { gpuOperator: false, trainer: false, katib: false, pipelines: false, kserve: false, sparkOperator: false, [component]: true };
     const istio = component === 'katib' || component === 'pipelines' ? 'install' : 'none';
-    const certManager = component === 'trainer' ? 'none' : 'install';
+    const certManager = component === 'trainer' || component === 'sparkOperator' ? 'none' : 'install';
     // No access layer: the workload on its own, with only what it needs.
     const config: EnvironmentConfig = devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { ...components, istio, certManager } } });
     return Object.keys(releasesByName(synthPlatform(config).parsed)).sort();
@@ -365,6 +365,11 @@ describe('each workload component is deployable on its own, with its prerequisit
 
   test('serving', () => {
     expect(only('kserve')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'kserve', 'kserve-crd']);
+  });
+
+  test('spark', () => {
+    // No profiles, no dashboard: the chart alone, no Kubeflow roles to aggregate into.
+    expect(only('sparkOperator')).toEqual(['spark-operator']);
   });
 
   test('prerequisites provided outside add no release and no dependency', () => {

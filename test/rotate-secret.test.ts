@@ -53,6 +53,30 @@ describe('npm run rotate-secret', () => {
     expect(out.trim()).toBe('mysql -uroot -pOldPassw0rd -e ALTER USER root IDENTIFIED BY "NewPassw0rd"; ALTER USER root@localhost IDENTIFIED BY "NewPassw0rd"');
   });
 
+  test('PostgreSQL (Model Registry): the role changes its password before the Secret does, then the server and PostgreSQL restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotate-'));
+    const commands = rotationCommands('dev', 'model-registry-db', stack);
+    expect(commands.map((c) => c[0])).toEqual(['terraform', 'sh', 'terraform', 'kubectl', 'kubectl']);
+    expect(commands.slice(-2)).toEqual([
+      ['kubectl', '-n', 'kubeflow', 'rollout', 'restart', 'deploy/model-registry-deployment'],
+      ['kubectl', '-n', 'kubeflow', 'rollout', 'restart', 'deploy/model-registry-db'],
+    ]);
+    const address = commands[0][4].slice('-replace='.length);
+    expect(address).toMatch(/^random_password\.model-registry_db-password_value_/);
+    writeFileSync(join(dir, 'terraform'), `#!/bin/sh\necho '${JSON.stringify({ values: { root_module: { resources: [{ address, values: { result: 'NewPassw0rd' } }] } } })}'\n`);
+    writeFileSync(join(dir, 'kubectl'), [
+      '#!/bin/sh',
+      'shift 7',
+      'script="$1"; shift',
+      'POSTGRES_USER=modelregistry POSTGRES_DB=metadb; export POSTGRES_USER POSTGRES_DB',
+      'exec sh -c "psql() { echo psql \\"\\$@\\"; }; $script" "$@"',
+      '',
+    ].join('\n'));
+    for (const f of ['terraform', 'kubectl']) chmodSync(join(dir, f), 0o755);
+    const out = execFileSync(commands[1][0], commands[1].slice(1), { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    expect(out.trim()).toBe('psql -v ON_ERROR_STOP=1 -U modelregistry -d metadb -c ALTER ROLE "modelregistry" PASSWORD \'NewPassw0rd\'');
+  });
+
   test('every rotatable secret exists in a full platform stack', () => {
     for (const name of Object.keys(SECRETS)) expect(() => rotationCommands('dev', name, stack)).not.toThrow();
   });

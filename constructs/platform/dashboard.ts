@@ -9,6 +9,9 @@ export interface InstalledApps {
   readonly notebooks: boolean;
   readonly katib: boolean;
   readonly pipelines: boolean;
+  /** KServe's models web app ("KServe Endpoints"). */
+  readonly modelsWebApp: boolean;
+  readonly modelRegistry: boolean;
 }
 
 export interface DashboardProps extends KubeflowAppProps {
@@ -33,6 +36,8 @@ export function dashboardLinks(apps: InstalledApps): object {
         items: ['pipelines', 'experiments', 'runs', 'recurringruns', 'artifacts', 'executions'].map((p) => item(`/pipeline/#/${p}`, p === 'recurringruns' ? 'Recurring Runs' : p[0].toUpperCase() + p.slice(1))),
       }]
       : []),
+    ...(apps.modelsWebApp ? [item('/kserve-endpoints/', 'KServe Endpoints', 'kubeflow:models')] : []),
+    ...(apps.modelRegistry ? [item('/model-registry/', 'Model Registry', 'assignment')] : []),
   ];
   return {
     menuLinks,
@@ -46,6 +51,8 @@ export function dashboardLinks(apps: InstalledApps): object {
       ...(apps.pipelines ? [doc('Kubeflow Pipelines Documentation', 'https://www.kubeflow.org/docs/components/pipelines/', 'Documentation for Kubeflow Pipelines')] : []),
       ...(apps.notebooks ? [doc('Kubeflow Notebooks Documentation', 'https://www.kubeflow.org/docs/components/notebooks/', 'Documentation for Kubeflow Notebooks')] : []),
       ...(apps.katib ? [doc('Katib Documentation', 'https://www.kubeflow.org/docs/components/katib/', 'Documentation for Katib')] : []),
+      ...(apps.modelsWebApp ? [doc('KServe Documentation', 'https://kserve.github.io/website/', 'Documentation for KServe')] : []),
+      ...(apps.modelRegistry ? [doc('Model Registry Documentation', 'https://www.kubeflow.org/docs/components/model-registry/', 'Documentation for Kubeflow Model Registry')] : []),
     ],
   };
 }

@@ -38,7 +38,13 @@ export function kubeflowAppBundle(
   name: string,
   path: string,
   patches: readonly OverlayPatch[],
-  extra: { readonly configMapGenerators?: readonly OverlayGenerator[]; readonly mainDependsOn?: readonly ITerraformDependable[]; readonly extraPaths?: readonly string[] } = {},
+  extra: {
+    readonly configMapGenerators?: readonly OverlayGenerator[];
+    readonly mainDependsOn?: readonly ITerraformDependable[];
+    readonly extraPaths?: readonly string[];
+    /** Paths that bring no CRD need no `<name>-crds` release. @default true */
+    readonly withCrdRelease?: boolean;
+  } = {},
 ): UpstreamBundle {
   return new UpstreamBundle(scope, 'bundle', {
     name,
@@ -46,9 +52,19 @@ export function kubeflowAppBundle(
     paths: [path, ...(extra.extraPaths ?? [])],
     patches: [...patches, ...(props.patches ?? [])],
     configMapGenerators: extra.configMapGenerators,
+    withCrdRelease: extra.withCrdRelease,
     dependsOn: [...props.namespaces.ready],
     mainDependsOn: [...readinessOf(props.certManager, props.istio), ...(props.gatewaySecured ?? []), ...(extra.mainDependsOn ?? [])],
     kustomizationProvider: props.connection.kustomization,
     helmProvider: props.connection.helm,
   });
+}
+
+/**
+ * What a signed-in web app waits for besides `gatewaySecured`: its access
+ * prerequisite, without repeating a dependency already listed.
+ */
+export function afterSignIn(props: KubeflowAppProps & { readonly access: Prerequisite<{ readonly ready: readonly ITerraformDependable[] }> }): ITerraformDependable[] {
+  const secured = props.gatewaySecured ?? [];
+  return readinessOf(props.access).filter((d) => !secured.includes(d));
 }

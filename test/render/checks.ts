@@ -254,6 +254,8 @@ export const WEBHOOK_EXEMPTIONS: Readonly<Record<string, string>> = {
   'kubeflow-trainer/jobset-validating-webhook-configuration': 'JobSets are made for TrainJobs in profile namespaces',
   'kubeflow-trainer/defaulter.trainer.kubeflow.org': 'TrainJobs live in profile namespaces; runtimes are cluster-scoped',
   'kubeflow-trainer/validator.trainer.kubeflow.org': 'TrainJobs live in profile namespaces; runtimes are cluster-scoped',
+  // The spark-operator chart annotates its webhook configurations only for cert-manager's CA injection.
+  'spark-operator/spark-operator-webhook': 'SparkApplications and their pods live in the job namespaces: the profile namespaces, which carry no control-plane label (without profiles every namespace, and the enforcer hides only control-plane ones such as kubeflow, where no Spark jobs run)',
 };
 
 /** Every webhook configuration is exempt from the AKS admissions enforcer, or listed in WEBHOOK_EXEMPTIONS with a reason. */
