@@ -11,6 +11,7 @@ import { checkovSkips } from '../scripts/environments';
 import { dev, prod, staging } from './fixtures/environments';
 import { SynthJson, onlyResource, resourcesOfType, synthCluster, synthPlatform } from './helpers';
 import { costEnvelope } from '../scripts/preview/cost';
+import { STATEFUL } from '../scripts/preview/destructive';
 import { PRICES } from '../scripts/preview/prices';
 import type { StackJson } from '../scripts/preview/synthesized';
 
@@ -302,5 +303,13 @@ describe('the preview\'s cost envelope includes the database', () => {
     const result = costEnvelope(odd)!;
     expect(result.envelope.idleUsdPerHour).toBeUndefined();
     expect(result.warnings).toEqual([expect.stringMatching(/^No price for MySQL GP_Standard_D64ds_v4 in westeurope/)]);
+  });
+});
+
+describe('the preview warns before a data store is destroyed', () => {
+  test('the server, its databases, the vault and the backup instance are stateful', () => {
+    for (const type of ['azurerm_mysql_flexible_server', 'azurerm_mysql_flexible_database', 'azurerm_data_protection_backup_vault', 'azurerm_data_protection_backup_instance_kubernetes_cluster', 'azurerm_storage_account']) {
+      expect({ type, known: STATEFUL[type] !== undefined }).toEqual({ type, known: true });
+    }
   });
 });

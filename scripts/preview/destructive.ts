@@ -60,8 +60,12 @@ export const STATEFUL: Readonly<Record<string, { readonly what: string; readonly
   azurerm_key_vault: { what: 'key vault', loses: 'its keys go, and the disks encrypted with them become unreadable' },
   azurerm_key_vault_key: { what: 'key', loses: 'the disks encrypted with it become unreadable' },
   azurerm_disk_encryption_set: { what: 'disk encryption set', loses: 'the disks encrypted through it become unreadable' },
-  azurerm_storage_account: { what: 'storage account', loses: 'its blobs (Terraform state) are lost' },
-  azurerm_storage_container: { what: 'storage container', loses: 'its blobs (Terraform state) are lost' },
+  azurerm_storage_account: { what: 'storage account', loses: 'its blobs (artifacts, backups) are lost' },
+  azurerm_storage_container: { what: 'storage container', loses: 'its blobs (artifacts, backups) are lost' },
+  azurerm_mysql_flexible_server: { what: 'MySQL server', loses: 'every Pipelines run, ML Metadata lineage and Katib experiment, and its point-in-time backups, are lost' },
+  azurerm_mysql_flexible_database: { what: 'MySQL database', loses: 'its tables (runs, lineage or experiments) are lost' },
+  azurerm_data_protection_backup_vault: { what: 'Backup vault', loses: 'the cluster\'s backups are lost (after soft delete)' },
+  azurerm_data_protection_backup_instance_kubernetes_cluster: { what: 'backup instance', loses: 'the cluster stops being backed up' },
 };
 
 type Body = Record<string, unknown>;
