@@ -16,6 +16,7 @@ import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
 import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
+import { ScrapeObjects } from '../constructs/platform/scrape-objects';
 import { Trainer } from '../constructs/platform/trainer';
 import type { ResolvedEnvironment } from '../environments';
 import type { PrerequisiteSource } from '../environments/types';
@@ -51,6 +52,8 @@ export interface PlatformComponents {
   readonly kserve?: KServe;
   readonly access?: AccessComponents;
   readonly notebooks?: Notebooks;
+  /** Scrape objects for managed Prometheus, when it is on and something is scraped. */
+  readonly scrape?: ScrapeObjects;
 }
 
 function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
@@ -170,7 +173,7 @@ export class PlatformStack extends TerraformStack {
       accessComponents = { oauth2Proxy, authentication, tls, dashboard, profiles };
     }
 
-    this.components = {
+    const components: PlatformComponents = {
       namespaces,
       certManager,
       istio,
@@ -203,5 +206,17 @@ export class PlatformStack extends TerraformStack {
         })
         : undefined,
     };
+    const gpuOperator = components.gpuOperator;
+    const scraped = { gpu: gpuOperator !== undefined, katib: c.katib, notebooks: env.notebooks.enabled };
+    const scrape = env.monitoring.managedPrometheus && (scraped.gpu || scraped.katib || scraped.notebooks)
+      ? new ScrapeObjects(this, 'scrape', {
+        connection,
+        gpuOperator: gpuOperator ? { namespace: gpuOperator.namespace, ready: gpuOperator.ready } : undefined,
+        katib: scraped.katib,
+        notebooks: scraped.notebooks,
+        kubeflowNamespace: namespaces,
+      })
+      : undefined;
+    this.components = { ...components, scrape };
   }
 }

@@ -35,6 +35,8 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every GPU request can be met by a pool': checks.gpuRequestProblems,
   'no generated credential flows into Helm values': checks.secretsInValuesProblems,
   'no image (sidecars included) from a registry being retired': checks.retiredRegistryProblems,
+  'every managed-Prometheus scrape object selects real labels and ports': checks.scrapeTargetProblems,
+  'the DCGM exporter runs on every GPU pool and is scraped': checks.gpuMetricsCoverageProblems,
 };
 
 const report: Record<string, unknown> = {};
