@@ -12,6 +12,10 @@ import { EntraApplication } from '../constructs/cluster/entra-application';
 import { globalName, resourceName } from '../constructs/cluster/naming';
 import { CpuNodePool, GpuNodePool } from '../constructs/cluster/node-pools';
 import { MonitoringWorkspace } from '../constructs/cluster/monitoring-workspace';
+import { PrometheusAlerts } from '../constructs/cluster/prometheus-alerts';
+import { migInstancesPerGpu } from '../constructs/cluster/gpu-scheduling';
+import { gpuRuleGroups } from '../constructs/observability/gpu-rules';
+import { poolPrice } from '../constructs/observability/pool-prices';
 import { CERT_MANAGER_SERVICE_ACCOUNT } from '../constructs/platform/cert-manager';
 import { OAUTH2_PROXY_SERVICE_ACCOUNT } from '../constructs/platform/oauth2-proxy';
 import type { ResolvedEnvironment } from '../environments';
@@ -36,6 +40,8 @@ export class ClusterStack extends TerraformStack {
   public readonly entraApplication?: EntraApplication;
   /** cert-manager's identity for ACME DNS-01 challenges, when TLS comes from ACME. */
   public readonly dnsChallengeIdentity?: DnsChallengeIdentity;
+  /** Prometheus rule groups and the action group, when managed Prometheus and alerts are on. */
+  public readonly alerts?: PrometheusAlerts;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -115,6 +121,9 @@ export class ClusterStack extends TerraformStack {
     });
     this.gpuPools = env.gpuPools.map((pool) => new GpuNodePool(this, `gpu-pool-${pool.name}`, { ...poolBase, ...pool }));
 
+    const observability = this.observability(env, common, monitoring);
+    this.alerts = observability.alerts;
+
     const access = env.access;
     if (access) {
       new AzureadProvider(this, 'azuread', { tenantId: access.tenantId });
@@ -137,6 +146,46 @@ export class ClusterStack extends TerraformStack {
     }
 
     this.outputs(env);
+  }
+
+  /** Alert rules and the action group: they read managed Prometheus, so none exists without it. */
+  private observability(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, monitoring: MonitoringWorkspace): { alerts?: PrometheusAlerts } {
+    const workspace = monitoring.prometheus;
+    if (!workspace) return {};
+    const alerts = env.monitoring.alerts;
+    let alertRules: PrometheusAlerts | undefined;
+    if (alerts) {
+      const groups = gpuRuleGroups({
+        environment: env.name,
+        pools: env.gpuPools.map((pool) => {
+          const price = poolPrice(env.location, pool.vmSize, pool.spot);
+          return {
+            name: pool.name,
+            vmSize: pool.vmSize,
+            maxCount: pool.maxCount,
+            gpusPerNode: pool.gpu.count * migInstancesPerGpu(pool),
+            spot: pool.spot,
+            migProfile: pool.migProfile,
+            nodeUsdPerHour: price.nodeUsdPerHour,
+            priceSource: price.source,
+          };
+        }),
+        idleGpuMinutes: alerts.idleGpuMinutes,
+        poolAtMaxMinutes: alerts.poolAtMaxMinutes,
+        notebookCulling: env.notebooks.enabled && env.notebooks.culling
+          ? { idleMinutes: env.notebooks.idleMinutes, profileNamespaces: env.profiles.map((p) => p.name) }
+          : undefined,
+      });
+      alertRules = new PrometheusAlerts(this, 'alerts', {
+        ...common,
+        cluster: this.aks.cluster,
+        workspace,
+        groups,
+        emails: alerts.emails,
+        webhooks: alerts.webhooks,
+      });
+    }
+    return { alerts: alertRules };
   }
 
   private outputs(env: ResolvedEnvironment): void {

@@ -307,3 +307,76 @@ describe('Testing.synthScope on a single construct', () => {
     expect(json).not.toHaveResource(MonitorDataCollectionRule);
   });
 });
+
+describe('GPU alerts and action group (managed Prometheus on)', () => {
+  const KEY_VAULT = '/subscriptions/55555555-6666-4777-8888-999999999999/resourceGroups/rg-alerts/providers/Microsoft.KeyVault/vaults/kv-alerts';
+  const ruleGroups = (parsed: typeof devStack.parsed) => Object.values(resourcesOfType(parsed, 'azurerm_monitor_alert_prometheus_rule_group')) as {
+    name: string; interval: string; scopes: string[]; cluster_name: string;
+    rule: { alert?: string; record?: string; expression: string; for?: string; severity?: number; annotations?: Record<string, string>; labels?: Record<string, string>; action?: { action_group_id: string }[] }[];
+  }[];
+  const alertsOf = (parsed: typeof devStack.parsed) => ruleGroups(parsed).flatMap((g) => g.rule.filter((r) => r.alert));
+
+  test('a recording and an alert rule group, scoped to the monitor workspace and the cluster', () => {
+    const groups = ruleGroups(devStack.parsed);
+    expect(groups.map((g) => g.name).sort()).toEqual(['kubeflow-gpu-alerts-dev', 'kubeflow-gpu-recording-dev']);
+    for (const g of groups) {
+      expect(g.interval).toBe('PT1M');
+      expect(g.scopes).toEqual([expect.stringMatching(/^\$\{azurerm_monitor_workspace\..*\.id\}$/), expect.stringMatching(/^\$\{azurerm_kubernetes_cluster\..*\.id\}$/)]);
+      expect(g.cluster_name).toMatch(/azurerm_kubernetes_cluster\..*\.name/);
+    }
+    expect(groups.find((g) => g.name.includes('recording'))!.rule.map((r) => r.record)).toEqual(['kubeflow:gpu_utilisation:ratio', 'kubeflow:gpu_memory_used:ratio', 'kubeflow:gpu_power:watts', 'kubeflow:gpu_allocated:count', 'kubeflow:gpu_pool_nodes:count']);
+  });
+
+  test('XID, memory, idle and pool-at-max alerts per pool, and notebook culling with culling on', () => {
+    expect(alertsOf(devStack.parsed).map((r) => `${r.alert}${r.labels?.gpu_pool ? `/${r.labels.gpu_pool}` : ''}`)).toEqual([
+      'KubeflowGpuXidError', 'KubeflowGpuMemoryNearFull', 'KubeflowGpuAllocatedIdle/t4spot', 'KubeflowGpuPoolAtMax/t4spot', 'KubeflowNotebookCullingNotHappening',
+    ]);
+  });
+
+  test('the idle alert waits the configured time and states the pool\'s hourly price for its region', () => {
+    const idle = alertsOf(synthCluster(devWith({ monitoring: { alerts: { idleGpuMinutes: 45 } } })).parsed).find((r) => r.alert === 'KubeflowGpuAllocatedIdle')!;
+    expect(idle.for).toBe('PT45M');
+    expect(idle.expression).toBe('kubeflow:gpu_utilisation:ratio{gpu_pool="t4spot", exported_pod!=""} < 0.01');
+    expect(idle.annotations?.description).toMatch(/The pool costs \d+\.\d+ USD per node-hour \(\d+\.\d+ per GPU\), spot, price table westeurope \d{4}-\d{2}-\d{2}\./);
+  });
+
+  test('a region without prices says "unknown"', () => {
+    const elsewhere = alertsOf(synthCluster(devWith({ location: 'eastus' })).parsed).find((r) => r.alert === 'KubeflowGpuAllocatedIdle')!;
+    expect(elsewhere.annotations?.description).toContain('The pool costs unknown (no spot price for Standard_NC4as_T4_v3 in the price table).');
+  });
+
+  test('pool at max compares with the pool\'s maxCount', () => {
+    const atMax = alertsOf(devStack.parsed).find((r) => r.alert === 'KubeflowGpuPoolAtMax')!;
+    expect(atMax.expression).toBe(`kubeflow:gpu_pool_nodes:count{gpu_pool="t4spot"} >= ${dev.gpuPools![0].maxCount}`);
+    expect(atMax.for).toBe('PT1H');
+  });
+
+  test('without receivers there is no action group, and alerts notify nobody', () => {
+    expect(resourcesOfType(devStack.parsed, 'azurerm_monitor_action_group')).toEqual({});
+    expect(alertsOf(devStack.parsed).every((r) => r.action === undefined)).toBe(true);
+  });
+
+  test('email and webhook receivers: the webhook URL is read from Key Vault, never written into the stack', () => {
+    const { parsed } = synthCluster(devWith({ monitoring: { alerts: { emails: ['gpu@example.com'], webhooks: [{ name: 'teams', keyVaultId: KEY_VAULT, secretName: 'teams-url' }] } } }));
+    const group = onlyResource(parsed, 'azurerm_monitor_action_group') as { short_name: string; email_receiver: { email_address: string }[]; webhook_receiver: { name: string; service_uri: string }[] };
+    expect(group.short_name.length).toBeLessThanOrEqual(12);
+    expect(group.email_receiver.map((r) => r.email_address)).toEqual(['gpu@example.com']);
+    expect(group.webhook_receiver).toEqual([expect.objectContaining({ name: 'teams', service_uri: expect.stringMatching(/^\$\{data\.azurerm_key_vault_secret\..*\.value\}$/) })]);
+    const secret = Object.values((parsed.data as Record<string, Record<string, Record<string, unknown>>>).azurerm_key_vault_secret)[0];
+    expect(secret).toMatchObject({ name: 'teams-url', key_vault_id: KEY_VAULT });
+    expect(alertsOf(parsed).every((r) => r.action?.[0].action_group_id.startsWith('${azurerm_monitor_action_group.'))).toBe(true);
+  });
+
+  test('without managed Prometheus: no rule groups, no action group', () => {
+    const { parsed } = synthCluster(devWith({ monitoring: { managedPrometheus: false, grafana: false, alerts: { enabled: false } } }));
+    for (const type of ['azurerm_monitor_alert_prometheus_rule_group', 'azurerm_monitor_action_group', 'azurerm_monitor_workspace']) {
+      expect(resourcesOfType(parsed, type)).toEqual({});
+    }
+  });
+
+  test('alerts can be turned off, managed Prometheus staying on', () => {
+    const { parsed } = synthCluster(devWith({ monitoring: { alerts: { enabled: false } } }));
+    expect(resourcesOfType(parsed, 'azurerm_monitor_alert_prometheus_rule_group')).toEqual({});
+    expect(resourcesOfType(parsed, 'azurerm_monitor_workspace')).not.toEqual({});
+  });
+});

@@ -126,7 +126,7 @@ export function gpuRuleGroups(props: GpuRulesProps): PrometheusRuleGroup[] {
         severity: 2,
         labels: { gpu_pool: pool.name },
         annotations: {
-          summary: `GPU pool ${pool.name} has run at its maximum of ${pool.maxCount} nodes for ${props.poolAtMaxMinutes} minutes`,
+          summary: `GPU pool ${pool.name} has run at its maximum (${pool.maxCount} node${pool.maxCount === 1 ? '' : 's'}) for ${props.poolAtMaxMinutes} minutes`,
           description: `Pool ${pool.name} (${kind}) has {{ $value }} nodes, its maxCount: new GPU pods wait, and every node costs ${poolPriceText(pool)}. Check for idle allocations, or raise maxCount in the environment file.`,
         },
       },
