@@ -12,6 +12,7 @@ import { EntraApplication } from '../constructs/cluster/entra-application';
 import { globalName, resourceName } from '../constructs/cluster/naming';
 import { CpuNodePool, GpuNodePool } from '../constructs/cluster/node-pools';
 import { MonitoringWorkspace } from '../constructs/cluster/monitoring-workspace';
+import { ManagedGrafana } from '../constructs/cluster/managed-grafana';
 import { PrometheusAlerts } from '../constructs/cluster/prometheus-alerts';
 import { migInstancesPerGpu } from '../constructs/cluster/gpu-scheduling';
 import { gpuRuleGroups } from '../constructs/observability/gpu-rules';
@@ -42,6 +43,8 @@ export class ClusterStack extends TerraformStack {
   public readonly dnsChallengeIdentity?: DnsChallengeIdentity;
   /** Prometheus rule groups and the action group, when managed Prometheus and alerts are on. */
   public readonly alerts?: PrometheusAlerts;
+  /** Azure Managed Grafana with the GPU dashboard, when managed Prometheus and Grafana are on. */
+  public readonly grafana?: ManagedGrafana;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -123,6 +126,7 @@ export class ClusterStack extends TerraformStack {
 
     const observability = this.observability(env, common, monitoring);
     this.alerts = observability.alerts;
+    this.grafana = observability.grafana;
 
     const access = env.access;
     if (access) {
@@ -148,8 +152,8 @@ export class ClusterStack extends TerraformStack {
     this.outputs(env);
   }
 
-  /** Alert rules and the action group: they read managed Prometheus, so none exists without it. */
-  private observability(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, monitoring: MonitoringWorkspace): { alerts?: PrometheusAlerts } {
+  /** Alert rules, the action group and Grafana: all read managed Prometheus, so none exists without it. */
+  private observability(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, monitoring: MonitoringWorkspace): { alerts?: PrometheusAlerts; grafana?: ManagedGrafana } {
     const workspace = monitoring.prometheus;
     if (!workspace) return {};
     const alerts = env.monitoring.alerts;
@@ -185,7 +189,15 @@ export class ClusterStack extends TerraformStack {
         webhooks: alerts.webhooks,
       });
     }
-    return { alerts: alertRules };
+    const grafana = env.monitoring.grafana
+      ? new ManagedGrafana(this, 'grafana', {
+        ...common,
+        workspace,
+        adminGroupObjectIds: env.adminGroupObjectIds,
+        zoneRedundant: env.stage === 'prod',
+      })
+      : undefined;
+    return { alerts: alertRules, grafana };
   }
 
   private outputs(env: ResolvedEnvironment): void {

@@ -10,7 +10,10 @@ import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace'
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { readFileSync } from 'fs';
 import { AksCluster } from '../constructs/cluster/aks-cluster';
+import { gpuDashboardFile } from '../constructs/cluster/managed-grafana';
+import { gpuRuleGroups } from '../constructs/observability/gpu-rules';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -308,7 +311,7 @@ describe('Testing.synthScope on a single construct', () => {
   });
 });
 
-describe('GPU alerts and action group (managed Prometheus on)', () => {
+describe('GPU alerts, action group and Grafana (managed Prometheus on)', () => {
   const KEY_VAULT = '/subscriptions/55555555-6666-4777-8888-999999999999/resourceGroups/rg-alerts/providers/Microsoft.KeyVault/vaults/kv-alerts';
   const ruleGroups = (parsed: typeof devStack.parsed) => Object.values(resourcesOfType(parsed, 'azurerm_monitor_alert_prometheus_rule_group')) as {
     name: string; interval: string; scopes: string[]; cluster_name: string;
@@ -367,16 +370,63 @@ describe('GPU alerts and action group (managed Prometheus on)', () => {
     expect(alertsOf(parsed).every((r) => r.action?.[0].action_group_id.startsWith('${azurerm_monitor_action_group.'))).toBe(true);
   });
 
-  test('without managed Prometheus: no rule groups, no action group', () => {
+  test('Grafana: Entra ID only, linked to the monitor workspace, admins from the environment, reads metrics with its identity', () => {
+    const grafana = onlyResource(devStack.parsed, 'azurerm_dashboard_grafana') as Record<string, unknown>;
+    expect(grafana).toMatchObject({
+      api_key_enabled: false,
+      grafana_major_version: '11',
+      sku: 'Standard',
+      identity: { type: 'SystemAssigned' },
+      azure_monitor_workspace_integrations: [{ resource_id: expect.stringMatching(/^\$\{azurerm_monitor_workspace\./) }],
+    });
+    const roles = Object.values(resourcesOfType(devStack.parsed, 'azurerm_role_assignment')) as { role_definition_name: string; principal_id: string; scope: string }[];
+    expect(roles).toContainEqual(expect.objectContaining({ role_definition_name: 'Monitoring Data Reader', principal_id: expect.stringContaining('azurerm_dashboard_grafana.'), scope: expect.stringContaining('azurerm_monitor_workspace.') }));
+    for (const group of dev.adminGroupObjectIds) {
+      expect(roles).toContainEqual(expect.objectContaining({ role_definition_name: 'Grafana Admin', principal_id: group, scope: expect.stringContaining('azurerm_dashboard_grafana.') }));
+    }
+  });
+
+  test('the GPU dashboard of the repository is imported with the Azure CLI, again whenever its JSON changes', () => {
+    const imports = Object.values(resourcesOfType(devStack.parsed, 'terraform_data')).filter((r) => JSON.stringify(r).includes('az grafana dashboard import')) as { triggers_replace: { sha256: string }; provisioner: { 'local-exec': { command: string } }[] }[];
+    expect(imports).toHaveLength(1);
+    expect(imports[0].triggers_replace.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(imports[0].provisioner[0]['local-exec'].command).toMatch(/--definition "assets\/.*gpu\.json"/);
+  });
+
+  test('without managed Prometheus: no rule groups, no action group, no Grafana', () => {
     const { parsed } = synthCluster(devWith({ monitoring: { managedPrometheus: false, grafana: false, alerts: { enabled: false } } }));
-    for (const type of ['azurerm_monitor_alert_prometheus_rule_group', 'azurerm_monitor_action_group', 'azurerm_monitor_workspace']) {
+    for (const type of ['azurerm_monitor_alert_prometheus_rule_group', 'azurerm_monitor_action_group', 'azurerm_dashboard_grafana', 'azurerm_monitor_workspace']) {
       expect(resourcesOfType(parsed, type)).toEqual({});
     }
   });
 
-  test('alerts can be turned off, managed Prometheus staying on', () => {
-    const { parsed } = synthCluster(devWith({ monitoring: { alerts: { enabled: false } } }));
+  test('alerts and Grafana can each be turned off, managed Prometheus staying on', () => {
+    const { parsed } = synthCluster(devWith({ monitoring: { alerts: { enabled: false }, grafana: false } }));
     expect(resourcesOfType(parsed, 'azurerm_monitor_alert_prometheus_rule_group')).toEqual({});
+    expect(resourcesOfType(parsed, 'azurerm_dashboard_grafana')).toEqual({});
     expect(resourcesOfType(parsed, 'azurerm_monitor_workspace')).not.toEqual({});
+  });
+});
+
+describe('the GPU dashboard (constructs/observability/dashboards/gpu.json)', () => {
+  const dashboard = JSON.parse(readFileSync(gpuDashboardFile(), 'utf8')) as { uid: string; templating: { list: { name: string; type: string }[] }; panels: { type: string; title: string; targets?: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+  const recorded = new Set(gpuRuleGroups({ environment: 'x', pools: [], idleGpuMinutes: 30, poolAtMaxMinutes: 60 }).flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
+
+  test('picks the managed Prometheus data source, the cluster, pools and profiles as variables', () => {
+    expect(dashboard.templating.list.map((v) => `${v.name}:${v.type}`)).toEqual(['datasource:datasource', 'cluster:query', 'gpu_pool:query', 'namespace:query']);
+  });
+
+  test('shows utilisation, memory, power and allocation per pool, per node and per profile, and GPU-hours per profile', () => {
+    const titles = dashboard.panels.map((p) => p.title);
+    for (const t of ['GPU utilisation by pool', 'GPUs allocated vs present by pool', 'GPU memory used by pool', 'GPU power by pool', 'GPU utilisation by node', 'GPU memory used by node', 'GPU power by node', 'GPUs allocated by profile', 'GPU utilisation by profile', 'GPU-hours by profile and pool (time range)']) {
+      expect(titles).toContain(t);
+    }
+  });
+
+  test('reads only series the recording rules make, or the DCGM exporter\'s own', () => {
+    const names = new Set(exprs.flatMap((e) => [...e.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1])));
+    for (const name of names) expect(recorded.has(name) || name.startsWith('DCGM_FI_')).toBe(true);
+    expect(recorded.size).toBeGreaterThan(0);
   });
 });

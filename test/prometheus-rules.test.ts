@@ -1,15 +1,17 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
 import { PrometheusRuleGroup, gpuRuleGroups, poolPriceText } from '../constructs/observability/gpu-rules';
+import { gpuDashboardFile } from '../constructs/cluster/managed-grafana';
 import { A100_NODE, BUSY_T4, IDLE_T4, INPUT_SERIES, RULES_FIXTURE, T4_NODE } from './fixtures/gpu-series';
 import { ROOT } from './render/tools';
 
 /**
  * The alert and recording rules parse (`promtool check rules`) and do what they
- * say on recorded sample series (`promtool test rules`). promtool comes from the Go module proxy (`.ci/run`
+ * say on recorded sample series (`promtool test rules`), and every query of the
+ * GPU dashboard parses. promtool comes from the Go module proxy (`.ci/run`
  * installs it into .cache/bin); without it these tests are skipped with a
  * notice, except under CI.
  */
@@ -144,6 +146,18 @@ maybe('Prometheus rules (promtool)', () => {
     };
     writeFileSync(join(dir, 'tests.yml'), stringify(tests));
     const result = run(['test', 'rules', 'tests.yml'], dir);
+    expect(result.output).toMatch(/SUCCESS/);
+    expect(result.status).toBe(0);
+  });
+
+  test('every query of the GPU dashboard parses (each checked as a recording rule)', () => {
+    const dashboard = JSON.parse(readFileSync(gpuDashboardFile(), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+    expect(exprs.length).toBeGreaterThan(10);
+    // Grafana's variables, as Grafana substitutes them.
+    const substituted = exprs.map((e) => e.replace(/\$__range/g, '1d').replace(/\$\w+/g, '.*'));
+    writeFileSync(join(dir, 'dashboard.yml'), stringify({ groups: [{ name: 'dashboard', rules: substituted.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] }));
+    const result = run(['check', 'rules', 'dashboard.yml'], dir);
     expect(result.output).toMatch(/SUCCESS/);
     expect(result.status).toBe(0);
   });
