@@ -5,10 +5,12 @@
  * of them (`PrometheusAlerts`); the tests write them as a Prometheus rule file
  * and run `promtool check rules` and `promtool test rules` on recorded series.
  *
- * Label facts (GPU Operator v26.7.0, `assets/state-dcgm-exporter`): the exporter
- * labels each series with the GPU (`gpu`, `UUID`, `modelName`, `Hostname`, and
+ * Label facts (dcgm-exporter 4.x, `internal/pkg/rendermetrics` and
+ * `internal/pkg/transformation/const.go`): the exporter labels each series with
+ * the GPU (`gpu`, `UUID`, `device`, `modelName`, `hostname`, and
  * `GPU_I_ID`/`GPU_I_PROFILE` for MIG devices) and, for a GPU allocated to a pod,
- * that pod's `pod`, `namespace` and `container`. The scrape job adds the
+ * that pod's `pod`, `namespace` and `container`. Metric names are those of its
+ * default `dcp-metrics-included.csv`. The scrape job adds the
  * exporter's own `namespace`/`pod`, so the workload's become `exported_namespace`
  * and `exported_pod` (Prometheus's rule for clashing target labels), and our
  * relabelling adds `gpu_pool` and `node` (`scrape-objects.ts`).

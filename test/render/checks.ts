@@ -1,6 +1,6 @@
 import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/cluster/gpu-scheduling';
 import { vmSizeFacts } from '../../environments/vm-sizes';
-import { AZURE_MONITORING_API, DCGM_EXPORTER } from '../../constructs/platform/scrape-objects';
+import { AZURE_MONITORING_API } from '../../constructs/platform/scrape-objects';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
 import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
@@ -356,6 +356,9 @@ export interface RuntimeTarget {
   readonly source: string;
 }
 
+/** Labels of the DCGM exporter's Service and pods at GPU Operator v26.7.0. */
+const DCGM_EXPORTER_LABELS: Readonly<Record<string, string>> = { app: 'nvidia-dcgm-exporter' };
+
 /** Objects that exist at runtime but not in the render, as the operators that create them define them. */
 export function runtimeTargets(rendered: RenderedEnvironment): RuntimeTarget[] {
   const targets: RuntimeTarget[] = [];
@@ -363,9 +366,10 @@ export function runtimeTargets(rendered: RenderedEnvironment): RuntimeTarget[] {
   const policy = operator?.objects.find((o) => o.kind === 'ClusterPolicy');
   const dcgm = (policy?.spec as { dcgmExporter?: { enabled?: boolean } } | undefined)?.dcgmExporter;
   if (operator && dcgm?.enabled !== false) {
-    const source = 'GPU Operator v26.7.0 assets/state-dcgm-exporter (created from the ClusterPolicy)';
-    targets.push({ kind: 'Service', namespace: operator.namespace, name: DCGM_EXPORTER.name, labels: DCGM_EXPORTER.labels, ports: [{ name: DCGM_EXPORTER.servicePort, port: DCGM_EXPORTER.port }], source: `${source}/0400_service.yaml` });
-    targets.push({ kind: 'Pod', namespace: operator.namespace, name: DCGM_EXPORTER.name, labels: DCGM_EXPORTER.labels, ports: [{ name: 'metrics', port: DCGM_EXPORTER.port }], source: `${source}/0800_daemonset.yaml` });
+    // Typed here from the operator's assets, independently of the construct, so a wrong constant there fails this rule.
+    const source = 'NVIDIA/gpu-operator v26.7.0 assets/state-dcgm-exporter (created by the operator from the ClusterPolicy)';
+    targets.push({ kind: 'Service', namespace: operator.namespace, name: 'nvidia-dcgm-exporter', labels: DCGM_EXPORTER_LABELS, ports: [{ name: 'gpu-metrics', port: 9400 }], source: `${source}/0400_service.yaml` });
+    targets.push({ kind: 'Pod', namespace: operator.namespace, name: 'nvidia-dcgm-exporter', labels: DCGM_EXPORTER_LABELS, ports: [{ name: 'metrics', port: 9400 }], source: `${source}/0800_daemonset.yaml` });
   }
   const notebookController = podTemplates(rendered).find((p) => p.where.obj.kind === 'Deployment' && p.where.obj.metadata.name === 'notebook-controller-deployment');
   if (notebookController) {
@@ -454,8 +458,8 @@ export function gpuMetricsCoverageProblems(rendered: RenderedEnvironment): strin
       if (!tolerated) problems.push(`GPU pool ${pool.name}: taint ${taint} is not tolerated by the GPU Operator's daemon sets, so its nodes get no DCGM exporter (no GPU metrics)`);
     }
   }
-  const scraped = objectsOf(rendered).some((l) => l.obj.apiVersion === AZURE_MONITORING_API && matches(DCGM_EXPORTER.labels, (l.obj.spec as { selector?: { matchLabels?: Record<string, string> } }).selector ?? {}) && Object.keys((l.obj.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {}).length > 0);
-  if (!scraped) problems.push(`no ${AZURE_MONITORING_API} scrape object selects the DCGM exporter (${JSON.stringify(DCGM_EXPORTER.labels)}): managed Prometheus would not collect GPU metrics`);
+  const scraped = objectsOf(rendered).some((l) => l.obj.apiVersion === AZURE_MONITORING_API && matches(DCGM_EXPORTER_LABELS, (l.obj.spec as { selector?: { matchLabels?: Record<string, string> } }).selector ?? {}) && Object.keys((l.obj.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {}).length > 0);
+  if (!scraped) problems.push(`no ${AZURE_MONITORING_API} scrape object selects the DCGM exporter (${JSON.stringify(DCGM_EXPORTER_LABELS)}): managed Prometheus would not collect GPU metrics`);
   return problems;
 }
 
