@@ -14,6 +14,8 @@ import { readFileSync } from 'fs';
 import { AksCluster } from '../constructs/cluster/aks-cluster';
 import { gpuDashboardFile } from '../constructs/cluster/managed-grafana';
 import { gpuRuleGroups } from '../constructs/observability/gpu-rules';
+import { costEnvelope } from '../scripts/preview/cost';
+import type { StackJson } from '../scripts/preview/synthesized';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -398,6 +400,19 @@ describe('GPU alerts, action group and Grafana (managed Prometheus on)', () => {
     for (const type of ['azurerm_monitor_alert_prometheus_rule_group', 'azurerm_monitor_action_group', 'azurerm_dashboard_grafana', 'azurerm_monitor_workspace']) {
       expect(resourcesOfType(parsed, type)).toEqual({});
     }
+  });
+
+  test('no notebook culling alert when culling is off', () => {
+    const names = alertsOf(synthCluster(devWith({ notebooks: { culling: false } })).parsed).map((r) => r.alert);
+    expect(names).not.toContain('KubeflowNotebookCullingNotHappening');
+    expect(names).toContain('KubeflowGpuAllocatedIdle');
+  });
+
+  test('the preview\'s cost envelope is the same with and without observability (it counts compute only)', () => {
+    const off = synthCluster(devWith({ monitoring: { managedPrometheus: false, grafana: false, alerts: { enabled: false } } })).parsed as unknown as StackJson;
+    const on = costEnvelope(devStack.parsed as unknown as StackJson)?.envelope;
+    expect(on?.fullUsdPerHour).toBeGreaterThan(0);
+    expect(on).toEqual(costEnvelope(off)?.envelope);
   });
 
   test('alerts and Grafana can each be turned off, managed Prometheus staying on', () => {
