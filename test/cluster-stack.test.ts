@@ -321,12 +321,12 @@ describe('GPU alerts, action group and Grafana (managed Prometheus on)', () => {
   }[];
   const alertsOf = (parsed: typeof devStack.parsed) => ruleGroups(parsed).flatMap((g) => g.rule.filter((r) => r.alert));
 
-  test('a recording and an alert rule group, scoped to the monitor workspace and the cluster', () => {
+  test('a recording and an alert rule group on the monitor workspace, for the cluster\'s data', () => {
     const groups = ruleGroups(devStack.parsed);
     expect(groups.map((g) => g.name).sort()).toEqual(['kubeflow-gpu-alerts-dev', 'kubeflow-gpu-recording-dev']);
     for (const g of groups) {
       expect(g.interval).toBe('PT1M');
-      expect(g.scopes).toEqual([expect.stringMatching(/^\$\{azurerm_monitor_workspace\..*\.id\}$/), expect.stringMatching(/^\$\{azurerm_kubernetes_cluster\..*\.id\}$/)]);
+      expect(g.scopes).toEqual([expect.stringMatching(/^\$\{azurerm_monitor_workspace\..*\.id\}$/)]);
       expect(g.cluster_name).toMatch(/azurerm_kubernetes_cluster\..*\.name/);
     }
     expect(groups.find((g) => g.name.includes('recording'))!.rule.map((r) => r.record)).toEqual(['kubeflow:gpu_utilisation:ratio', 'kubeflow:gpu_memory_used:ratio', 'kubeflow:gpu_power:watts', 'kubeflow:gpu_allocated:count', 'kubeflow:gpu_pool_nodes:count']);

@@ -36,8 +36,8 @@ export function isoMinutes(minutes: number): string {
 }
 
 /**
- * Prometheus recording and alert rules as Azure Prometheus rule groups, scoped
- * to the environment's monitor workspace and cluster, and the environment's
+ * Prometheus recording and alert rules as Azure Prometheus rule groups on the
+ * environment's monitor workspace, for its cluster's data (`cluster_name`), and the environment's
  * action group (email and webhook receivers) that the alerts notify. Without
  * receivers there is no action group: alerts still fire and show in Azure Monitor.
  * @see https://learn.microsoft.com/azure/azure-monitor/essentials/prometheus-rule-groups
@@ -76,7 +76,8 @@ export class PrometheusAlerts extends Construct {
       description: group.description,
       ruleGroupEnabled: true,
       interval: isoMinutes(group.intervalMinutes),
-      scopes: [props.workspace.id, props.cluster.id],
+      // One scope, the workspace (the rule group API, 2023-03-01, accepts one); cluster_name narrows the data to this cluster.
+      scopes: [props.workspace.id],
       rule: group.rules.map((rule) => ({
         enabled: true,
         expression: rule.expr,
