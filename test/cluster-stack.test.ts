@@ -445,3 +445,11 @@ describe('the GPU dashboard (constructs/observability/dashboards/gpu.json)', () 
     expect(recorded.size).toBeGreaterThan(0);
   });
 });
+
+describe('GPU rule groups stay within Azure\'s rules-per-group limit', () => {
+  test('ten pools: the alerts spill into a second group, the first keeps its name', () => {
+    const pools = Array.from({ length: 10 }, (_, i) => ({ name: `pool${i}`, vmSize: 'Standard_NC4as_T4_v3', maxCount: 2, gpusPerNode: 1, spot: false }));
+    const groups = gpuRuleGroups({ environment: 'dev', pools, idleGpuMinutes: 30, poolAtMaxMinutes: 60 });
+    expect(groups.map((g) => `${g.name}:${g.rules.length}`)).toEqual(['kubeflow-gpu-recording-dev:5', 'kubeflow-gpu-alerts-dev:20', 'kubeflow-gpu-alerts-2-dev:2']);
+  });
+});

@@ -163,7 +163,29 @@ export function gpuRuleGroups(props: GpuRulesProps): PrometheusRuleGroup[] {
       ...notebookRules(props),
     ],
   };
-  return [recording, alerts];
+  return [recording, ...splitGroup(alerts, props.environment)];
+}
+
+/**
+ * Rules per group we allow ourselves. A conservative bound: we could not confirm
+ * Azure's per-group limit from a stored source (2026-11-30); 20 is the common
+ * managed-Prometheus default, and smaller groups cost nothing.
+ */
+export const MAX_RULES_PER_GROUP = 20;
+
+/**
+ * Keeps each group within `MAX_RULES_PER_GROUP`: the first part keeps the
+ * group's name (so environments with few pools never see a change), the rest
+ * go to `<name>-2`, `<name>-3`... before the environment suffix.
+ */
+function splitGroup(group: PrometheusRuleGroup, environment: string): PrometheusRuleGroup[] {
+  const parts: PrometheusRuleGroup[] = [];
+  for (let i = 0; i < group.rules.length; i += MAX_RULES_PER_GROUP) {
+    const n = i / MAX_RULES_PER_GROUP + 1;
+    const name = n === 1 ? group.name : group.name.replace(new RegExp(`-${environment}$`), `-${n}-${environment}`);
+    parts.push({ ...group, name, rules: group.rules.slice(i, i + MAX_RULES_PER_GROUP) });
+  }
+  return parts;
 }
 
 /**
