@@ -164,6 +164,16 @@ export const PROVIDERS = {
   kustomization: { source: 'kbst/kustomization', version: '0.9.8' },
 } as const;
 
+/**
+ * Major version of Azure Managed Grafana (`grafana_major_version`). "11" is the
+ * value the azurerm 4.x documentation and the Azure REST API examples use; Grafana 10
+ * workspaces were retired. Checked 2026-11-30 against the stored azurerm/Pulumi docs;
+ * we could not confirm from stored sources whether "12" is generally available:
+ * check `az grafana create --help` (major versions offered) before bumping.
+ * @see https://learn.microsoft.com/azure/managed-grafana/overview
+ */
+export const GRAFANA_MAJOR_VERSION = '11';
+
 /** File name of a chart's package in the upstream cache (`helm pull` names it so). */
 export function chartFile(pin: ChartPin): string {
   return `charts/${pin.chart}-${pin.version}.tgz`;

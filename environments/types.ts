@@ -124,8 +124,49 @@ export interface MaintenanceConfig {
 export interface MonitoringConfig {
   /** Log Analytics retention in days, 30 to 730. @default 30 */
   readonly logRetentionDays?: number;
-  /** Send cluster metrics to Azure Monitor managed Prometheus. @default true */
+  /**
+   * Send cluster metrics to Azure Monitor managed Prometheus. Off means no GPU
+   * scrape objects, no Prometheus rule groups and no Grafana.
+   * @default true
+   */
   readonly managedPrometheus?: boolean;
+  /** Prometheus alert rules and who they notify. Needs `managedPrometheus`. @default alerts on, nobody notified */
+  readonly alerts?: MonitoringAlertsConfig;
+  /**
+   * Azure Managed Grafana linked to the monitor workspace, with the GPU dashboard
+   * of this repository; the environment's `adminGroupObjectIds` become Grafana Admins.
+   * Needs `managedPrometheus`.
+   * @default true when managedPrometheus is on
+   * @see https://learn.microsoft.com/azure/managed-grafana/overview
+   */
+  readonly grafana?: boolean;
+}
+
+/**
+ * A webhook receiver of the action group. The URL usually carries a token, so it
+ * never appears in the environment file or the synthesized JSON: the stack reads
+ * it at plan time from a Key Vault secret (sensitive in plans; it lives in the state).
+ */
+export interface AlertWebhookConfig {
+  /** Receiver name in the action group: 1 to 32 letters, digits, `-` or `_`. */
+  readonly name: string;
+  /** Resource id of the Key Vault holding the URL (`/subscriptions/.../providers/Microsoft.KeyVault/vaults/<name>`). */
+  readonly keyVaultId: string;
+  /** Name of the secret whose value is the webhook URL (`https://...`). */
+  readonly secretName: string;
+}
+
+export interface MonitoringAlertsConfig {
+  /** Create the Prometheus rule groups (recording rules and alerts). @default true */
+  readonly enabled?: boolean;
+  /** Email receivers of the environment's action group. @default [] */
+  readonly emails?: readonly string[];
+  /** Webhook receivers of the environment's action group (Teams, Slack, PagerDuty...). @default [] */
+  readonly webhooks?: readonly AlertWebhookConfig[];
+  /** Minutes a GPU may stay allocated to a pod at 0 % utilisation before the idle alert fires, 10 to 1440. @default 30 */
+  readonly idleGpuMinutes?: number;
+  /** Minutes a GPU pool may run at its `maxCount` before the "stuck at max" alert fires, 15 to 1440. @default 60 */
+  readonly poolAtMaxMinutes?: number;
 }
 
 export interface SecurityConfig {

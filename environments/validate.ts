@@ -47,7 +47,7 @@ export interface ResolvedEnvironment {
   readonly zones: readonly AvailabilityZone[];
   readonly remoteState: { readonly resourceGroupName: string; readonly storageAccountName: string; readonly containerName: string };
   readonly maintenance: { readonly dayOfWeek: DayOfWeek; readonly startTimeUtc: string; readonly durationHours: number };
-  readonly monitoring: { readonly logRetentionDays: number; readonly managedPrometheus: boolean };
+  readonly monitoring: ResolvedMonitoring;
   readonly security: {
     readonly diskEncryption: 'platform' | 'customer-managed';
     readonly keyVaultAllowedIpRanges: readonly string[];
@@ -62,6 +62,19 @@ export interface ResolvedEnvironment {
   readonly notebooks: { readonly enabled: boolean; readonly idleMinutes: number; readonly culling: boolean };
   /** Problems that do not stop synth yet (a Kubernetes minor near its end of support). */
   readonly warnings: readonly string[];
+}
+
+export interface ResolvedMonitoring {
+  readonly logRetentionDays: number;
+  readonly managedPrometheus: boolean;
+  /** Prometheus rule groups; absent without managed Prometheus or with alerts off. */
+  readonly alerts?: {
+    readonly emails: readonly string[];
+    readonly webhooks: readonly { readonly name: string; readonly keyVaultId: string; readonly secretName: string }[];
+    readonly idleGpuMinutes: number;
+    readonly poolAtMaxMinutes: number;
+  };
+  readonly grafana: boolean;
 }
 
 export interface ResolveOptions {
@@ -292,7 +305,10 @@ const ENVIRONMENT_SHAPE: Shape = {
     gpuPools: { keys: SETTING_KEYS.gpuPool, list: true },
     remoteState: SETTING_KEYS.remoteState,
     maintenance: SETTING_KEYS.maintenance,
-    monitoring: SETTING_KEYS.monitoring,
+    monitoring: {
+      keys: SETTING_KEYS.monitoring,
+      children: { alerts: { keys: SETTING_KEYS.monitoringAlerts, children: { webhooks: { keys: SETTING_KEYS.alertWebhook, list: true } } } },
+    },
     security: SETTING_KEYS.security,
     upgrades: SETTING_KEYS.upgrades,
     dataStores: {
@@ -646,7 +662,53 @@ function checkMonitoring(c: Checker, value: unknown): ResolvedEnvironment['monit
   const m = c.optionalRecord('monitoring', value);
   const logRetentionDays = c.integer('monitoring.logRetentionDays', m.logRetentionDays, 30, 730, 30);
   const managedPrometheus = c.bool('monitoring.managedPrometheus', m.managedPrometheus, true);
-  return logRetentionDays === undefined ? undefined : { logRetentionDays, managedPrometheus };
+  const grafana = c.bool('monitoring.grafana', m.grafana, managedPrometheus);
+  if (grafana && !managedPrometheus) {
+    c.fail('monitoring.grafana', true, 'Grafana shows the metrics of managed Prometheus: set monitoring.managedPrometheus to true, or grafana to false');
+  }
+  const alerts = checkAlerts(c, m.alerts, managedPrometheus);
+  if (logRetentionDays === undefined || alerts === null) return undefined;
+  return { logRetentionDays, managedPrometheus, ...(alerts ? { alerts } : {}), grafana: grafana && managedPrometheus };
+}
+
+const KEY_VAULT_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.KeyVault\/vaults\/[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/i;
+
+/** The alert settings; `undefined` when no rule groups are made, `null` on a problem. */
+function checkAlerts(c: Checker, value: unknown, managedPrometheus: boolean): NonNullable<ResolvedEnvironment['monitoring']['alerts']> | undefined | null {
+  const a = c.optionalRecord('monitoring.alerts', value);
+  const enabled = c.bool('monitoring.alerts.enabled', a.enabled, managedPrometheus);
+  if (enabled && !managedPrometheus) {
+    c.fail('monitoring.alerts.enabled', true, 'the alert rules read managed Prometheus: set monitoring.managedPrometheus to true, or alerts.enabled to false');
+    return null;
+  }
+  const before = c.problems.length;
+  const emails = (c.list('monitoring.alerts.emails', a.emails, []) ?? []).filter((e, i) => {
+    if (typeof e === 'string' && EMAIL.test(e)) return true;
+    c.fail(`monitoring.alerts.emails[${i}]`, e, 'accepted: an email address, e.g. "gpu-oncall@example.com"');
+    return false;
+  }) as string[];
+  const webhooks = (c.list('monitoring.alerts.webhooks', a.webhooks, []) ?? []).flatMap((w, i) => {
+    const hook = c.record(`monitoring.alerts.webhooks[${i}]`, w);
+    if (!hook) return [];
+    if (typeof hook.url === 'string' || typeof hook.serviceUri === 'string') {
+      c.fail(`monitoring.alerts.webhooks[${i}]`, '(a URL)', 'a webhook URL may carry a token and must not be in the environment file: store it in a Key Vault secret and give keyVaultId and secretName');
+      return [];
+    }
+    const name = c.text(`monitoring.alerts.webhooks[${i}].name`, hook.name, /^[A-Za-z0-9_-]{1,32}$/, 'accepted: 1 to 32 letters, digits, "-" or "_"');
+    const keyVaultId = c.text(`monitoring.alerts.webhooks[${i}].keyVaultId`, hook.keyVaultId, KEY_VAULT_ID, 'accepted: a Key Vault resource id, "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>"');
+    const secretName = c.text(`monitoring.alerts.webhooks[${i}].secretName`, hook.secretName, /^[0-9a-zA-Z-]{1,127}$/, 'accepted: a Key Vault secret name, 1 to 127 letters, digits and hyphens');
+    return name && keyVaultId && secretName ? [{ name, keyVaultId, secretName }] : [];
+  });
+  const names = webhooks.map((w) => w.name);
+  names.forEach((n, i) => { if (names.indexOf(n) !== i) c.fail(`monitoring.alerts.webhooks[${i}].name`, n, 'receiver names are unique within the action group: rename one'); });
+  const idleGpuMinutes = c.integer('monitoring.alerts.idleGpuMinutes', a.idleGpuMinutes, 10, 1440, 30);
+  const poolAtMaxMinutes = c.integer('monitoring.alerts.poolAtMaxMinutes', a.poolAtMaxMinutes, 15, 1440, 60);
+  if (c.problems.length > before || idleGpuMinutes === undefined || poolAtMaxMinutes === undefined) return null;
+  if (!enabled) {
+    if (emails.length > 0 || webhooks.length > 0) c.fail('monitoring.alerts', '(receivers)', 'receivers without alert rules notify nobody: set alerts.enabled to true, or remove emails and webhooks');
+    return undefined;
+  }
+  return { emails, webhooks, idleGpuMinutes, poolAtMaxMinutes };
 }
 
 function checkSecurity(c: Checker, value: unknown, stage: Stage | undefined): ResolvedEnvironment['security'] | undefined {

@@ -17,6 +17,11 @@ import { ClusterBackup } from '../constructs/cluster/cluster-backup';
 import { MysqlServer } from '../constructs/cluster/mysql-server';
 import { PrivateEndpointNetwork } from '../constructs/cluster/private-storage';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { ManagedGrafana } from '../constructs/cluster/managed-grafana';
+import { PrometheusAlerts } from '../constructs/cluster/prometheus-alerts';
+import { migInstancesPerGpu } from '../constructs/cluster/gpu-scheduling';
+import { gpuRuleGroups } from '../constructs/observability/gpu-rules';
+import { poolPrice } from '../constructs/observability/pool-prices';
 import { CERT_MANAGER_SERVICE_ACCOUNT } from '../constructs/platform/cert-manager';
 import { OAUTH2_PROXY_SERVICE_ACCOUNT } from '../constructs/platform/oauth2-proxy';
 import type { ResolvedEnvironment } from '../environments';
@@ -54,6 +59,10 @@ export class ClusterStack extends TerraformStack {
   public readonly backup?: ClusterBackup;
   /** The artifact Storage Account and SeaweedFS's identity, with `dataStores.artifacts: 'azure-blob'`. */
   public readonly artifacts?: ArtifactStorage;
+  /** Prometheus rule groups and the action group, when managed Prometheus and alerts are on. */
+  public readonly alerts?: PrometheusAlerts;
+  /** Azure Managed Grafana with the GPU dashboard, when managed Prometheus and Grafana are on. */
+  public readonly grafana?: ManagedGrafana;
 
   constructor(scope: Construct, id: string, props: ClusterStackProps) {
     super(scope, id);
@@ -135,6 +144,10 @@ export class ClusterStack extends TerraformStack {
     });
     this.gpuPools = env.gpuPools.map((pool) => new GpuNodePool(this, `gpu-pool-${pool.name}`, { ...poolBase, ...pool }));
 
+    const observability = this.observability(env, common, monitoring);
+    this.alerts = observability.alerts;
+    this.grafana = observability.grafana;
+
     const access = env.access;
     if (access) {
       new AzureadProvider(this, 'azuread', { tenantId: access.tenantId });
@@ -198,6 +211,54 @@ export class ClusterStack extends TerraformStack {
       logAnalyticsWorkspaceId: logs,
     });
     return { mysql: mysql || undefined, backup: backup || undefined, artifacts: artifacts || undefined };
+  }
+
+  /** Alert rules, the action group and Grafana: all read managed Prometheus, so none exists without it. */
+  private observability(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, monitoring: MonitoringWorkspace): { alerts?: PrometheusAlerts; grafana?: ManagedGrafana } {
+    const workspace = monitoring.prometheus;
+    if (!workspace) return {};
+    const alerts = env.monitoring.alerts;
+    let alertRules: PrometheusAlerts | undefined;
+    if (alerts) {
+      const groups = gpuRuleGroups({
+        environment: env.name,
+        pools: env.gpuPools.map((pool) => {
+          const price = poolPrice(env.location, pool.vmSize, pool.spot);
+          return {
+            name: pool.name,
+            vmSize: pool.vmSize,
+            maxCount: pool.maxCount,
+            gpusPerNode: pool.gpu.count * migInstancesPerGpu(pool),
+            spot: pool.spot,
+            migProfile: pool.migProfile,
+            nodeUsdPerHour: price.nodeUsdPerHour,
+            priceSource: price.source,
+          };
+        }),
+        idleGpuMinutes: alerts.idleGpuMinutes,
+        poolAtMaxMinutes: alerts.poolAtMaxMinutes,
+        notebookCulling: env.notebooks.enabled && env.notebooks.culling
+          ? { idleMinutes: env.notebooks.idleMinutes, profileNamespaces: env.profiles.map((p) => p.name) }
+          : undefined,
+      });
+      alertRules = new PrometheusAlerts(this, 'alerts', {
+        ...common,
+        cluster: this.aks.cluster,
+        workspace,
+        groups,
+        emails: alerts.emails,
+        webhooks: alerts.webhooks,
+      });
+    }
+    const grafana = env.monitoring.grafana
+      ? new ManagedGrafana(this, 'grafana', {
+        ...common,
+        workspace,
+        adminGroupObjectIds: env.adminGroupObjectIds,
+        zoneRedundant: env.stage === 'prod',
+      })
+      : undefined;
+    return { alerts: alertRules, grafana };
   }
 
   private outputs(env: ResolvedEnvironment): void {

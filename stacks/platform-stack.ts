@@ -21,6 +21,7 @@ import { MYSQL_ADMIN_LOGIN } from '../constructs/cluster/mysql-server';
 import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
 import { SparkOperator } from '../constructs/platform/spark-operator';
+import { ScrapeObjects } from '../constructs/platform/scrape-objects';
 import { Trainer } from '../constructs/platform/trainer';
 import type { ResolvedEnvironment } from '../environments';
 import type { PrerequisiteSource } from '../environments/types';
@@ -61,6 +62,8 @@ export interface PlatformComponents {
   readonly sparkOperator?: SparkOperator;
   /** Users and CA bundle for the environment's Azure MySQL server. */
   readonly azureMysql?: AzureMysqlAccess;
+  /** Scrape objects for managed Prometheus, when it is on and something is scraped. */
+  readonly scrape?: ScrapeObjects;
 }
 
 function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
@@ -205,7 +208,7 @@ export class PlatformStack extends TerraformStack {
       })
       : undefined;
 
-    this.components = {
+    const components: PlatformComponents = {
       namespaces,
       certManager,
       istio,
@@ -258,5 +261,17 @@ export class PlatformStack extends TerraformStack {
         })
         : undefined,
     };
+    const gpuOperator = components.gpuOperator;
+    const scraped = { gpu: gpuOperator !== undefined, katib: c.katib, notebooks: env.notebooks.enabled };
+    const scrape = env.monitoring.managedPrometheus && (scraped.gpu || scraped.katib || scraped.notebooks)
+      ? new ScrapeObjects(this, 'scrape', {
+        connection,
+        gpuOperator: gpuOperator ? { namespace: gpuOperator.namespace, ready: gpuOperator.ready } : undefined,
+        katib: scraped.katib,
+        notebooks: scraped.notebooks,
+        kubeflowNamespace: namespaces,
+      })
+      : undefined;
+    this.components = { ...components, scrape };
   }
 }

@@ -10,7 +10,12 @@ import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace'
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { readFileSync } from 'fs';
 import { AksCluster } from '../constructs/cluster/aks-cluster';
+import { gpuDashboardFile } from '../constructs/cluster/managed-grafana';
+import { gpuRuleGroups } from '../constructs/observability/gpu-rules';
+import { costEnvelope } from '../scripts/preview/cost';
+import type { StackJson } from '../scripts/preview/synthesized';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -305,5 +310,146 @@ describe('Testing.synthScope on a single construct', () => {
     });
     expect(json).toHaveResourceWithProperties(KubernetesCluster, { sku_tier: 'Standard', automatic_upgrade_channel: 'patch', private_cluster_enabled: true });
     expect(json).not.toHaveResource(MonitorDataCollectionRule);
+  });
+});
+
+describe('GPU alerts, action group and Grafana (managed Prometheus on)', () => {
+  const KEY_VAULT = '/subscriptions/55555555-6666-4777-8888-999999999999/resourceGroups/rg-alerts/providers/Microsoft.KeyVault/vaults/kv-alerts';
+  const ruleGroups = (parsed: typeof devStack.parsed) => Object.values(resourcesOfType(parsed, 'azurerm_monitor_alert_prometheus_rule_group')) as {
+    name: string; interval: string; scopes: string[]; cluster_name: string;
+    rule: { alert?: string; record?: string; expression: string; for?: string; severity?: number; annotations?: Record<string, string>; labels?: Record<string, string>; action?: { action_group_id: string }[] }[];
+  }[];
+  const alertsOf = (parsed: typeof devStack.parsed) => ruleGroups(parsed).flatMap((g) => g.rule.filter((r) => r.alert));
+
+  test('a recording and an alert rule group on the monitor workspace, for the cluster\'s data', () => {
+    const groups = ruleGroups(devStack.parsed);
+    expect(groups.map((g) => g.name).sort()).toEqual(['kubeflow-gpu-alerts-dev', 'kubeflow-gpu-recording-dev']);
+    for (const g of groups) {
+      expect(g.interval).toBe('PT1M');
+      expect(g.scopes).toEqual([expect.stringMatching(/^\$\{azurerm_monitor_workspace\..*\.id\}$/)]);
+      expect(g.cluster_name).toMatch(/azurerm_kubernetes_cluster\..*\.name/);
+    }
+    expect(groups.find((g) => g.name.includes('recording'))!.rule.map((r) => r.record)).toEqual(['kubeflow:gpu_utilisation:ratio', 'kubeflow:gpu_memory_used:ratio', 'kubeflow:gpu_power:watts', 'kubeflow:gpu_allocated:count', 'kubeflow:gpu_pool_nodes:count']);
+  });
+
+  test('XID, memory, idle and pool-at-max alerts per pool, and notebook culling with culling on', () => {
+    expect(alertsOf(devStack.parsed).map((r) => `${r.alert}${r.labels?.gpu_pool ? `/${r.labels.gpu_pool}` : ''}`)).toEqual([
+      'KubeflowGpuXidError', 'KubeflowGpuMemoryNearFull', 'KubeflowGpuAllocatedIdle/t4spot', 'KubeflowGpuPoolAtMax/t4spot', 'KubeflowNotebookCullingNotHappening',
+    ]);
+  });
+
+  test('the idle alert waits the configured time and states the pool\'s hourly price for its region', () => {
+    const idle = alertsOf(synthCluster(devWith({ monitoring: { alerts: { idleGpuMinutes: 45 } } })).parsed).find((r) => r.alert === 'KubeflowGpuAllocatedIdle')!;
+    expect(idle.for).toBe('PT45M');
+    expect(idle.expression).toBe('kubeflow:gpu_utilisation:ratio{gpu_pool="t4spot", exported_pod!=""} < 0.01');
+    expect(idle.annotations?.description).toMatch(/The pool costs \d+\.\d+ USD per node-hour \(\d+\.\d+ per GPU\), spot, price table westeurope \d{4}-\d{2}-\d{2}\./);
+  });
+
+  test('a region without prices says "unknown"', () => {
+    const elsewhere = alertsOf(synthCluster(devWith({ location: 'eastus' })).parsed).find((r) => r.alert === 'KubeflowGpuAllocatedIdle')!;
+    expect(elsewhere.annotations?.description).toContain('The pool costs unknown (no spot price for Standard_NC4as_T4_v3 in the price table).');
+  });
+
+  test('pool at max compares with the pool\'s maxCount', () => {
+    const atMax = alertsOf(devStack.parsed).find((r) => r.alert === 'KubeflowGpuPoolAtMax')!;
+    expect(atMax.expression).toBe(`kubeflow:gpu_pool_nodes:count{gpu_pool="t4spot"} >= ${dev.gpuPools![0].maxCount}`);
+    expect(atMax.for).toBe('PT1H');
+  });
+
+  test('without receivers there is no action group, and alerts notify nobody', () => {
+    expect(resourcesOfType(devStack.parsed, 'azurerm_monitor_action_group')).toEqual({});
+    expect(alertsOf(devStack.parsed).every((r) => r.action === undefined)).toBe(true);
+  });
+
+  test('email and webhook receivers: the webhook URL is read from Key Vault, never written into the stack', () => {
+    const { parsed } = synthCluster(devWith({ monitoring: { alerts: { emails: ['gpu@example.com'], webhooks: [{ name: 'teams', keyVaultId: KEY_VAULT, secretName: 'teams-url' }] } } }));
+    const group = onlyResource(parsed, 'azurerm_monitor_action_group') as { short_name: string; email_receiver: { email_address: string }[]; webhook_receiver: { name: string; service_uri: string }[] };
+    expect(group.short_name.length).toBeLessThanOrEqual(12);
+    expect(group.email_receiver.map((r) => r.email_address)).toEqual(['gpu@example.com']);
+    expect(group.webhook_receiver).toEqual([expect.objectContaining({ name: 'teams', service_uri: expect.stringMatching(/^\$\{data\.azurerm_key_vault_secret\..*\.value\}$/) })]);
+    const secret = Object.values((parsed.data as Record<string, Record<string, Record<string, unknown>>>).azurerm_key_vault_secret)[0];
+    expect(secret).toMatchObject({ name: 'teams-url', key_vault_id: KEY_VAULT });
+    expect(alertsOf(parsed).every((r) => r.action?.[0].action_group_id.startsWith('${azurerm_monitor_action_group.'))).toBe(true);
+  });
+
+  test('Grafana: Entra ID only, linked to the monitor workspace, admins from the environment, reads metrics with its identity', () => {
+    const grafana = onlyResource(devStack.parsed, 'azurerm_dashboard_grafana') as Record<string, unknown>;
+    expect(grafana).toMatchObject({
+      api_key_enabled: false,
+      grafana_major_version: '11',
+      sku: 'Standard',
+      identity: { type: 'SystemAssigned' },
+      azure_monitor_workspace_integrations: [{ resource_id: expect.stringMatching(/^\$\{azurerm_monitor_workspace\./) }],
+    });
+    const roles = Object.values(resourcesOfType(devStack.parsed, 'azurerm_role_assignment')) as { role_definition_name: string; principal_id: string; scope: string }[];
+    expect(roles).toContainEqual(expect.objectContaining({ role_definition_name: 'Monitoring Data Reader', principal_id: expect.stringContaining('azurerm_dashboard_grafana.'), scope: expect.stringContaining('azurerm_monitor_workspace.') }));
+    for (const group of dev.adminGroupObjectIds) {
+      expect(roles).toContainEqual(expect.objectContaining({ role_definition_name: 'Grafana Admin', principal_id: group, scope: expect.stringContaining('azurerm_dashboard_grafana.') }));
+    }
+  });
+
+  test('the GPU dashboard of the repository is imported with the Azure CLI, again whenever its JSON changes', () => {
+    const imports = Object.values(resourcesOfType(devStack.parsed, 'terraform_data')).filter((r) => JSON.stringify(r).includes('az grafana dashboard import')) as { triggers_replace: { sha256: string }; provisioner: { 'local-exec': { command: string } }[] }[];
+    expect(imports).toHaveLength(1);
+    expect(imports[0].triggers_replace.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(imports[0].provisioner[0]['local-exec'].command).toMatch(/--definition "assets\/.*gpu\.json"/);
+  });
+
+  test('without managed Prometheus: no rule groups, no action group, no Grafana', () => {
+    const { parsed } = synthCluster(devWith({ monitoring: { managedPrometheus: false, grafana: false, alerts: { enabled: false } } }));
+    for (const type of ['azurerm_monitor_alert_prometheus_rule_group', 'azurerm_monitor_action_group', 'azurerm_dashboard_grafana', 'azurerm_monitor_workspace']) {
+      expect(resourcesOfType(parsed, type)).toEqual({});
+    }
+  });
+
+  test('no notebook culling alert when culling is off', () => {
+    const names = alertsOf(synthCluster(devWith({ notebooks: { culling: false } })).parsed).map((r) => r.alert);
+    expect(names).not.toContain('KubeflowNotebookCullingNotHappening');
+    expect(names).toContain('KubeflowGpuAllocatedIdle');
+  });
+
+  test('the preview\'s cost envelope is the same with and without observability (it counts compute only)', () => {
+    const off = synthCluster(devWith({ monitoring: { managedPrometheus: false, grafana: false, alerts: { enabled: false } } })).parsed as unknown as StackJson;
+    const on = costEnvelope(devStack.parsed as unknown as StackJson)?.envelope;
+    expect(on?.fullUsdPerHour).toBeGreaterThan(0);
+    expect(on).toEqual(costEnvelope(off)?.envelope);
+  });
+
+  test('alerts and Grafana can each be turned off, managed Prometheus staying on', () => {
+    const { parsed } = synthCluster(devWith({ monitoring: { alerts: { enabled: false }, grafana: false } }));
+    expect(resourcesOfType(parsed, 'azurerm_monitor_alert_prometheus_rule_group')).toEqual({});
+    expect(resourcesOfType(parsed, 'azurerm_dashboard_grafana')).toEqual({});
+    expect(resourcesOfType(parsed, 'azurerm_monitor_workspace')).not.toEqual({});
+  });
+});
+
+describe('the GPU dashboard (constructs/observability/dashboards/gpu.json)', () => {
+  const dashboard = JSON.parse(readFileSync(gpuDashboardFile(), 'utf8')) as { uid: string; templating: { list: { name: string; type: string }[] }; panels: { type: string; title: string; targets?: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+  const recorded = new Set(gpuRuleGroups({ environment: 'x', pools: [], idleGpuMinutes: 30, poolAtMaxMinutes: 60 }).flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))));
+
+  test('picks the managed Prometheus data source, the cluster, pools and profiles as variables', () => {
+    expect(dashboard.templating.list.map((v) => `${v.name}:${v.type}`)).toEqual(['datasource:datasource', 'cluster:query', 'gpu_pool:query', 'namespace:query']);
+  });
+
+  test('shows utilisation, memory, power and allocation per pool, per node and per profile, and GPU-hours per profile', () => {
+    const titles = dashboard.panels.map((p) => p.title);
+    for (const t of ['GPU utilisation by pool', 'GPUs allocated vs present by pool', 'GPU memory used by pool', 'GPU power by pool', 'GPU utilisation by node', 'GPU memory used by node', 'GPU power by node', 'GPUs allocated by profile', 'GPU utilisation by profile', 'GPU-hours by profile and pool (time range)']) {
+      expect(titles).toContain(t);
+    }
+  });
+
+  test('reads only series the recording rules make, or the DCGM exporter\'s own', () => {
+    const names = new Set(exprs.flatMap((e) => [...e.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1])));
+    for (const name of names) expect(recorded.has(name) || name.startsWith('DCGM_FI_')).toBe(true);
+    expect(recorded.size).toBeGreaterThan(0);
+  });
+});
+
+describe('GPU rule groups stay within Azure\'s rules-per-group limit', () => {
+  test('ten pools: the alerts spill into a second group, the first keeps its name', () => {
+    const pools = Array.from({ length: 10 }, (_, i) => ({ name: `pool${i}`, vmSize: 'Standard_NC4as_T4_v3', maxCount: 2, gpusPerNode: 1, spot: false }));
+    const groups = gpuRuleGroups({ environment: 'dev', pools, idleGpuMinutes: 30, poolAtMaxMinutes: 60 });
+    expect(groups.map((g) => `${g.name}:${g.rules.length}`)).toEqual(['kubeflow-gpu-recording-dev:5', 'kubeflow-gpu-alerts-dev:20', 'kubeflow-gpu-alerts-2-dev:2']);
   });
 });

@@ -28,6 +28,8 @@ function problemsOf(config: EnvironmentConfig): ConfigError {
   throw new Error('expected a ConfigError, but the environment validated');
 }
 
+const KEY_VAULT = '/subscriptions/55555555-6666-4777-8888-999999999999/resourceGroups/rg-alerts/providers/Microsoft.KeyVault/vaults/kv-alerts';
+
 const a100 = { name: 'a100', vmSize: 'Standard_NC24ads_A100_v4', minCount: 0, maxCount: 2 };
 
 describe('the environment files', () => {
@@ -83,8 +85,23 @@ describe('defaults', () => {
   test('maintenance, upgrades, monitoring and state container have defaults', () => {
     expect(env.maintenance).toEqual({ dayOfWeek: 'Sunday', startTimeUtc: '02:00', durationHours: 4 });
     expect(env.upgrades).toEqual({ channel: 'patch', nodeOsChannel: 'NodeImage' });
-    expect(env.monitoring).toEqual({ logRetentionDays: 30, managedPrometheus: true });
+    expect(env.monitoring).toEqual({
+      logRetentionDays: 30,
+      managedPrometheus: true,
+      alerts: { emails: [], webhooks: [], idleGpuMinutes: 30, poolAtMaxMinutes: 60 },
+      grafana: true,
+    });
     expect(env.remoteState.containerName).toBe('tfstate');
+  });
+
+  test('without managed Prometheus: no alert rules and no Grafana', () => {
+    const env = resolveEnvironment(withSetting(dev, 'monitoring', { managedPrometheus: false }));
+    expect(env.monitoring).toEqual({ logRetentionDays: 30, managedPrometheus: false, grafana: false });
+  });
+
+  test('alert receivers: emails, and webhooks by Key Vault secret', () => {
+    const env = resolveEnvironment(withSetting(dev, 'monitoring.alerts', { emails: ['gpu@example.com'], webhooks: [{ name: 'teams', keyVaultId: KEY_VAULT, secretName: 'teams-url' }], idleGpuMinutes: 45 }));
+    expect(env.monitoring.alerts).toEqual({ emails: ['gpu@example.com'], webhooks: [{ name: 'teams', keyVaultId: KEY_VAULT, secretName: 'teams-url' }], idleGpuMinutes: 45, poolAtMaxMinutes: 60 });
   });
 
   test('disk encryption defaults to customer-managed in prod', () => {
@@ -197,6 +214,16 @@ const INVALID: readonly [string, EnvironmentConfig, string, RegExp][] = [
   ['ACME with cert-manager provided outside', withSetting(dev, 'platform', { components: { certManager: 'external' } }), 'access.tls.mode', /cert-manager this project installs/],
   ['access without Istio', withSetting(dev, 'platform', { components: { istio: 'none', katib: false, pipelines: false } }), 'access', /Istio ingress gateway/],
   ['unknown prerequisite source', withSetting(dev, 'platform', { components: { istio: 'yes' } }), 'platform.components.istio', /"install", "external", "none"/],
+  ['Grafana without managed Prometheus', withSetting(dev, 'monitoring', { managedPrometheus: false, grafana: true, alerts: { enabled: false } }), 'monitoring.grafana', /set monitoring\.managedPrometheus to true/],
+  ['alerts without managed Prometheus', withSetting(dev, 'monitoring', { managedPrometheus: false, alerts: { enabled: true } }), 'monitoring.alerts.enabled', /alert rules read managed Prometheus/],
+  ['alert email that is not an address', withSetting(dev, 'monitoring.alerts', { emails: ['gpu-oncall'] }), 'monitoring.alerts.emails[0]', /an email address/],
+  ['webhook URL in the environment file', withSetting(dev, 'monitoring.alerts', { webhooks: [{ name: 'teams', url: 'https://example.webhook.office.com/abc?token=x' }] }), 'monitoring.alerts.webhooks[0]', /must not be in the environment file: store it in a Key Vault secret/],
+  ['webhook Key Vault that is not a resource id', withSetting(dev, 'monitoring.alerts', { webhooks: [{ name: 'teams', keyVaultId: 'kv-alerts', secretName: 'teams-url' }] }), 'monitoring.alerts.webhooks[0].keyVaultId', /Key Vault resource id/],
+  ['two webhooks with one name', withSetting(dev, 'monitoring.alerts', { webhooks: [1, 2].map((n) => ({ name: 'teams', keyVaultId: KEY_VAULT, secretName: `url${n}` })) }), 'monitoring.alerts.webhooks[1].name', /unique within the action group/],
+  ['idle GPU time too short', withSetting(dev, 'monitoring.alerts', { idleGpuMinutes: 5 }), 'monitoring.alerts.idleGpuMinutes', /from 10 to 1440/],
+  ['pool-at-max time too long', withSetting(dev, 'monitoring.alerts', { poolAtMaxMinutes: 2000 }), 'monitoring.alerts.poolAtMaxMinutes', /from 15 to 1440/],
+  ['receivers with alerts off', withSetting(dev, 'monitoring.alerts', { enabled: false, emails: ['a@example.com'] }), 'monitoring.alerts', /receivers without alert rules notify nobody/],
+  ['unknown alert setting with a suggestion', withSetting(dev, 'monitoring.alerts', { idleGpuMinute: 20 }), 'monitoring.alerts.idleGpuMinute', /did you mean "idleGpuMinutes"\?/],
 ];
 
 describe('invalid environments are refused with a clear error', () => {

@@ -3,6 +3,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, tolerationFor } from '../constructs/cluster/gpu-scheduling';
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
+import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/platform/scrape-objects';
 import { lockedSha256 } from '../constructs/upstream';
 import { CHARTS, KUBEFLOW_DISTRIBUTION, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
 import { dev } from './fixtures/environments';
@@ -356,7 +357,8 @@ describe('each workload component is deployable on its own, with its prerequisit
   });
 
   test('tuning', () => {
-    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources']);
+    // managed-prometheus-scrape: Katib's controller exposes metrics, and managed Prometheus is on by default.
+    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources', 'managed-prometheus-scrape']);
   });
 
   test('pipelines', () => {
@@ -378,5 +380,46 @@ describe('each workload component is deployable on its own, with its prerequisit
     expect(r.istiod).toBeUndefined();
     // Only its own CRD release and its own credentials Secret.
     expect(r.katib.depends_on).toEqual([r['katib-crds'].address, expect.stringMatching(/^kubernetes_secret_v1\.katib_mysql-secret_/)]);
+  });
+});
+
+describe('scrape objects for managed Prometheus', () => {
+  const manifests = (release: { values: string[] }) => (JSON.parse(release.values[0]) as { manifests: string[] }).manifests.map((m) => JSON.parse(m) as { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
+
+  test('the DCGM exporter and the Kubeflow controllers, in the group managed Prometheus reads', () => {
+    const objects = manifests(devReleases['managed-prometheus-scrape']);
+    expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'azmonitoring.coreos.com/v1 ServiceMonitor gpu-operator/nvidia-dcgm-exporter',
+      'azmonitoring.coreos.com/v1 PodMonitor kubeflow/katib-controller',
+      'azmonitoring.coreos.com/v1 PodMonitor kubeflow/notebook-controller',
+    ]);
+    const dcgm = objects[0].spec as { selector: unknown; endpoints: { port: string; relabelings: { targetLabel: string; regex?: string }[] }[] };
+    expect(dcgm.selector).toEqual({ matchLabels: { app: 'nvidia-dcgm-exporter' } });
+    expect(dcgm.endpoints[0].port).toBe('gpu-metrics');
+    expect(dcgm.endpoints[0].relabelings.map((r) => r.targetLabel)).toEqual(['node', 'gpu_pool']);
+  });
+
+  test('the pool label comes from AKS node names, for every pool name the environment accepts', () => {
+    const regex = new RegExp(`^${AKS_NODE_NAME_POOL_REGEX}$`);
+    expect(regex.exec('aks-t4spot-12345678-vmss000000')?.[1]).toBe('t4spot');
+    expect(regex.exec('aks-a100mig12ab-87654321-vmss00000a')?.[1]).toBe('a100mig12ab');
+    expect(regex.exec('aks-system-1-vmss000000')?.[1]).toBe('system');
+  });
+
+  test('it waits for the GPU Operator (its namespace) and the kubeflow namespace, not for the applications', () => {
+    const deps = devReleases['managed-prometheus-scrape'].depends_on ?? [];
+    expect(deps).toEqual(expect.arrayContaining([devReleases['gpu-operator'].address]));
+    expect(deps.some((d) => d.startsWith('kubernetes_namespace_v1.'))).toBe(true);
+    expect(deps).not.toContain(devReleases.katib.address);
+  });
+
+  test('without managed Prometheus there is no scrape object', () => {
+    const r = releasesByName(synthPlatform(devWith({ monitoring: { managedPrometheus: false, grafana: false, alerts: { enabled: false } } })).parsed);
+    expect(r['managed-prometheus-scrape']).toBeUndefined();
+  });
+
+  test('without a GPU Operator, only the controllers are scraped', () => {
+    const r = releasesByName(synthPlatform(devWith({ gpuPools: [], profiles: [] })).parsed);
+    expect(manifests(r['managed-prometheus-scrape']).map((o) => o.metadata.name)).toEqual(['katib-controller', 'notebook-controller']);
   });
 });

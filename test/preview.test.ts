@@ -184,7 +184,8 @@ describe('rendering', () => {
 
   test('markdown carries the comment marker, a table per stack, the replacement and rotation lines and the warnings', () => {
     expect(markdown.startsWith(COMMENT_MARKER)).toBe(true);
-    expect(markdown).toMatch(/\| `dev-cluster` ⚠️ \| 1 \| 3 \| \*\*1\*\* ⚠️ \| 0 \|/);
+    // 4 updates: the two pools, the placeholder guard, and the GPU alert rules (derived from the pools).
+    expect(markdown).toMatch(/\| `dev-cluster` ⚠️ \| 1 \| 4 \| \*\*1\*\* ⚠️ \| 0 \|/);
     expect(markdown).toMatch(/⚠️ \*\*Replaces\*\* `azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4cap[^`]*`: `spot_max_price` force a new resource/);
     expect(markdown).toMatch(/🔁 \*\*Rotates\*\* `azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot[^`]*`: `vm_size` need new nodes/);
     expect(markdown).toContain('> ⚠️ Deleting release `kserve-crd` deletes its CRDs');
@@ -192,7 +193,7 @@ describe('rendering', () => {
   });
 
   test('plain text for terminals says the same', () => {
-    expect(text).toMatch(/dev-cluster: 1 create, 3 update, 1 replace, 0 delete/);
+    expect(text).toMatch(/dev-cluster: 1 create, 4 update, 1 replace, 0 delete/);
     expect(text).toMatch(/! REPLACES azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4cap\S* \(spot_max_price\)/);
     expect(text).toMatch(/~ ROTATES azurerm_kubernetes_cluster_node_pool\.gpu-pool-t4spot\S* \(vm_size\)/);
     expect(text).toContain('! WARNING Deleting namespace `ml-team`');

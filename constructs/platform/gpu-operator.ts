@@ -44,6 +44,8 @@ export class GpuOperator extends Construct {
   /** Whether the operator's MIG manager partitions some pool. */
   public readonly managesMig: boolean;
   public readonly ready: readonly ITerraformDependable[];
+  /** Namespace of the operator and its operands (the DCGM exporter). */
+  public readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: GpuOperatorProps) {
     super(scope, id);
@@ -57,6 +59,7 @@ export class GpuOperator extends Construct {
       throw new ComponentError('GpuOperator', 'pools[].driver', `disagree (${list}): one operator cannot both install and skip the driver`, 'give every GPU pool the same driver mode ("gpu-operator" or "aks")');
     }
     this.managesDriver = modes.has('gpu-operator');
+    this.namespace = props.namespace ?? 'gpu-operator';
     const tolerations: Toleration[] = [tolerationFor(GPU_TAINT), ...(pools.some((p) => p.spot) ? [tolerationFor(SPOT_TAINT)] : [])];
     // The MIG manager partitions the pools whose driver it installs (their nodes carry
     // nvidia.com/mig.config); pools where AKS partitions opt out by node label.
@@ -64,7 +67,7 @@ export class GpuOperator extends Construct {
     const platformNodes = { nodeSelector: { ...PLATFORM_NODE_SELECTOR } };
     this.chart = new ChartRelease(this, 'chart', {
       releaseName: 'gpu-operator',
-      namespace: props.namespace ?? 'gpu-operator',
+      namespace: this.namespace,
       pin: CHARTS.gpuOperator,
       values: {
         operator: platformNodes,

@@ -208,6 +208,69 @@ maybe('render rules on broken inputs', () => {
     expect(problems).toContainEqual('ConfigMap istio-system/istio-sidecar-injector: injects sidecars from registry.istio.io/release, a retired registry');
   });
 
+  const scrape = (r: RenderedEnvironment, kind: string, name: string) => find(r, 'managed-prometheus-scrape', kind, name) as Record<string, unknown> & K8sObject & { spec: Record<string, unknown> };
+
+  test('the fixture scrapes the DCGM exporter (a ServiceMonitor the rules see)', () => {
+    const monitor = scrape(fixture, 'ServiceMonitor', 'nvidia-dcgm-exporter');
+    expect(monitor.apiVersion).toBe('azmonitoring.coreos.com/v1');
+    expect(monitor.metadata.namespace).toBe('gpu-operator');
+  });
+
+  test('a DCGM ServiceMonitor selecting a label the exporter does not have', () => {
+    const r = broken((c) => {
+      const rel = release(c, 'managed-prometheus-scrape');
+      rel.objects = rel.objects.map((o) => (o.kind === 'ServiceMonitor' ? { ...o, spec: { ...(o.spec as object), selector: { matchLabels: { 'app.kubernetes.io/name': 'dcgm-exporter' } } } } : o));
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringMatching(/^ServiceMonitor gpu-operator\/nvidia-dcgm-exporter \(release managed-prometheus-scrape\): selects \{"app.kubernetes.io\/name":"dcgm-exporter"\} in gpu-operator, but no Service there has those labels/)]);
+    expect(checks.gpuMetricsCoverageProblems(r)).toEqual([expect.stringContaining('no azmonitoring.coreos.com/v1 scrape object selects the DCGM exporter')]);
+  });
+
+  test('a DCGM ServiceMonitor naming the container port instead of the Service port', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'ServiceMonitor', 'nvidia-dcgm-exporter');
+      monitor.spec = { ...monitor.spec, endpoints: [{ ...(monitor.spec.endpoints as object[])[0], port: 'metrics' }] };
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('endpoint port "metrics" is not a port of Service gpu-operator/nvidia-dcgm-exporter')]);
+  });
+
+  test('a PodMonitor of the OSS group, which managed Prometheus ignores', () => {
+    const r = broken((c) => {
+      const rel = release(c, 'managed-prometheus-scrape');
+      rel.objects = rel.objects.map((o) => (o.kind === 'PodMonitor' && o.metadata.name === 'katib-controller' ? { ...o, apiVersion: 'monitoring.coreos.com/v1' } : o));
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('monitoring.coreos.com/v1 is not read by Azure Managed Prometheus')]);
+    // The OSS CRD is not on the reasoned list of CRDs provided outside the project.
+    expect(checks.customResourceProblems(r)).toContainEqual(expect.stringContaining('no release installs the CRD of monitoring.coreos.com/v1 PodMonitor'));
+  });
+
+  test('a PodMonitor on a port the notebook controller does not listen on', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'notebook-controller');
+      monitor.spec = { ...monitor.spec, podMetricsEndpoints: [{ targetPort: 9090, path: '/metrics' }] };
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('endpoint port 9090 is not a port of')]);
+  });
+
+  test('a spot GPU pool whose taint the operator\'s daemon sets do not tolerate (no DCGM exporter there)', () => {
+    const r = broken((c) => {
+      const operator = release(c, 'gpu-operator');
+      operator.objects = operator.objects.map((o) => (o.kind === 'ClusterPolicy'
+        ? { ...o, spec: { ...(o.spec as object), daemonsets: { ...((o.spec as { daemonsets: object }).daemonsets), tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] } } }
+        : o));
+    });
+    expect(checks.gpuMetricsCoverageProblems(r)).toEqual([expect.stringContaining('GPU pool t4spot: taint kubernetes.azure.com/scalesetpriority=spot:NoSchedule is not tolerated')]);
+  });
+
+  test('the DCGM exporter turned off while managed Prometheus expects GPU metrics', () => {
+    const r = broken((c) => {
+      const operator = release(c, 'gpu-operator');
+      operator.objects = operator.objects.map((o) => (o.kind === 'ClusterPolicy' ? { ...o, spec: { ...(o.spec as object), dcgmExporter: { enabled: false } } } : o));
+    });
+    expect(checks.gpuMetricsCoverageProblems(r)).toContainEqual('ClusterPolicy: dcgmExporter.enabled is false, so no GPU metrics exist to collect');
+    // Without the exporter, its Service is not a runtime object: the ServiceMonitor selects nothing.
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('ServiceMonitor gpu-operator/nvidia-dcgm-exporter')]);
+  });
+
   test('a values key that restates a chart default', () => {
     const base = release(fixture, 'istio-base');
     expect(ineffectiveKeys(base, fixture.kubeVersion)).toEqual([]);

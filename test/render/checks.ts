@@ -1,5 +1,6 @@
 import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/cluster/gpu-scheduling';
 import { vmSizeFacts } from '../../environments/vm-sizes';
+import { AZURE_MONITORING_API } from '../../constructs/platform/scrape-objects';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
 import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
@@ -336,6 +337,134 @@ export function ownershipProblems(rendered: RenderedEnvironment): string[] {
 
 const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'rbac.authorization.k8s.io', 'admissionregistration.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io', 'coordination.k8s.io', 'certificates.k8s.io', 'discovery.k8s.io', 'node.k8s.io', 'flowcontrol.apiserver.k8s.io', 'apiregistration.k8s.io']);
 
+/**
+ * Custom resource kinds whose CRD comes from outside this project, and why that
+ * is safe. Nothing else may skip the CRD rule. Their schema is not in the
+ * render, so these objects are checked by `scrapeTargetProblems` instead.
+ */
+export const EXTERNAL_CRDS: Readonly<Record<string, string>> = {
+  'azmonitoring.coreos.com/ServiceMonitor': 'installed by the AKS managed Prometheus add-on (monitor_metrics), which the cluster stack enables before any platform apply; only created when monitoring.managedPrometheus is on',
+  'azmonitoring.coreos.com/PodMonitor': 'installed by the AKS managed Prometheus add-on (monitor_metrics), as ServiceMonitor',
+};
+
+/** A Service or pod the render does not contain: an operator creates it at runtime. Each entry names its source. */
+export interface RuntimeTarget {
+  readonly kind: 'Service' | 'Pod';
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Named ports (Service ports for a Service, container ports for a pod). */
+  readonly ports: readonly { readonly name?: string; readonly port: number }[];
+  readonly source: string;
+}
+
+/** Labels of the DCGM exporter's Service and pods at GPU Operator v26.7.0. */
+const DCGM_EXPORTER_LABELS: Readonly<Record<string, string>> = { app: 'nvidia-dcgm-exporter' };
+
+/** Objects that exist at runtime but not in the render, as the operators that create them define them. */
+export function runtimeTargets(rendered: RenderedEnvironment): RuntimeTarget[] {
+  const targets: RuntimeTarget[] = [];
+  const operator = rendered.releases.find((r) => r.name === 'gpu-operator');
+  const policy = operator?.objects.find((o) => o.kind === 'ClusterPolicy');
+  const dcgm = (policy?.spec as { dcgmExporter?: { enabled?: boolean } } | undefined)?.dcgmExporter;
+  if (operator && dcgm?.enabled !== false) {
+    // Typed here from the operator's assets, independently of the construct, so a wrong constant there fails this rule.
+    const source = 'NVIDIA/gpu-operator v26.7.0 assets/state-dcgm-exporter (created by the operator from the ClusterPolicy)';
+    targets.push({ kind: 'Service', namespace: operator.namespace, name: 'nvidia-dcgm-exporter', labels: DCGM_EXPORTER_LABELS, ports: [{ name: 'gpu-metrics', port: 9400 }], source: `${source}/0400_service.yaml` });
+    targets.push({ kind: 'Pod', namespace: operator.namespace, name: 'nvidia-dcgm-exporter', labels: DCGM_EXPORTER_LABELS, ports: [{ name: 'metrics', port: 9400 }], source: `${source}/0800_daemonset.yaml` });
+  }
+  const notebookController = podTemplates(rendered).find((p) => p.where.obj.kind === 'Deployment' && p.where.obj.metadata.name === 'notebook-controller-deployment');
+  if (notebookController) {
+    // Not rendered as a port: main.go of the controller (Notebooks v1.11.0) binds metrics to --metrics-addr, default ":8080".
+    targets.push({ kind: 'Pod', namespace: notebookController.ns, name: 'notebook-controller (metrics listener)', labels: notebookController.metadata.labels ?? {}, ports: [{ port: 8080 }], source: 'kubeflow/notebooks v1.11.0 components/notebook-controller/main.go (--metrics-addr default :8080)' });
+  }
+  return targets;
+}
+
+type Target = { kind: 'Service' | 'Pod'; namespace: string; name: string; labels: Record<string, string>; ports: { name?: string; port: number }[] };
+
+function scrapeCandidates(rendered: RenderedEnvironment): Target[] {
+  const services: Target[] = objectsOf(rendered).filter((l) => l.obj.kind === 'Service').map((l) => ({
+    kind: 'Service' as const,
+    namespace: nsOf(l),
+    name: l.obj.metadata.name,
+    labels: l.obj.metadata.labels ?? {},
+    ports: ((l.obj.spec as { ports?: { name?: string; port: number }[] }).ports ?? []).map((p) => ({ name: p.name, port: p.port })),
+  }));
+  const pods: Target[] = podTemplates(rendered).map((p) => ({
+    kind: 'Pod' as const,
+    namespace: p.ns,
+    name: p.where.obj.metadata.name,
+    labels: p.metadata.labels ?? {},
+    ports: ((p.spec.containers as { ports?: { name?: string; containerPort: number }[] }[] | undefined) ?? []).flatMap((c) => (c.ports ?? []).map((x) => ({ name: x.name, port: x.containerPort }))),
+  }));
+  return [...services, ...pods, ...runtimeTargets(rendered).map((t) => ({ ...t, labels: { ...t.labels }, ports: [...t.ports] }))];
+}
+
+/**
+ * Every managed-Prometheus scrape object selects something real: a Service
+ * (ServiceMonitor) or pods (PodMonitor) in its namespaces whose labels match its
+ * selector, rendered or created at runtime by an operator (`runtimeTargets`),
+ * and every endpoint names a port those objects have. Scrape objects of the
+ * OSS `monitoring.coreos.com` group are refused: managed Prometheus ignores them.
+ */
+export function scrapeTargetProblems(rendered: RenderedEnvironment): string[] {
+  const problems: string[] = [];
+  const candidates = scrapeCandidates(rendered);
+  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'ServiceMonitor' || x.obj.kind === 'PodMonitor')) {
+    if (l.obj.apiVersion !== AZURE_MONITORING_API) {
+      problems.push(`${describe(l)}: ${l.obj.apiVersion} is not read by Azure Managed Prometheus; use ${AZURE_MONITORING_API}`);
+      continue;
+    }
+    const spec = l.obj.spec as { selector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchNames?: string[] }; endpoints?: Record<string, unknown>[]; podMetricsEndpoints?: Record<string, unknown>[] };
+    const namespaces = spec.namespaceSelector?.matchNames ?? [nsOf(l)];
+    const kind = l.obj.kind === 'ServiceMonitor' ? 'Service' : 'Pod';
+    const selected = candidates.filter((t) => t.kind === kind && namespaces.includes(t.namespace) && Object.keys(spec.selector?.matchLabels ?? {}).length > 0 && matches(t.labels, spec.selector ?? {}));
+    if (selected.length === 0) {
+      problems.push(`${describe(l)}: selects ${JSON.stringify(spec.selector?.matchLabels ?? {})} in ${namespaces.join(', ')}, but no ${kind} there has those labels (nothing would be scraped)`);
+      continue;
+    }
+    const endpoints = (kind === 'Service' ? spec.endpoints : spec.podMetricsEndpoints) ?? [];
+    if (endpoints.length === 0) problems.push(`${describe(l)}: has no endpoints`);
+    for (const e of endpoints) {
+      const port = e.port as string | undefined;
+      const targetPort = e.targetPort as number | string | undefined;
+      const ok = selected.some((t) => t.ports.some((p) => (port !== undefined ? p.name === port : (typeof targetPort === 'number' ? p.port === targetPort : p.name === targetPort))));
+      if (!ok) problems.push(`${describe(l)}: endpoint port ${JSON.stringify(port ?? targetPort)} is not a port of ${selected.map((t) => `${t.kind} ${t.namespace}/${t.name}`).join(', ')} (ports: ${JSON.stringify(selected.flatMap((t) => t.ports))})`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * With managed Prometheus on and a GPU Operator installed, the DCGM exporter is
+ * scraped, and it runs on every GPU pool: the operator's operands tolerate each
+ * pool's taints (spot pools carry a second one), and the exporter is enabled.
+ */
+export function gpuMetricsCoverageProblems(rendered: RenderedEnvironment): string[] {
+  const operator = rendered.releases.find((r) => r.name === 'gpu-operator');
+  if (!operator || !rendered.env.monitoring.managedPrometheus) return [];
+  const problems: string[] = [];
+  const policy = operator.objects.find((o) => o.kind === 'ClusterPolicy');
+  const spec = (policy?.spec ?? {}) as { dcgmExporter?: { enabled?: boolean }; daemonsets?: { tolerations?: { key?: string; value?: string; effect?: string; operator?: string }[] } };
+  if (spec.dcgmExporter?.enabled === false) problems.push('ClusterPolicy: dcgmExporter.enabled is false, so no GPU metrics exist to collect');
+  const tolerations = spec.daemonsets?.tolerations ?? [];
+  const pools = Object.values(rendered.cluster.resource.azurerm_kubernetes_cluster_node_pool ?? {})
+    .map((r) => r as { name: string; vm_size: string; node_taints?: string[] })
+    .filter((r) => vmSizeFacts(r.vm_size)?.gpu);
+  for (const pool of pools) {
+    for (const taint of pool.node_taints ?? []) {
+      const m = /^([^=:]+)(?:=([^:]*))?:(\w+)$/.exec(taint);
+      if (!m) continue;
+      const tolerated = tolerations.some((t) => t.key === m[1] && (t.effect === undefined || t.effect === m[3]) && (t.operator === 'Exists' || t.value === m[2]));
+      if (!tolerated) problems.push(`GPU pool ${pool.name}: taint ${taint} is not tolerated by the GPU Operator's daemon sets, so its nodes get no DCGM exporter (no GPU metrics)`);
+    }
+  }
+  const scraped = objectsOf(rendered).some((l) => l.obj.apiVersion === AZURE_MONITORING_API && matches(DCGM_EXPORTER_LABELS, (l.obj.spec as { selector?: { matchLabels?: Record<string, string> } }).selector ?? {}) && Object.keys((l.obj.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {}).length > 0);
+  if (!scraped) problems.push(`no ${AZURE_MONITORING_API} scrape object selects the DCGM exporter (${JSON.stringify(DCGM_EXPORTER_LABELS)}): managed Prometheus would not collect GPU metrics`);
+  return problems;
+}
+
 /** Every custom resource's CRD comes from a release it depends on (or its own chart's crds/), and the resource validates against the CRD's schema. */
 export function customResourceProblems(rendered: RenderedEnvironment): string[] {
   const problems: string[] = [];
@@ -348,7 +477,7 @@ export function customResourceProblems(rendered: RenderedEnvironment): string[] 
   }
   for (const l of objectsOf(rendered)) {
     const group = groupOf(l.obj.apiVersion);
-    if (BUILT_IN_GROUPS.has(group)) continue;
+    if (BUILT_IN_GROUPS.has(group) || EXTERNAL_CRDS[`${group}/${l.obj.kind}`]) continue;
     const source = crdRelease.get(`${group}/${l.obj.kind}`);
     if (!source) {
       problems.push(`${describe(l)}: no release installs the CRD of ${l.obj.apiVersion} ${l.obj.kind}`);

@@ -37,6 +37,8 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'no generated credential flows into Helm values': checks.secretsInValuesProblems,
   'no image (sidecars included) from a registry being retired': checks.retiredRegistryProblems,
   'every metadata and artifact consumer is wired to the store the environment chose': dataStoreProblems,
+  'every managed-Prometheus scrape object selects real labels and ports': checks.scrapeTargetProblems,
+  'the DCGM exporter runs on every GPU pool and is scraped': checks.gpuMetricsCoverageProblems,
 };
 
 const report: Record<string, unknown> = {};

@@ -1,0 +1,117 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { GPU_POOL_LABEL, NODE_LABEL } from '../observability/gpu-rules';
+import { ClusterConnection } from './cluster-connection';
+import { ObjectRelease } from './manifest-bundle';
+import { ComponentError } from './prerequisites';
+
+/**
+ * The API group of the scrape objects Azure Managed Prometheus reads. Its CRDs
+ * come with the AKS metrics add-on (`monitor_metrics`), not from this project;
+ * the add-on ignores `monitoring.coreos.com` objects (the GPU Operator's own
+ * ServiceMonitor is skipped without that CRD).
+ * @see https://learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-crd
+ */
+export const AZURE_MONITORING_API = 'azmonitoring.coreos.com/v1';
+
+/**
+ * The DCGM exporter as the GPU Operator creates it at runtime (v26.7.0,
+ * `assets/state-dcgm-exporter/0400_service.yaml` and `0800_daemonset.yaml`):
+ * Service and pods labelled `app: nvidia-dcgm-exporter`, Service port
+ * `gpu-metrics` (9400) in the operator's namespace.
+ */
+export const DCGM_EXPORTER = { name: 'nvidia-dcgm-exporter', labels: { app: 'nvidia-dcgm-exporter' }, servicePort: 'gpu-metrics', port: 9400 } as const;
+
+/**
+ * AKS names nodes `aks-<pool>-<number>-vmss<instance>`: the pool name is the
+ * second field. Relabelling from the node name needs no kube-state-metrics
+ * label allow-list.
+ */
+export const AKS_NODE_NAME_POOL_REGEX = 'aks-([a-z][a-z0-9]{0,11})-[0-9]+-vmss.*';
+
+export interface ScrapeObjectsProps {
+  readonly connection: ClusterConnection;
+  /** Namespace of the GPU Operator, whose DCGM exporter is scraped; unset when the environment has no operator. */
+  readonly gpuOperator?: { readonly namespace: string; readonly ready: readonly ITerraformDependable[] };
+  /** Scrape Katib's controller (named port `metrics`, no sidecar). @default false */
+  readonly katib?: boolean;
+  /** Scrape the notebook controller. @default false */
+  readonly notebooks?: boolean;
+  /**
+   * The `kubeflow` namespace, where the controllers' PodMonitors live. A PodMonitor
+   * may exist before its pods, so it waits for the namespace only (not for the
+   * releases: that would lengthen the deploy's critical path).
+   */
+  readonly kubeflowNamespace?: { readonly ready: readonly ITerraformDependable[] };
+  /** Seconds between scrapes. @default 30 */
+  readonly intervalSeconds?: number;
+}
+
+/**
+ * Scrape configuration in the form Azure Managed Prometheus reads
+ * (`azmonitoring.coreos.com/v1` ServiceMonitor and PodMonitor): the DCGM
+ * exporter on every GPU node (its DaemonSet tolerates every GPU pool's taints,
+ * spot and MIG pools included), labelled with the node and its pool, and the
+ * Kubeflow controllers that expose Prometheus metrics without authentication.
+ * Installed as one release of the bundle chart.
+ * @see docs/components/observability.md
+ */
+export class ScrapeObjects extends Construct {
+  public readonly release: ObjectRelease;
+  public readonly objects: readonly Record<string, unknown>[];
+
+  constructor(scope: Construct, id: string, props: ScrapeObjectsProps) {
+    super(scope, id);
+    const interval = `${props.intervalSeconds ?? 30}s`;
+    const objects: Record<string, unknown>[] = [];
+    if (props.gpuOperator) {
+      objects.push({
+        apiVersion: AZURE_MONITORING_API,
+        kind: 'ServiceMonitor',
+        metadata: { name: DCGM_EXPORTER.name, namespace: props.gpuOperator.namespace },
+        spec: {
+          selector: { matchLabels: { ...DCGM_EXPORTER.labels } },
+          endpoints: [{
+            port: DCGM_EXPORTER.servicePort,
+            path: '/metrics',
+            interval,
+            relabelings: [
+              { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: NODE_LABEL, action: 'replace' },
+              { sourceLabels: ['__meta_kubernetes_pod_node_name'], regex: AKS_NODE_NAME_POOL_REGEX, targetLabel: GPU_POOL_LABEL, replacement: '$1', action: 'replace' },
+            ],
+          }],
+        },
+      });
+    }
+    if (props.katib) {
+      objects.push(podMonitor('katib-controller', 'kubeflow', { 'katib.kubeflow.org/component': 'controller' }, { port: 'metrics' }, interval));
+    }
+    if (props.notebooks) {
+      // The controller serves /metrics on :8080 (its --metrics-addr default) but declares no container port.
+      objects.push(podMonitor('notebook-controller', 'kubeflow', { app: 'notebook-controller' }, { targetPort: 8080 }, interval));
+    }
+    if ((props.katib || props.notebooks) && !props.kubeflowNamespace) {
+      throw new ComponentError('ScrapeObjects', 'kubeflowNamespace', 'is unset, but the Kubeflow controllers\' PodMonitors live in that namespace', 'pass the KubeflowNamespaces construct');
+    }
+    if (objects.length === 0) {
+      throw new ComponentError('ScrapeObjects', 'gpuOperator, katib, notebooks', 'are all unset: there is nothing to scrape', 'leave the construct out');
+    }
+    this.objects = objects;
+    this.release = new ObjectRelease(this, 'release', {
+      releaseName: 'managed-prometheus-scrape',
+      namespace: 'kube-system',
+      manifests: objects,
+      dependsOn: [...(props.gpuOperator?.ready ?? []), ...(props.katib || props.notebooks ? props.kubeflowNamespace?.ready ?? [] : [])],
+      provider: props.connection.helm,
+    });
+  }
+}
+
+function podMonitor(name: string, namespace: string, labels: Record<string, string>, port: { port: string } | { targetPort: number }, interval: string): Record<string, unknown> {
+  return {
+    apiVersion: AZURE_MONITORING_API,
+    kind: 'PodMonitor',
+    metadata: { name, namespace },
+    spec: { selector: { matchLabels: labels }, podMetricsEndpoints: [{ ...port, path: '/metrics', interval }] },
+  };
+}
