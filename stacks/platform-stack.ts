@@ -8,6 +8,7 @@ import { GATEWAY_TLS_SECRET, GatewayTls } from '../constructs/platform/gateway-t
 import { GpuOperator } from '../constructs/platform/gpu-operator';
 import { Istio } from '../constructs/platform/istio';
 import { AzureMysqlAccess, MysqlConsumerName } from '../constructs/platform/azure-mysql';
+import { KubeflowClusterRoles } from '../constructs/platform/kubeflow-roles';
 import { Katib } from '../constructs/platform/katib';
 import { KServe } from '../constructs/platform/kserve';
 import { KubeflowAppProps } from '../constructs/platform/kubeflow-app';
@@ -62,6 +63,8 @@ export interface PlatformComponents {
   readonly sparkOperator?: SparkOperator;
   /** Users and CA bundle for the environment's Azure MySQL server. */
   readonly azureMysql?: AzureMysqlAccess;
+  /** The Kubeflow cluster roles, on their own when there is no dashboard to bring them. */
+  readonly clusterRoles?: KubeflowClusterRoles;
   /** Scrape objects for managed Prometheus, when it is on and something is scraped. */
   readonly scrape?: ScrapeObjects;
 }
@@ -208,8 +211,18 @@ export class PlatformStack extends TerraformStack {
       })
       : undefined;
 
+    // Without the dashboard, the Kubeflow cluster roles its bundle brings come on their own.
+    const clusterRoles = !accessComponents && (c.istio === 'install' || c.katib || c.pipelines)
+      ? new KubeflowClusterRoles(this, 'kubeflow-roles', {
+        dependsOn: namespaces.ready,
+        kustomizationProvider: connection.kustomization,
+        helmProvider: connection.helm,
+      })
+      : undefined;
+
     const components: PlatformComponents = {
       namespaces,
+      clusterRoles,
       certManager,
       istio,
       gpuOperator: c.gpuOperator

@@ -1,6 +1,7 @@
 import { ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { ObjectRelease } from './manifest-bundle';
+import { KUSTOMIZE_PATHS } from '../versions';
+import { ObjectRelease, UpstreamBundle } from './manifest-bundle';
 
 /** Label prefix of the Kubeflow cluster roles the profile controller binds (`kubeflow-admin/edit/view`). */
 const AGGREGATE_TO = 'rbac.authorization.kubeflow.org/aggregate-to-kubeflow';
@@ -60,6 +61,37 @@ export class ProfileAccessRoles extends Construct {
       manifests: profileAccessRoles(props.app, props.grants),
       dependsOn: props.dependsOn,
       provider: props.provider,
+    });
+  }
+}
+
+export interface KubeflowClusterRolesProps {
+  /** Where the release is recorded: the `kubeflow` namespace must exist. */
+  readonly dependsOn: readonly ITerraformDependable[];
+  readonly kustomizationProvider: TerraformProvider;
+  readonly helmProvider: TerraformProvider;
+}
+
+/**
+ * The Kubeflow cluster roles (`kubeflow-admin/edit/view` and their aggregation
+ * targets) from the distribution's `common/kubeflow-roles/base`, on their own,
+ * for environments without the access layer: the dashboard brings them
+ * otherwise. Every application aggregates its roles into them, and operators
+ * bind them by hand when there are no profiles.
+ */
+export class KubeflowClusterRoles extends Construct {
+  public readonly bundle: UpstreamBundle;
+
+  constructor(scope: Construct, id: string, props: KubeflowClusterRolesProps) {
+    super(scope, id);
+    this.bundle = new UpstreamBundle(this, 'bundle', {
+      name: 'kubeflow-roles',
+      namespace: 'kubeflow',
+      paths: [KUSTOMIZE_PATHS.kubeflowRoles],
+      withCrdRelease: false,
+      dependsOn: props.dependsOn,
+      kustomizationProvider: props.kustomizationProvider,
+      helmProvider: props.helmProvider,
     });
   }
 }
