@@ -44,6 +44,7 @@ export function placeholdersOf(env: ResolvedEnvironment): string[] {
       guid('access.tls.dnsZone.subscriptionId', access.tls.dnsZone.subscriptionId);
     }
   }
+  (env.monitoring.alerts?.emails ?? []).forEach((e, i) => domain(`monitoring.alerts.emails[${i}]`, e));
   env.profiles.forEach((p, i) => {
     domain(`profiles[${i}].owner`, p.owner);
     (p.contributors ?? []).forEach((c, j) => domain(`profiles[${i}].contributors[${j}].email`, c.email));

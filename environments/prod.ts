@@ -29,7 +29,8 @@ export const prod: EnvironmentConfig = {
   ],
   remoteState: { resourceGroupName: 'rg-kubeflow-tfstate', storageAccountName: 'stkubeflowtfstateprd' },
   maintenance: { dayOfWeek: 'Saturday', startTimeUtc: '01:00', durationHours: 6 },
-  monitoring: { logRetentionDays: 90 },
+  // GPU alerts (XID errors, memory, idle GPUs, pools at max, culling) mail the platform team.
+  monitoring: { logRetentionDays: 90, alerts: { emails: ['ml-platform@example.com'] } },
   security: {
     diskEncryption: 'customer-managed',
     // Replace with the public egress address of the runner that deploys prod.

@@ -17,6 +17,8 @@ describe('placeholders cannot reach Azure', () => {
       'profiles[0].owner: alice@example.com (a documentation domain)',
     ]));
     expect(placeholdersOf(resolveEnvironment(prod))).toContain('security.keyVaultAllowedIpRanges[0]: 198.51.100.10 (a documentation address range)');
+    const alerted = resolveEnvironment({ ...prod, monitoring: { alerts: { emails: ['oncall@example.org'] } } });
+    expect(placeholdersOf(alerted)).toContain('monitoring.alerts.emails[0]: oncall@example.org (a documentation domain)');
   });
 
   test('an environment with real values has none', () => {
