@@ -67,7 +67,7 @@ function cacheIndex(cache: string | undefined): Map<string, string[]> {
 }
 
 const FACT_KEY: Readonly<Record<string, string>> = { certManager: 'cert-manager', istioBase: 'istio', istiod: 'istio', istioGateway: 'istio', istioCni: 'istio', kserveCrd: 'kserve', kserveResources: 'kserve', trainer: 'kubeflow-trainer', sparkOperator: 'spark-operator' };
-const GITHUB: Readonly<Record<string, string>> = { 'cert-manager': 'cert-manager/cert-manager', istio: 'istio/istio', kserve: 'kserve/kserve', 'kubeflow-trainer': 'kubeflow/trainer', 'spark-operator': 'kubeflow/spark-operator', 'gpu-operator': 'NVIDIA/gpu-operator', 'oauth2-proxy': 'oauth2-proxy/oauth2-proxy' };
+const GITHUB: Readonly<Record<string, string>> = { 'cert-manager': 'cert-manager/cert-manager', istio: 'istio/istio', kserve: 'kserve/kserve', 'kubeflow-trainer': 'kubeflow/trainer', 'spark-operator': 'kubeflow/spark-operator', 'gpu-operator': 'NVIDIA/gpu-operator', 'oauth2-proxy': 'oauth2-proxy/oauth2-proxy', seaweedfs: 'seaweedfs/seaweedfs' };
 
 async function githubReleases(repo: string): Promise<Known[]> {
   const response = await fetch(`https://api.github.com/repos/${repo}/releases?per_page=50`, { headers: { accept: 'application/vnd.github+json' } });
@@ -93,6 +93,9 @@ export async function check(options: { cache?: string; online?: boolean } = {}):
   }
   const oauth = f.components['oauth2-proxy'];
   rows.push(checkPin('oauth2-proxy image', IMAGES.oauth2Proxy.tag, [...oauth.releases, ...(online.get('oauth2-proxy') ?? [])], oauth));
+  for (const [label, tag, key] of [['SeaweedFS image', IMAGES.seaweedfs.tag, 'seaweedfs'], ['MySQL client image', IMAGES.mysqlClient.tag, 'mysql']] as const) {
+    rows.push(checkPin(label, tag, [...(f.components[key]?.releases ?? []), ...(online.get(key) ?? [])], f.components[key]));
+  }
   rows.push({ pin: `community-distribution ${KUBEFLOW_DISTRIBUTION.release}`, current: KUBEFLOW_DISTRIBUTION.version, newest: (index.get('community-distribution') ?? [KUBEFLOW_DISTRIBUTION.version]).join(', '), flags: [] });
   rows.push({ pin: 'argo-workflows (via the distribution)', current: ARGO_WORKFLOWS.ref, newest: (index.get('argo-workflows') ?? [ARGO_WORKFLOWS.ref]).join(', '), flags: [] });
   return rows;
