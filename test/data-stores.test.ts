@@ -156,10 +156,14 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
 
   test('every data Storage Account: private, Entra only, TLS 1.2, soft delete, logged', () => {
     expect(accounts).toHaveLength(2);
+    const backupAccount = accounts.find((a) => String(a.name).startsWith('stbk'))!;
+    const vault = Object.keys(resourcesOfType(parsed, 'azurerm_data_protection_backup_vault'))[0];
     for (const a of accounts) {
+      // Only the backup account opens its firewall, to its vault alone; the artifact account has no public endpoint.
+      expect(a.public_network_access_enabled).toBe(a === backupAccount);
+      expect((a.network_rules as { private_link_access: { endpoint_resource_id: string }[] }).private_link_access.map((r) => r.endpoint_resource_id)).toEqual(a === backupAccount ? [`\${azurerm_data_protection_backup_vault.${vault}.id}`] : []);
       expect(a).toMatchObject({
         shared_access_key_enabled: false,
-        public_network_access_enabled: false,
         allow_nested_items_to_be_public: false,
         min_tls_version: 'TLS1_2',
         infrastructure_encryption_enabled: true,
@@ -205,7 +209,7 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
 
   test('checkov skips come only with the resources they are about, each with its reason', () => {
     const p = resolveEnvironment(prod);
-    expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1']);
+    expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59']);
     expect(checkovSkips(resolveEnvironment(staging), 'cluster').map((s) => s.check)).toEqual(expect.arrayContaining(['CKV_AZURE_206']));
     expect(checkovSkips(resolveEnvironment(dev), 'cluster').map((s) => s.check)).not.toEqual(expect.arrayContaining(['CKV_AZURE_53']));
   });

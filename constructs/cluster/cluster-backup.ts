@@ -69,6 +69,19 @@ export class ClusterBackup extends Construct {
       tags,
       lifecycle: { preventDestroy },
     });
+    this.vault = new DataProtectionBackupVault(this, 'vault', {
+      name: `bvault-kubeflow-${props.environment}`,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      datastoreType: 'VaultStore',
+      redundancy: props.redundancy ?? 'LocallyRedundant',
+      // Deleted backups stay recoverable for 14 days; soft delete cannot be turned off by an attacker.
+      softDelete: 'AlwaysOn',
+      retentionDurationInDays: 14,
+      identity: { type: 'SystemAssigned' },
+      tags,
+      lifecycle: { preventDestroy },
+    });
     this.storage = new PrivateStorage(this, 'staging', {
       location: props.location,
       resourceGroupName: props.resourceGroupName,
@@ -76,6 +89,8 @@ export class ClusterBackup extends Construct {
       network: props.network,
       containers: [BACKUP_CONTAINER],
       replication: props.storageReplication ?? 'LRS',
+      // The vault reads the backups through the firewall as a trusted resource (Azure's prerequisite).
+      trustedResourceIds: [this.vault.id],
       // Backups are immutable sets the extension writes once; the vault keeps their history.
       versioning: false,
       softDeleteDays: 7,
@@ -107,19 +122,6 @@ export class ClusterBackup extends Construct {
       principalType: 'ServicePrincipal',
     });
 
-    this.vault = new DataProtectionBackupVault(this, 'vault', {
-      name: `bvault-kubeflow-${props.environment}`,
-      location: props.location,
-      resourceGroupName: props.resourceGroupName,
-      datastoreType: 'VaultStore',
-      redundancy: props.redundancy ?? 'LocallyRedundant',
-      // Deleted backups stay recoverable for 14 days; soft delete cannot be turned off by an attacker.
-      softDelete: 'AlwaysOn',
-      retentionDurationInDays: 14,
-      identity: { type: 'SystemAssigned' },
-      tags,
-      lifecycle: { preventDestroy },
-    });
     const vaultPrincipal = this.vault.identity.principalId;
     const grants = [
       new KubernetesClusterTrustedAccessRoleBinding(this, 'trusted-access', {

@@ -84,6 +84,13 @@ export interface PrivateStorageProps {
   readonly preventDestroy?: boolean;
   /** Log Analytics workspace that receives the blob service's read, write and delete logs. */
   readonly logAnalyticsWorkspaceId: string;
+  /**
+   * Azure resources let through the firewall by resource-instance rules (e.g. a Backup
+   * vault). Instance rules are part of the firewall, which applies only while public
+   * network access is "enabled from selected networks": with any, the account keeps
+   * its public endpoint with every other caller denied. @default [] (public network access off)
+   */
+  readonly trustedResourceIds?: readonly string[];
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -103,6 +110,7 @@ export class PrivateStorage extends Construct {
     super(scope, id);
     const tags = props.tags ?? {};
     const softDeleteDays = props.softDeleteDays ?? 30;
+    const trusted = props.trustedResourceIds ?? [];
     this.account = new StorageAccount(this, 'account', {
       name: props.name,
       location: props.location,
@@ -114,13 +122,18 @@ export class PrivateStorage extends Construct {
       minTlsVersion: 'TLS1_2',
       sharedAccessKeyEnabled: false,
       defaultToOauthAuthentication: true,
-      publicNetworkAccessEnabled: false,
+      publicNetworkAccessEnabled: trusted.length > 0,
       allowNestedItemsToBePublic: false,
       crossTenantReplicationEnabled: false,
       infrastructureEncryptionEnabled: true,
       localUserEnabled: false,
       sftpEnabled: false,
-      networkRules: { defaultAction: 'Deny', bypass: ['AzureServices'] },
+      networkRules: {
+        defaultAction: 'Deny',
+        bypass: ['AzureServices'],
+        ipRules: [],
+        privateLinkAccess: trusted.map((endpointResourceId) => ({ endpointResourceId })),
+      },
       blobProperties: {
         versioningEnabled: props.versioning ?? true,
         changeFeedEnabled: props.versioning ?? true,
