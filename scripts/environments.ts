@@ -93,7 +93,9 @@ function dataStoreSkips(env: ResolvedEnvironment, file: string): CheckovSkip[] {
   if (accounts.length > 0) {
     skips.push({ check: 'CKV_AZURE_33', reason: 'Queue logging: the data Storage Accounts use no queues; their blob reads, writes and deletes go to Log Analytics (diagnostic setting)' });
     skips.push({ check: 'CKV2_AZURE_21', reason: 'Blob read logging: a diagnostic setting sends StorageRead/Write/Delete to Log Analytics; the check only knows the classic azurerm_log_analytics_storage_insights' });
-    skips.push({ check: 'CKV2_AZURE_1', reason: 'Storage customer-managed key: data Storage Accounts use infrastructure (double) encryption with Microsoft-managed keys; a customer-managed key for them is not built yet (docs/components/data-stores.md)' });
+    if (env.security.diskEncryption === 'platform') {
+      skips.push({ check: 'CKV2_AZURE_1', reason: `Storage customer-managed key: ${file} sets security.diskEncryption "platform", so the data Storage Accounts use Microsoft-managed keys (with infrastructure double encryption)` });
+    }
     if (stores.clusterBackup) {
       skips.push({ check: 'CKV_AZURE_59', reason: 'Storage public access: the backup extension\'s account lets its Backup vault through the firewall as a trusted resource (Azure\'s prerequisite for a firewalled account), which needs public network access "from selected networks"; every other caller is denied and nodes use the private endpoint. The artifact account has public network access off (tested)' });
     }

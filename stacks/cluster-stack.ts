@@ -126,7 +126,7 @@ export class ClusterStack extends TerraformStack {
       preventDestroy: env.stage === 'prod',
     });
     new ClusterInsights(this, 'insights', { ...common, cluster: this.aks.cluster, workspace: monitoring });
-    ({ mysql: this.mysql, backup: this.backup, artifacts: this.artifacts } = this.dataStores(env, common, network, monitoring.logAnalytics.id));
+    ({ mysql: this.mysql, backup: this.backup, artifacts: this.artifacts } = this.dataStores(env, common, network, monitoring.logAnalytics.id, encryption));
 
     const poolBase = {
       kubernetesClusterId: this.aks.cluster.id,
@@ -173,7 +173,7 @@ export class ClusterStack extends TerraformStack {
   }
 
   /** Managed MySQL, durable artifacts and the cluster's backup, as the environment asks. */
-  private dataStores(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, network: ClusterNetwork, logs: string): { mysql?: MysqlServer; backup?: ClusterBackup; artifacts?: ArtifactStorage } {
+  private dataStores(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, network: ClusterNetwork, logs: string, encryption: DiskEncryption | undefined): { mysql?: MysqlServer; backup?: ClusterBackup; artifacts?: ArtifactStorage } {
     const stores = env.dataStores;
     const stateful = env.stage === 'prod';
     const mysql = stores.azureMysql && new MysqlServer(this, 'mysql', {
@@ -186,6 +186,8 @@ export class ClusterStack extends TerraformStack {
     const endpoints = stores.privateEndpointSubnetCidr
       ? new PrivateEndpointNetwork(this, 'private-endpoints', { ...common, vnet: network.vnet, subnetCidr: stores.privateEndpointSubnetCidr })
       : undefined;
+    // With customer-managed disk keys, the data Storage Accounts use a customer-managed key of the same vault.
+    const storageKey = encryption && (stores.artifactStorage || stores.clusterBackup) ? encryption.storageKey() : undefined;
     const artifacts = stores.artifactStorage && endpoints && new ArtifactStorage(this, 'artifacts', {
       ...common,
       network: endpoints,
@@ -195,6 +197,7 @@ export class ClusterStack extends TerraformStack {
       oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
       preventDestroy: stateful,
       logAnalyticsWorkspaceId: logs,
+      customerManagedKey: storageKey,
     });
     const backup = stores.clusterBackup && endpoints && new ClusterBackup(this, 'backup', {
       ...common,
@@ -202,6 +205,7 @@ export class ClusterStack extends TerraformStack {
       clusterIdentity: this.aks.identity,
       network: endpoints,
       storageAccountName: storageAccountName('bk', env.name, env.remoteState.storageAccountName),
+      customerManagedKey: storageKey,
       // Profile namespaces hold the users' notebooks, volumes and runs; `kubeflow` holds the in-cluster stores
       // when they are used (Model Registry's PostgreSQL always is).
       namespaces: [...env.profiles.map((p) => p.name), ...(inClusterData(env) ? ['kubeflow'] : [])],

@@ -11,7 +11,8 @@ function dataStoreSkips(env: ResolvedEnvironment): string[] {
   const checks: string[] = [];
   if (d.azureMysql) checks.push('CKV_AZURE_53', 'CKV2_AZURE_56');
   const replications = [...(d.artifactStorage ? [d.artifactStorage.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
-  if (replications.length > 0) checks.push('CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1');
+  if (replications.length > 0) checks.push('CKV_AZURE_33', 'CKV2_AZURE_21');
+  if (replications.length > 0 && env.security.diskEncryption === 'platform') checks.push('CKV2_AZURE_1');
   if (d.clusterBackup) checks.push('CKV_AZURE_59');
   if (replications.some((r) => r === 'LRS' || r === 'ZRS')) checks.push('CKV_AZURE_206');
   return checks;
@@ -63,7 +64,7 @@ describe('generated configs (fixtures)', () => {
   test('staging: platform-managed keys and its locally redundant backup account; prod: the Key Vault and data-store checks that do not apply', () => {
     expect(checkovSkips(s, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_117', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59', 'CKV_AZURE_206']);
     expect(checkovSkips(s, 'cluster').find((x) => x.check === 'CKV_AZURE_206')?.reason).toBe('geo-replication: the backup account is LRS (geo-redundant only in prod; environments/staging.ts is stage "staging")');
-    expect(checkovSkips(p, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59']);
+    expect(checkovSkips(p, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV_AZURE_59']);
     expect(checkovConfig(p, 'platform')).toContain('skip-check: []');
   });
 });

@@ -203,7 +203,9 @@ describe('disk encryption', () => {
       rbac_authorization_enabled: true,
       network_acls: { default_action: 'Deny', bypass: 'AzureServices', ip_rules: ['198.51.100.10'] },
     });
-    expect(onlyResource(prodStack.parsed, 'azurerm_key_vault_key')).toMatchObject({ key_type: 'RSA-HSM', key_size: 3072, rotation_policy: { expire_after: 'P1Y' } });
+    // The disk key; the prod fixture's data Storage Accounts have a key of their own (test/data-stores.test.ts).
+    const diskKey = Object.values(resourcesOfType(prodStack.parsed, 'azurerm_key_vault_key')).find((k) => k.name === 'disk-prod');
+    expect(diskKey).toMatchObject({ key_type: 'RSA-HSM', key_size: 3072, rotation_policy: { expire_after: 'P1Y' } });
     expect(prodStack.json).toHaveResourceWithProperties(DiskEncryptionSet, { auto_key_rotation_enabled: true, identity: { type: 'SystemAssigned' } });
     expect(prodCluster.disk_encryption_set_id).toMatch(/azurerm_disk_encryption_set\./);
     const grants = Object.values(resourcesOfType(prodStack.parsed, 'azurerm_role_assignment')).map((r) => r.role_definition_name);

@@ -200,16 +200,31 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
     expect(repeatingInterval('06:30', 6)).toBe('R/2026-01-01T06:30:00+00:00/PT6H');
   });
 
+  test('with customer-managed disk keys, the data Storage Accounts use their own key of the same vault', () => {
+    const key = Object.entries(resourcesOfType(parsed, 'azurerm_key_vault_key')).find(([, k]) => k.name === 'storage-prod')!;
+    expect(key[1]).toMatchObject({ key_type: 'RSA-HSM', key_opts: ['wrapKey', 'unwrapKey'], lifecycle: { prevent_destroy: true } });
+    for (const a of accounts) {
+      expect((a.customer_managed_key as { key_vault_key_id: string }).key_vault_key_id).toBe(`\${azurerm_key_vault_key.${key[0]}.versionless_id}`);
+      expect((a.identity as { type: string }).type).toBe('UserAssigned');
+    }
+    const grant = Object.values(resourcesOfType(parsed, 'azurerm_role_assignment')).find((r) => r.role_definition_name === 'Key Vault Crypto Service Encryption User' && String(r.scope).includes(key[0]))!;
+    expect(grant).toBeDefined();
+    // staging (platform keys) keeps Microsoft-managed keys and says so to checkov.
+    const staged = Object.values(resourcesOfType(synthCluster(staging).parsed, 'azurerm_storage_account'));
+    for (const a of staged) expect(a.customer_managed_key).toBeUndefined();
+    expect(checkovSkips(resolveEnvironment(staging), 'cluster').map((x) => x.check)).toContain('CKV2_AZURE_1');
+  });
+
   test('Key Vault and the disk encryption set are kept from destroy in prod', () => {
     for (const type of ['azurerm_key_vault', 'azurerm_key_vault_key', 'azurerm_disk_encryption_set']) {
-      expect({ type, lifecycle: onlyResource(parsed, type).lifecycle }).toEqual({ type, lifecycle: { prevent_destroy: true } });
+      for (const r of Object.values(resourcesOfType(parsed, type))) expect({ type, lifecycle: r.lifecycle }).toEqual({ type, lifecycle: { prevent_destroy: true } });
     }
     expect(onlyResource(parsed, 'azurerm_key_vault')).toMatchObject({ purge_protection_enabled: true, soft_delete_retention_days: 90 });
   });
 
   test('checkov skips come only with the resources they are about, each with its reason', () => {
     const p = resolveEnvironment(prod);
-    expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59']);
+    expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV_AZURE_59']);
     expect(checkovSkips(resolveEnvironment(staging), 'cluster').map((s) => s.check)).toEqual(expect.arrayContaining(['CKV_AZURE_206']));
     expect(checkovSkips(resolveEnvironment(dev), 'cluster').map((s) => s.check)).not.toEqual(expect.arrayContaining(['CKV_AZURE_53']));
   });

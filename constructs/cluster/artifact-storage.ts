@@ -3,7 +3,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import { KubernetesServiceAccountRef, TOKEN_EXCHANGE_AUDIENCE } from './entra-application';
-import { PrivateEndpointNetwork, PrivateStorage } from './private-storage';
+import { PrivateEndpointNetwork, PrivateStorage, StorageKey } from './private-storage';
 
 /** The container Pipelines artifacts are mirrored to (the distribution's bucket name). */
 export const ARTIFACT_CONTAINER = 'mlpipeline';
@@ -25,6 +25,8 @@ export interface ArtifactStorageProps {
   readonly preventDestroy?: boolean;
   /** Log Analytics workspace for the Storage Account's blob logs. */
   readonly logAnalyticsWorkspaceId: string;
+  /** Encrypt the Storage Account with this customer-managed key. @default Microsoft-managed keys */
+  readonly customerManagedKey?: StorageKey;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -55,6 +57,7 @@ export class ArtifactStorage extends Construct {
       versioning: true,
       preventDestroy: props.preventDestroy,
       logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId,
+      ...(props.customerManagedKey ? { customerManagedKey: props.customerManagedKey } : {}),
       tags,
     });
     this.identity = new UserAssignedIdentity(this, 'identity', {

@@ -8,7 +8,7 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
-import { PrivateEndpointNetwork, PrivateStorage } from './private-storage';
+import { PrivateEndpointNetwork, PrivateStorage, StorageKey } from './private-storage';
 
 /** The container the backup extension stages backups in. */
 export const BACKUP_CONTAINER = 'aks-backup';
@@ -39,6 +39,8 @@ export interface ClusterBackupProps {
   readonly preventDestroy?: boolean;
   /** Log Analytics workspace for the Storage Account's blob logs. */
   readonly logAnalyticsWorkspaceId: string;
+  /** Encrypt the Storage Account with this customer-managed key. @default Microsoft-managed keys */
+  readonly customerManagedKey?: StorageKey;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -96,6 +98,7 @@ export class ClusterBackup extends Construct {
       softDeleteDays: 7,
       preventDestroy,
       logAnalyticsWorkspaceId: props.logAnalyticsWorkspaceId,
+      ...(props.customerManagedKey ? { customerManagedKey: props.customerManagedKey } : {}),
       tags,
     });
     this.extension = new KubernetesClusterExtension(this, 'extension', {

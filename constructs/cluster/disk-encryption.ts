@@ -3,6 +3,7 @@ import { DiskEncryptionSet } from '@cdktf/provider-azurerm/lib/disk-encryption-s
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { KeyVaultKey } from '@cdktf/provider-azurerm/lib/key-vault-key';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 
 export interface DiskEncryptionProps {
@@ -42,6 +43,9 @@ export class DiskEncryption extends Construct {
   public readonly encryptionSet: DiskEncryptionSet;
   /** Grant of the key to the encryption set; the cluster must wait for it. */
   public readonly keyAccess: RoleAssignment;
+  /** The deploying identity's right to create keys in the vault. */
+  public readonly deployerAccess: RoleAssignment;
+  private readonly props: DiskEncryptionProps;
 
   constructor(scope: Construct, id: string, props: DiskEncryptionProps) {
     super(scope, id);
@@ -68,11 +72,13 @@ export class DiskEncryption extends Construct {
       tags,
       lifecycle,
     });
+    this.props = props;
     const deployerAccess = new RoleAssignment(this, 'deployer-crypto-officer', {
       scope: this.keyVault.id,
       roleDefinitionName: 'Key Vault Crypto Officer',
       principalId: client.objectId,
     });
+    this.deployerAccess = deployerAccess;
     this.key = new KeyVaultKey(this, 'disk-key', {
       name: `disk-${props.environment}`,
       keyVaultId: this.keyVault.id,
@@ -104,5 +110,41 @@ export class DiskEncryption extends Construct {
       principalId: this.encryptionSet.identity.principalId,
       principalType: 'ServicePrincipal',
     });
+  }
+
+  /**
+   * A key of this vault for the data Storage Accounts, separate from the disk key
+   * (one key, one purpose), rotating the same way, and the identity that may use
+   * it (Key Vault Crypto Service Encryption User on that key only).
+   */
+  storageKey(): { keyVaultKeyId: string; identity: UserAssignedIdentity; access: RoleAssignment } {
+    const props = this.props;
+    const key = new KeyVaultKey(this, 'storage-key', {
+      name: `storage-${props.environment}`,
+      keyVaultId: this.keyVault.id,
+      keyType: 'RSA-HSM',
+      keySize: props.keySizeBits ?? 3072,
+      keyOpts: ['wrapKey', 'unwrapKey'],
+      rotationPolicy: {
+        expireAfter: props.keyLifetime ?? 'P1Y',
+        notifyBeforeExpiry: 'P29D',
+        automatic: { timeBeforeExpiry: 'P30D' },
+      },
+      dependsOn: [this.deployerAccess],
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
+    });
+    const identity = new UserAssignedIdentity(this, 'storage-key-identity', {
+      name: `id-storage-cmk-kubeflow-${props.environment}`,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      tags: props.tags ?? {},
+    });
+    const access = new RoleAssignment(this, 'storage-key-access', {
+      scope: key.resourceVersionlessId,
+      roleDefinitionName: 'Key Vault Crypto Service Encryption User',
+      principalId: identity.principalId,
+      principalType: 'ServicePrincipal',
+    });
+    return { keyVaultKeyId: key.versionlessId, identity, access };
   }
 }

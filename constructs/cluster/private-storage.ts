@@ -7,7 +7,9 @@ import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 
 /**
@@ -66,6 +68,13 @@ export class PrivateEndpointNetwork extends Construct {
   }
 }
 
+/** A customer-managed key for Storage Accounts, the identity that uses it, and its grant (the account waits for it). */
+export interface StorageKey {
+  readonly keyVaultKeyId: string;
+  readonly identity: UserAssignedIdentity;
+  readonly access: ITerraformDependable;
+}
+
 export interface PrivateStorageProps {
   readonly location: string;
   readonly resourceGroupName: string;
@@ -91,6 +100,12 @@ export interface PrivateStorageProps {
    * its public endpoint with every other caller denied. @default [] (public network access off)
    */
   readonly trustedResourceIds?: readonly string[];
+  /**
+   * Encrypt with a customer-managed key (versionless id: the account follows the key's
+   * rotations), read through a user-assigned identity that may use the key.
+   * @default Microsoft-managed keys
+   */
+  readonly customerManagedKey?: StorageKey;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -127,6 +142,10 @@ export class PrivateStorage extends Construct {
       crossTenantReplicationEnabled: false,
       infrastructureEncryptionEnabled: true,
       localUserEnabled: false,
+      ...(props.customerManagedKey ? {
+        identity: { type: 'UserAssigned', identityIds: [props.customerManagedKey.identity.id] },
+        customerManagedKey: { keyVaultKeyId: props.customerManagedKey.keyVaultKeyId, userAssignedIdentityId: props.customerManagedKey.identity.id },
+      } : {}),
       sftpEnabled: false,
       networkRules: {
         defaultAction: 'Deny',
@@ -141,6 +160,7 @@ export class PrivateStorage extends Construct {
         containerDeleteRetentionPolicy: { days: softDeleteDays },
       },
       tags,
+      ...(props.customerManagedKey ? { dependsOn: [props.customerManagedKey.access] } : {}),
       lifecycle: { preventDestroy: props.preventDestroy ?? false },
     });
     this.containers = Object.fromEntries(props.containers.map((name) => [name, new StorageContainer(this, `container-${name}`, {
