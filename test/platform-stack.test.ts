@@ -363,7 +363,8 @@ describe('each workload component is deployable on its own, with its prerequisit
   });
 
   test('pipelines', () => {
-    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'pipelines', 'pipelines-crds']);
+    // managed-prometheus-scrape: the API server and the scheduled-workflow controller expose metrics.
+    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape', 'pipelines', 'pipelines-crds']);
   });
 
   test('serving', () => {
@@ -393,6 +394,8 @@ describe('scrape objects for managed Prometheus', () => {
       'azmonitoring.coreos.com/v1 ServiceMonitor gpu-operator/nvidia-dcgm-exporter',
       'azmonitoring.coreos.com/v1 PodMonitor kubeflow/katib-controller',
       'azmonitoring.coreos.com/v1 PodMonitor kubeflow/notebook-controller',
+      'azmonitoring.coreos.com/v1 PodMonitor kubeflow/ml-pipeline',
+      'azmonitoring.coreos.com/v1 PodMonitor kubeflow/ml-pipeline-scheduledworkflow',
     ]);
     const dcgm = objects[0].spec as { selector: unknown; endpoints: { port: string; relabelings: { targetLabel: string; regex?: string }[] }[] };
     expect(dcgm.selector).toEqual({ matchLabels: { app: 'nvidia-dcgm-exporter' } });
@@ -421,6 +424,6 @@ describe('scrape objects for managed Prometheus', () => {
 
   test('without a GPU Operator, only the controllers are scraped', () => {
     const r = releasesByName(synthPlatform(devWith({ gpuPools: [], profiles: [] })).parsed);
-    expect(manifests(r['managed-prometheus-scrape']).map((o) => o.metadata.name)).toEqual(['katib-controller', 'notebook-controller']);
+    expect(manifests(r['managed-prometheus-scrape']).map((o) => o.metadata.name)).toEqual(['katib-controller', 'notebook-controller', 'ml-pipeline', 'ml-pipeline-scheduledworkflow']);
   });
 });

@@ -251,6 +251,70 @@ maybe('render rules on broken inputs', () => {
     expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('endpoint port 9090 is not a port of')]);
   });
 
+  const addTo = (r: RenderedEnvironment, releaseName: string, obj: K8sObject) => {
+    const rel = release(r, releaseName);
+    rel.objects = [...rel.objects, obj];
+  };
+  const kubeflowPolicy = (name: string, spec: Record<string, unknown>): K8sObject => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: 'kubeflow' }, spec } as K8sObject);
+
+  test('the fixture scrapes the Pipelines API server and scheduled-workflow controller through their sidecars', () => {
+    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline').spec).toEqual({ selector: { matchLabels: { app: 'ml-pipeline' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
+    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline-scheduledworkflow').spec).toEqual({ selector: { matchLabels: { app: 'ml-pipeline-scheduledworkflow' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
+    expect(checks.scrapeTargetProblems(fixture)).toEqual([]);
+    expect(checks.scrapeMeshProblems(fixture)).toEqual([]);
+  });
+
+  test('a Pipelines PodMonitor on a port name the API server does not declare', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'ml-pipeline');
+      monitor.spec = { ...monitor.spec, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }] };
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('PodMonitor kubeflow/ml-pipeline (release managed-prometheus-scrape): endpoint port "metrics" is not a port of Pod kubeflow/ml-pipeline')]);
+  });
+
+  test('a Pipelines PodMonitor selecting a label the scheduled-workflow pods do not have', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'ml-pipeline-scheduledworkflow');
+      monitor.spec = { ...monitor.spec, selector: { matchLabels: { app: 'scheduledworkflow' } } };
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('PodMonitor kubeflow/ml-pipeline-scheduledworkflow (release managed-prometheus-scrape): selects {"app":"scheduledworkflow"} in kubeflow, but no Pod there has those labels')]);
+  });
+
+  test('the API server\'s AuthorizationPolicy without its rule for header-less requests (only mesh principals may call it)', () => {
+    const r = broken((c) => {
+      const policy = find(c, 'pipelines', 'AuthorizationPolicy', 'ml-pipeline') as K8sObject & { spec: { rules: unknown[] } };
+      policy.spec = { ...policy.spec, rules: policy.spec.rules.slice(0, 1) };
+    });
+    expect(checks.scrapeMeshProblems(r)).toEqual([expect.stringMatching(/^PodMonitor kubeflow\/ml-pipeline \(release managed-prometheus-scrape\): the scrape of kubeflow\/ml-pipeline \(GET \/metrics on 8888\) is refused by the mesh: no rule of AuthorizationPolicy kubeflow\/ml-pipeline \(release pipelines\) admits/)]);
+  });
+
+  test('a narrow ALLOW policy (GET /metrics on the metrics port only) admits the scrape; the same policy on another path does not', () => {
+    const narrow = (path: string) => broken((c) => {
+      addTo(c, 'pipelines', kubeflowPolicy('ml-pipeline-scheduledworkflow-metrics', { selector: { matchLabels: { app: 'ml-pipeline-scheduledworkflow' } }, action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'], paths: [path], ports: ['9090'] } }] }] }));
+    });
+    expect(checks.scrapeMeshProblems(narrow('/metrics'))).toEqual([]);
+    expect(checks.scrapeMeshProblems(narrow('/healthz'))).toEqual([expect.stringContaining('the scrape of kubeflow/ml-pipeline-scheduledworkflow (GET /metrics on 9090) is refused by the mesh: no rule of AuthorizationPolicy kubeflow/ml-pipeline-scheduledworkflow-metrics')]);
+  });
+
+  test('a DENY policy on /metrics, and STRICT mutual TLS in the kubeflow namespace', () => {
+    const deny = broken((c) => {
+      addTo(c, 'pipelines', kubeflowPolicy('deny-metrics', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/metrics'] } }] }] }));
+    });
+    expect(checks.scrapeMeshProblems(deny)).toContainEqual(expect.stringContaining('the scrape of kubeflow/ml-pipeline-scheduledworkflow (GET /metrics on 9090) is refused by the mesh: AuthorizationPolicy kubeflow/deny-metrics (release pipelines) denies it'));
+    const strict = broken((c) => {
+      addTo(c, 'pipelines', { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'kubeflow' }, spec: { mtls: { mode: 'STRICT' } } } as K8sObject);
+    });
+    const problems = checks.scrapeMeshProblems(strict);
+    expect(problems).toContainEqual(expect.stringContaining('the scrape of kubeflow/ml-pipeline (GET /metrics on 8888) is refused by the mesh: PeerAuthentication kubeflow/default (release pipelines) requires mutual TLS'));
+    // Katib's controller runs without a sidecar: STRICT does not concern it.
+    expect(problems.filter((p) => p.includes('katib'))).toEqual([]);
+    // A port-level exception for the metrics ports lets the scrape through again.
+    const excepted = broken((c) => {
+      addTo(c, 'pipelines', { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'kubeflow' }, spec: { mtls: { mode: 'STRICT' }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' }, 8888: { mode: 'PERMISSIVE' }, 9090: { mode: 'PERMISSIVE' } } } } as K8sObject);
+    });
+    expect(checks.scrapeMeshProblems(excepted)).toEqual([]);
+  });
+
   test('a spot GPU pool whose taint the operator\'s daemon sets do not tolerate (no DCGM exporter there)', () => {
     const r = broken((c) => {
       const operator = release(c, 'gpu-operator');

@@ -436,6 +436,131 @@ export function scrapeTargetProblems(rendered: RenderedEnvironment): string[] {
   return problems;
 }
 
+/** The Istio root namespace: its selector-less policies apply to the whole mesh. */
+const ISTIO_ROOT_NAMESPACE = 'istio-system';
+
+/** A scrape by managed Prometheus, as a sidecar sees it: plain HTTP from a pod without mesh identity, GET, no Authorization or Kubeflow headers. */
+interface ScrapeRequest { readonly method: 'GET'; readonly path: string; readonly port: number }
+
+type AuthzSource = Record<string, string[] | undefined>;
+type AuthzOperation = Record<string, string[] | undefined>;
+type AuthzRule = { from?: { source?: AuthzSource }[]; to?: { operation?: AuthzOperation }[]; when?: { key: string; values?: string[]; notValues?: string[] }[] };
+type AuthzSpec = { action?: string; selector?: { matchLabels?: Record<string, string> }; rules?: AuthzRule[] };
+
+function istioValueMatches(pattern: string, value: string): boolean {
+  if (pattern === '*') return value !== '';
+  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
+  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
+  return pattern === value;
+}
+
+/**
+ * Whether an attribute list matches the scrape. Attributes the scrape lacks
+ * (principals, request principals, namespaces, headers, claims) are empty: a
+ * positive list never matches them, a negative one always does. Attributes
+ * whose value is unknown offline (source IPs, hosts) count against the scrape:
+ * they never admit it under ALLOW and always hit it under DENY.
+ */
+function fieldMatches(field: string, values: string[], req: ScrapeRequest, deny: boolean): boolean {
+  const negative = /^not[A-Z]/.test(field);
+  const name = negative ? field[3].toLowerCase() + field.slice(4) : field;
+  const known: Record<string, string | undefined> = { methods: req.method, paths: req.path, ports: String(req.port) };
+  if (name in known) {
+    const hit = values.some((v) => istioValueMatches(v, known[name] ?? ''));
+    return negative ? !hit : hit;
+  }
+  if (['ipBlocks', 'remoteIpBlocks', 'hosts'].includes(name)) return deny;
+  return negative;
+}
+
+function conditionMatches(c: { key: string; values?: string[]; notValues?: string[] }, req: ScrapeRequest, deny: boolean): boolean {
+  const value = c.key === 'destination.port' ? String(req.port) : c.key === 'request.method' ? req.method : c.key === 'request.url_path' ? req.path : undefined;
+  if (value === undefined && /^(source\.ip|remote\.ip|destination\.ip|connection\.sni)$/.test(c.key)) return deny;
+  const v = value ?? '';
+  if (c.values && !c.values.some((p) => istioValueMatches(p, v))) return false;
+  if (c.notValues && c.notValues.some((p) => istioValueMatches(p, v))) return false;
+  return true;
+}
+
+function ruleMatches(rule: AuthzRule, req: ScrapeRequest, deny: boolean): boolean {
+  const all = (o: Record<string, string[] | undefined> | undefined) => Object.entries(o ?? {}).every(([f, v]) => v === undefined || fieldMatches(f, v, req, deny));
+  const from = rule.from === undefined || rule.from.some((f) => all(f.source));
+  const to = rule.to === undefined || rule.to.some((t) => all(t.operation));
+  const when = (rule.when ?? []).every((c) => conditionMatches(c, req, deny));
+  return from && to && when;
+}
+
+/**
+ * Why a scrape of these pods would be refused by the mesh, if it would:
+ * STRICT mutual TLS (the collector has no mesh identity), or Istio
+ * AuthorizationPolicies (DENY or CUSTOM rules that match it, or ALLOW
+ * policies none of whose rules admit it). Empty when the scrape gets through.
+ */
+export function meshRefusals(rendered: RenderedEnvironment, namespace: string, labels: Record<string, string>, req: ScrapeRequest): string[] {
+  const applies = (l: Located) => {
+    const ns = nsOf(l);
+    const selector = (l.obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector;
+    if (ns === namespace) return selector === undefined || matches(labels, selector);
+    return ns === ISTIO_ROOT_NAMESPACE && selector === undefined;
+  };
+  const refusals: string[] = [];
+  // Mutual TLS mode: a workload's PeerAuthentication over its namespace's, over the mesh's; UNSET defers to the next.
+  const peers = objectsOf(rendered).filter((l) => l.obj.kind === 'PeerAuthentication' && applies(l));
+  const rank = (l: Located) => (nsOf(l) !== namespace ? 2 : (l.obj.spec as { selector?: object }).selector ? 0 : 1);
+  for (const peer of [...peers].sort((a, b) => rank(a) - rank(b))) {
+    const spec = peer.obj.spec as { mtls?: { mode?: string }; portLevelMtls?: Record<string, { mode?: string }> };
+    const mode = [spec.portLevelMtls?.[String(req.port)]?.mode, spec.mtls?.mode].find((m) => m !== undefined && m !== 'UNSET');
+    if (mode === undefined) continue;
+    if (mode === 'STRICT') refusals.push(`${describe(peer)} requires mutual TLS on port ${req.port}, which the collector (no mesh identity) cannot present`);
+    break;
+  }
+  const policies = objectsOf(rendered).filter((l) => l.obj.kind === 'AuthorizationPolicy' && applies(l));
+  for (const l of policies) {
+    const spec = l.obj.spec as AuthzSpec;
+    const action = spec.action ?? 'ALLOW';
+    if (action === 'DENY' && (spec.rules ?? []).some((r) => ruleMatches(r, req, true))) refusals.push(`${describe(l)} denies it`);
+    if (action === 'CUSTOM' && (spec.rules ?? []).some((r) => ruleMatches(r, req, true))) refusals.push(`${describe(l)} sends it to an external authorizer`);
+  }
+  const allows = policies.filter((l) => ((l.obj.spec as AuthzSpec).action ?? 'ALLOW') === 'ALLOW');
+  if (allows.length > 0 && !allows.some((l) => ((l.obj.spec as AuthzSpec).rules ?? []).some((r) => ruleMatches(r, req, false)))) {
+    refusals.push(`no rule of ${allows.map((l) => describe(l)).join(', ')} admits an unauthenticated GET ${req.path} on port ${req.port}, and ALLOW policies refuse everything else`);
+  }
+  return refusals;
+}
+
+/**
+ * Every pod a PodMonitor selects can be scraped through its sidecar: the
+ * managed Prometheus collector (ama-metrics in kube-system) has no sidecar, so
+ * it scrapes in plain HTTP without a mesh identity or request headers. Pods
+ * without a sidecar are not checked. ServiceMonitors are not checked here: the
+ * only one (DCGM) selects pods in a namespace without injection.
+ */
+export function scrapeMeshProblems(rendered: RenderedEnvironment): string[] {
+  const problems: string[] = [];
+  const nsLabels = namespaceLabels(rendered);
+  const pods = [
+    ...podTemplates(rendered).map((p) => ({ namespace: p.ns, name: p.where.obj.metadata.name, metadata: p.metadata, ports: ((p.spec.containers as { ports?: { name?: string; containerPort: number }[] }[] | undefined) ?? []).flatMap((c) => (c.ports ?? []).map((x) => ({ name: x.name, port: x.containerPort }))) })),
+    ...runtimeTargets(rendered).filter((t) => t.kind === 'Pod').map((t) => ({ namespace: t.namespace, name: t.name, metadata: { labels: { ...t.labels } }, ports: [...t.ports] })),
+  ];
+  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'PodMonitor' && x.obj.apiVersion === AZURE_MONITORING_API)) {
+    const spec = l.obj.spec as { selector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchNames?: string[] }; podMetricsEndpoints?: { port?: string; targetPort?: number | string; path?: string }[] };
+    const namespaces = spec.namespaceSelector?.matchNames ?? [nsOf(l)];
+    if (Object.keys(spec.selector?.matchLabels ?? {}).length === 0) continue;
+    for (const pod of pods.filter((p) => namespaces.includes(p.namespace) && matches(p.metadata.labels, spec.selector ?? {}))) {
+      if (!injected(nsLabels.get(pod.namespace), pod.metadata)) continue;
+      for (const e of spec.podMetricsEndpoints ?? []) {
+        const port = typeof e.targetPort === 'number' ? e.targetPort : pod.ports.find((p) => p.name === (e.port ?? e.targetPort))?.port;
+        if (port === undefined) continue; // scrapeTargetProblems reports it
+        const path = e.path ?? '/metrics';
+        for (const why of meshRefusals(rendered, pod.namespace, pod.metadata.labels ?? {}, { method: 'GET', path, port })) {
+          problems.push(`${describe(l)}: the scrape of ${pod.namespace}/${pod.name} (GET ${path} on ${port}) is refused by the mesh: ${why}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
 /**
  * With managed Prometheus on and a GPU Operator installed, the DCGM exporter is
  * scraped, and it runs on every GPU pool: the operator's operands tolerate each
