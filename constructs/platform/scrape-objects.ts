@@ -47,6 +47,21 @@ export const PIPELINES_METRICS = [
   { name: 'ml-pipeline-scheduledworkflow', labels: { app: 'ml-pipeline-scheduledworkflow' }, port: 'http' },
 ] as const;
 
+/**
+ * The Kubeflow Trainer controller as its chart deploys it (2.2.1): pods labelled
+ * `app.kubernetes.io/name: kubeflow-trainer`, `app.kubernetes.io/component:
+ * manager`; container port `metrics` (8443) serves `/metrics` over HTTPS
+ * (`metrics.secureServing: true` in the chart's `kubeflow-trainer-config`)
+ * with the certificate controller-runtime generates for itself, and without
+ * authentication: the manager sets no metrics `FilterProvider`
+ * (kubeflow/trainer v2.2.1 `pkg/config/config.go`, `metricsserver.Options`).
+ */
+export const TRAINER_METRICS = {
+  name: 'kubeflow-trainer-controller-manager',
+  labels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' },
+  port: 'metrics',
+} as const;
+
 export interface ScrapeObjectsProps {
   readonly connection: ClusterConnection;
   /** Namespace of the GPU Operator, whose DCGM exporter is scraped; unset when the environment has no operator. */
@@ -64,6 +79,14 @@ export interface ScrapeObjectsProps {
    * @default false
    */
   readonly pipelines?: boolean;
+  /**
+   * Scrape the Kubeflow Trainer controller in this namespace: HTTPS with the
+   * controller's own self-signed certificate, so the scrape skips certificate
+   * verification (it carries no credential). The PodMonitor lives in
+   * kube-system and selects that namespace, so it need not wait for the
+   * Trainer release that creates it.
+   */
+  readonly trainer?: { readonly namespace: string };
   /**
    * The `kubeflow` namespace, where the controllers' PodMonitors live. A PodMonitor
    * may exist before its pods, so it waits for the namespace only (not for the
@@ -120,12 +143,16 @@ export class ScrapeObjects extends Construct {
     if (props.pipelines) {
       for (const target of PIPELINES_METRICS) objects.push(podMonitor(target.name, 'kubeflow', { ...target.labels }, { port: target.port }, interval));
     }
+    if (props.trainer) {
+      // Certificate not verified: controller-runtime signs its own, and the scrape sends no credential that could leak.
+      objects.push(podMonitor(TRAINER_METRICS.name, 'kube-system', { ...TRAINER_METRICS.labels }, { port: TRAINER_METRICS.port, scheme: 'https', tlsConfig: { insecureSkipVerify: true } }, interval, [props.trainer.namespace]));
+    }
     const kubeflowScraped = props.katib || props.notebooks || props.pipelines;
     if (kubeflowScraped && !props.kubeflowNamespace) {
       throw new ComponentError('ScrapeObjects', 'kubeflowNamespace', 'is unset, but the Kubeflow controllers\' PodMonitors live in that namespace', 'pass the KubeflowNamespaces construct');
     }
     if (objects.length === 0) {
-      throw new ComponentError('ScrapeObjects', 'gpuOperator, katib, notebooks, pipelines', 'are all unset: there is nothing to scrape', 'leave the construct out');
+      throw new ComponentError('ScrapeObjects', 'gpuOperator, katib, notebooks, pipelines, trainer', 'are all unset: there is nothing to scrape', 'leave the construct out');
     }
     this.objects = objects;
     this.release = new ObjectRelease(this, 'release', {
@@ -138,11 +165,17 @@ export class ScrapeObjects extends Construct {
   }
 }
 
-function podMonitor(name: string, namespace: string, labels: Record<string, string>, port: { port: string } | { targetPort: number }, interval: string): Record<string, unknown> {
+type Endpoint = ({ port: string } | { targetPort: number }) & { scheme?: 'https'; tlsConfig?: { insecureSkipVerify: boolean } };
+
+function podMonitor(name: string, namespace: string, labels: Record<string, string>, endpoint: Endpoint, interval: string, namespaces?: string[]): Record<string, unknown> {
   return {
     apiVersion: AZURE_MONITORING_API,
     kind: 'PodMonitor',
     metadata: { name, namespace },
-    spec: { selector: { matchLabels: labels }, podMetricsEndpoints: [{ ...port, path: '/metrics', interval }] },
+    spec: {
+      selector: { matchLabels: labels },
+      ...(namespaces ? { namespaceSelector: { matchNames: namespaces } } : {}),
+      podMetricsEndpoints: [{ ...endpoint, path: '/metrics', interval }],
+    },
   };
 }

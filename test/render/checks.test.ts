@@ -315,6 +315,55 @@ maybe('render rules on broken inputs', () => {
     expect(checks.scrapeMeshProblems(excepted)).toEqual([]);
   });
 
+  const addScrape = (r: RenderedEnvironment, name: string, namespace: string, labels: Record<string, string>, endpoint: Record<string, unknown>) => addTo(r, 'managed-prometheus-scrape', {
+    apiVersion: 'azmonitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name, namespace: 'kube-system' },
+    spec: { selector: { matchLabels: labels }, namespaceSelector: { matchNames: [namespace] }, podMetricsEndpoints: [{ path: '/metrics', ...endpoint }] },
+  } as K8sObject);
+
+  test('the fixture scrapes the Trainer controller over HTTPS, from kube-system, without verifying its self-signed certificate', () => {
+    const monitor = scrape(fixture, 'PodMonitor', 'kubeflow-trainer-controller-manager');
+    expect(monitor.metadata.namespace).toBe('kube-system');
+    expect(monitor.spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' } },
+      namespaceSelector: { matchNames: ['kubeflow-system'] },
+      podMetricsEndpoints: [{ port: 'metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true }, path: '/metrics', interval: '30s' }],
+    });
+    // The rule reads TLS from the chart's controller configuration, not from the construct.
+    expect(checks.guardedMetricsPorts(fixture)).toContainEqual(expect.objectContaining({ namespace: 'kubeflow-system', port: 8443, tls: true, token: false, loopback: false }));
+    expect(checks.scrapeSchemeProblems(fixture)).toEqual([]);
+  });
+
+  test('the Trainer PodMonitor scraping plain HTTP, or looking in the wrong namespace', () => {
+    const plain = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'kubeflow-trainer-controller-manager');
+      monitor.spec = { ...monitor.spec, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }] };
+    });
+    expect(checks.scrapeSchemeProblems(plain)).toEqual([expect.stringMatching(/^PodMonitor kube-system\/kubeflow-trainer-controller-manager \(release managed-prometheus-scrape\): port 8443 of kubeflow-system\/kubeflow-trainer-controller-manager serves TLS \(ConfigMap kubeflow-system\/kubeflow-trainer-config: metrics.secureServing on :8443\), but the endpoint scrapes plain HTTP$/)]);
+    const elsewhere = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'kubeflow-trainer-controller-manager');
+      monitor.spec = { ...monitor.spec, namespaceSelector: { matchNames: ['kubeflow'] } };
+    });
+    expect(checks.scrapeTargetProblems(elsewhere)).toEqual([expect.stringContaining('in kubeflow, but no Pod there has those labels')]);
+  });
+
+  test('HTTPS against the Pipelines API server, which serves plain HTTP', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'ml-pipeline');
+      monitor.spec = { ...monitor.spec, podMetricsEndpoints: [{ port: 'http', path: '/metrics', scheme: 'https' }] };
+    });
+    expect(checks.scrapeSchemeProblems(r)).toEqual([expect.stringContaining('port 8888 of kubeflow/ml-pipeline serves plain HTTP, but the endpoint scrapes HTTPS')]);
+  });
+
+  test('KServe\'s controller: its kube-rbac-proxy wants a token, its manager listens on loopback only', () => {
+    const labels = { 'control-plane': 'kserve-controller-manager' };
+    const proxy = broken((c) => addScrape(c, 'kserve-controller', 'kserve', labels, { port: 'https', scheme: 'https', tlsConfig: { insecureSkipVerify: true } }));
+    expect(checks.scrapeTargetProblems(proxy)).toEqual([]);
+    expect(checks.scrapeSchemeProblems(proxy)).toEqual([expect.stringMatching(/port 8443 of kserve\/kserve-controller-manager wants a bearer token \(kube-rbac-proxy in kserve-controller-manager \(--secure-listen-address=0\.0\.0\.0:8443\)\)/)]);
+    const manager = broken((c) => addScrape(c, 'kserve-controller', 'kserve', labels, { port: 'metrics' }));
+    expect(checks.scrapeTargetProblems(manager)).toEqual([]);
+    expect(checks.scrapeSchemeProblems(manager)).toEqual([expect.stringMatching(/port 8080 of kserve\/kserve-controller-manager listens on 127\.0\.0\.1 only \(manager in kserve-controller-manager \(--metrics-addr=127\.0\.0\.1:8080\)\)/)]);
+  });
+
   test('a spot GPU pool whose taint the operator\'s daemon sets do not tolerate (no DCGM exporter there)', () => {
     const r = broken((c) => {
       const operator = release(c, 'gpu-operator');

@@ -1,6 +1,7 @@
 import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/cluster/gpu-scheduling';
 import { vmSizeFacts } from '../../environments/vm-sizes';
 import { AZURE_MONITORING_API } from '../../constructs/platform/scrape-objects';
+import { parse } from 'yaml';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
 import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
@@ -528,6 +529,30 @@ export function meshRefusals(rendered: RenderedEnvironment, namespace: string, l
   return refusals;
 }
 
+type ScrapedPod = { namespace: string; name: string; metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; ports: { name?: string; port: number }[] };
+type PodEndpoint = { port?: string; targetPort?: number | string; path?: string; scheme?: string; tlsConfig?: { insecureSkipVerify?: boolean } };
+
+/** Each (PodMonitor, selected pod, endpoint) with the endpoint's port number on that pod; endpoints whose port the pod lacks are left to scrapeTargetProblems. */
+function podScrapes(rendered: RenderedEnvironment): { monitor: Located; pod: ScrapedPod; endpoint: PodEndpoint; port: number }[] {
+  const pods: ScrapedPod[] = [
+    ...podTemplates(rendered).map((p) => ({ namespace: p.ns, name: p.where.obj.metadata.name, metadata: p.metadata, ports: ((p.spec.containers as { ports?: { name?: string; containerPort: number }[] }[] | undefined) ?? []).flatMap((c) => (c.ports ?? []).map((x) => ({ name: x.name, port: x.containerPort }))) })),
+    ...runtimeTargets(rendered).filter((t) => t.kind === 'Pod').map((t) => ({ namespace: t.namespace, name: t.name, metadata: { labels: { ...t.labels } }, ports: [...t.ports] })),
+  ];
+  const result: { monitor: Located; pod: ScrapedPod; endpoint: PodEndpoint; port: number }[] = [];
+  for (const monitor of objectsOf(rendered).filter((x) => x.obj.kind === 'PodMonitor' && x.obj.apiVersion === AZURE_MONITORING_API)) {
+    const spec = monitor.obj.spec as { selector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchNames?: string[] }; podMetricsEndpoints?: PodEndpoint[] };
+    const namespaces = spec.namespaceSelector?.matchNames ?? [nsOf(monitor)];
+    if (Object.keys(spec.selector?.matchLabels ?? {}).length === 0) continue;
+    for (const pod of pods.filter((p) => namespaces.includes(p.namespace) && matches(p.metadata.labels, spec.selector ?? {}))) {
+      for (const endpoint of spec.podMetricsEndpoints ?? []) {
+        const port = typeof endpoint.targetPort === 'number' ? endpoint.targetPort : pod.ports.find((p) => p.name === (endpoint.port ?? endpoint.targetPort))?.port;
+        if (port !== undefined) result.push({ monitor, pod, endpoint, port });
+      }
+    }
+  }
+  return result;
+}
+
 /**
  * Every pod a PodMonitor selects can be scraped through its sidecar: the
  * managed Prometheus collector (ama-metrics in kube-system) has no sidecar, so
@@ -536,27 +561,85 @@ export function meshRefusals(rendered: RenderedEnvironment, namespace: string, l
  * only one (DCGM) selects pods in a namespace without injection.
  */
 export function scrapeMeshProblems(rendered: RenderedEnvironment): string[] {
-  const problems: string[] = [];
   const nsLabels = namespaceLabels(rendered);
-  const pods = [
-    ...podTemplates(rendered).map((p) => ({ namespace: p.ns, name: p.where.obj.metadata.name, metadata: p.metadata, ports: ((p.spec.containers as { ports?: { name?: string; containerPort: number }[] }[] | undefined) ?? []).flatMap((c) => (c.ports ?? []).map((x) => ({ name: x.name, port: x.containerPort }))) })),
-    ...runtimeTargets(rendered).filter((t) => t.kind === 'Pod').map((t) => ({ namespace: t.namespace, name: t.name, metadata: { labels: { ...t.labels } }, ports: [...t.ports] })),
-  ];
-  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'PodMonitor' && x.obj.apiVersion === AZURE_MONITORING_API)) {
-    const spec = l.obj.spec as { selector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchNames?: string[] }; podMetricsEndpoints?: { port?: string; targetPort?: number | string; path?: string }[] };
-    const namespaces = spec.namespaceSelector?.matchNames ?? [nsOf(l)];
-    if (Object.keys(spec.selector?.matchLabels ?? {}).length === 0) continue;
-    for (const pod of pods.filter((p) => namespaces.includes(p.namespace) && matches(p.metadata.labels, spec.selector ?? {}))) {
-      if (!injected(nsLabels.get(pod.namespace), pod.metadata)) continue;
-      for (const e of spec.podMetricsEndpoints ?? []) {
-        const port = typeof e.targetPort === 'number' ? e.targetPort : pod.ports.find((p) => p.name === (e.port ?? e.targetPort))?.port;
-        if (port === undefined) continue; // scrapeTargetProblems reports it
-        const path = e.path ?? '/metrics';
-        for (const why of meshRefusals(rendered, pod.namespace, pod.metadata.labels ?? {}, { method: 'GET', path, port })) {
-          problems.push(`${describe(l)}: the scrape of ${pod.namespace}/${pod.name} (GET ${path} on ${port}) is refused by the mesh: ${why}`);
-        }
+  return podScrapes(rendered)
+    .filter((s) => injected(nsLabels.get(s.pod.namespace), s.pod.metadata))
+    .flatMap((s) => {
+      const path = s.endpoint.path ?? '/metrics';
+      return meshRefusals(rendered, s.pod.namespace, s.pod.metadata.labels ?? {}, { method: 'GET', path, port: s.port })
+        .map((why) => `${describe(s.monitor)}: the scrape of ${s.pod.namespace}/${s.pod.name} (GET ${path} on ${s.port}) is refused by the mesh: ${why}`);
+    });
+}
+
+/** A metrics port that is not plain HTTP open to the pod network, as the rendered configuration says. */
+export interface GuardedMetricsPort {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly port: number;
+  /** Served over TLS. */
+  readonly tls: boolean;
+  /** Needs a bearer token (kube-rbac-proxy, or controller-runtime's authentication filter). */
+  readonly token: boolean;
+  /** Bound to 127.0.0.1: unreachable from another pod. */
+  readonly loopback: boolean;
+  readonly why: string;
+}
+
+/**
+ * Metrics listeners read from the render: kube-rbac-proxy sidecars
+ * (`--secure-listen-address`: TLS, and a token checked by TokenReview and
+ * SubjectAccessReview), managers bound to loopback (`--metrics-addr` or
+ * `--metrics-bind-address` on 127.0.0.1), and controllers configured by a
+ * `controller_manager_config.yaml` with `metrics.secureServing` (TLS; Trainer
+ * 2.2.1 sets no authentication filter, kubeflow/trainer `pkg/config/config.go`).
+ */
+export function guardedMetricsPorts(rendered: RenderedEnvironment): GuardedMetricsPort[] {
+  const found: GuardedMetricsPort[] = [];
+  const configs = new Map<string, string>();
+  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'ConfigMap')) {
+    const text = (l.obj.data as Record<string, string> | undefined)?.['controller_manager_config.yaml'];
+    if (text) configs.set(`${nsOf(l)}/${l.obj.metadata.name}`, text);
+  }
+  for (const p of podTemplates(rendered)) {
+    const labels = p.metadata.labels ?? {};
+    const containers = (p.spec.containers as { name: string; args?: string[]; command?: string[] }[] | undefined) ?? [];
+    for (const c of containers) {
+      for (const arg of [...(c.command ?? []), ...(c.args ?? [])]) {
+        const secure = /^--secure-listen-address=.*:(\d+)$/.exec(arg);
+        if (secure) found.push({ namespace: p.ns, labels, port: Number(secure[1]), tls: true, token: true, loopback: false, why: `kube-rbac-proxy in ${p.where.obj.metadata.name} (${arg})` });
+        const local = /^--metrics-(?:addr|bind-address)=(?:127\.0\.0\.1|localhost):(\d+)$/.exec(arg);
+        if (local) found.push({ namespace: p.ns, labels, port: Number(local[1]), tls: false, token: false, loopback: true, why: `${c.name} in ${p.where.obj.metadata.name} (${arg})` });
       }
     }
+    const volumes = (p.spec.volumes as { configMap?: { name?: string } }[] | undefined) ?? [];
+    for (const v of volumes) {
+      const text = v.configMap?.name ? configs.get(`${p.ns}/${v.configMap.name}`) : undefined;
+      if (!text) continue;
+      const config = parse(text) as { metrics?: { bindAddress?: string; secureServing?: boolean } } | null;
+      const port = /:(\d+)$/.exec(config?.metrics?.bindAddress ?? '')?.[1];
+      if (port && config?.metrics?.secureServing) found.push({ namespace: p.ns, labels, port: Number(port), tls: true, token: false, loopback: false, why: `ConfigMap ${p.ns}/${v.configMap?.name}: metrics.secureServing on ${config.metrics.bindAddress}` });
+    }
+  }
+  return found;
+}
+
+/**
+ * Every PodMonitor endpoint speaks the way its port serves: HTTPS where the
+ * server has TLS on (and plain HTTP elsewhere), never a port bound to loopback,
+ * and never a port that wants a bearer token: managed Prometheus would need a
+ * long-lived token Secret for it.
+ */
+export function scrapeSchemeProblems(rendered: RenderedEnvironment): string[] {
+  const guarded = guardedMetricsPorts(rendered);
+  const problems: string[] = [];
+  for (const s of podScrapes(rendered)) {
+    const g = guarded.find((x) => x.namespace === s.pod.namespace && x.port === s.port && Object.entries(x.labels).every(([k, v]) => s.pod.metadata.labels?.[k] === v));
+    const https = s.endpoint.scheme === 'https';
+    const where = `${describe(s.monitor)}: port ${s.port} of ${s.pod.namespace}/${s.pod.name}`;
+    if (g?.loopback) problems.push(`${where} listens on 127.0.0.1 only (${g.why}): nothing outside the pod reaches it`);
+    else if (g?.token) problems.push(`${where} wants a bearer token (${g.why}): managed Prometheus would need a long-lived ServiceAccount token Secret`);
+    else if (g?.tls && !https) problems.push(`${where} serves TLS (${g.why}), but the endpoint scrapes plain HTTP`);
+    else if (!g?.tls && https) problems.push(`${where} serves plain HTTP, but the endpoint scrapes HTTPS`);
   }
   return problems;
 }

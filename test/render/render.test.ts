@@ -40,6 +40,7 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every managed-Prometheus scrape object selects real labels and ports': checks.scrapeTargetProblems,
   'the DCGM exporter runs on every GPU pool and is scraped': checks.gpuMetricsCoverageProblems,
   'every pod a PodMonitor selects admits the collector through its sidecar': checks.scrapeMeshProblems,
+  'every PodMonitor endpoint speaks its port\'s protocol, needs no token and reaches no loopback-only port': checks.scrapeSchemeProblems,
 };
 
 const report: Record<string, unknown> = {};
