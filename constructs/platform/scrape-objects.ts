@@ -85,6 +85,7 @@ export interface ScrapeObjectsProps {
    * verification (it carries no credential). The PodMonitor lives in
    * kube-system and selects that namespace, so it need not wait for the
    * Trainer release that creates it.
+   * @default - the Trainer controller is not scraped
    */
   readonly trainer?: { readonly namespace: string };
   /**
