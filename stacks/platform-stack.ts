@@ -275,13 +275,15 @@ export class PlatformStack extends TerraformStack {
         : undefined,
     };
     const gpuOperator = components.gpuOperator;
-    const scraped = { gpu: gpuOperator !== undefined, katib: c.katib, notebooks: env.notebooks.enabled };
-    const scrape = env.monitoring.managedPrometheus && (scraped.gpu || scraped.katib || scraped.notebooks)
+    const scraped = { gpu: gpuOperator !== undefined, katib: c.katib, notebooks: env.notebooks.enabled, pipelines: c.pipelines, trainer: components.trainer };
+    const scrape = env.monitoring.managedPrometheus && (scraped.gpu || scraped.katib || scraped.notebooks || scraped.pipelines || scraped.trainer)
       ? new ScrapeObjects(this, 'scrape', {
         connection,
         gpuOperator: gpuOperator ? { namespace: gpuOperator.namespace, ready: gpuOperator.ready } : undefined,
         katib: scraped.katib,
         notebooks: scraped.notebooks,
+        pipelines: scraped.pipelines,
+        trainer: scraped.trainer ? { namespace: scraped.trainer.namespace } : undefined,
         kubeflowNamespace: namespaces,
       })
       : undefined;

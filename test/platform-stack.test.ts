@@ -353,7 +353,8 @@ describe('each workload component is deployable on its own, with its prerequisit
   };
 
   test('training', () => {
-    expect(only('trainer')).toEqual(['kubeflow-trainer']);
+    // managed-prometheus-scrape: the Trainer controller's metrics (HTTPS, no token).
+    expect(only('trainer')).toEqual(['kubeflow-trainer', 'managed-prometheus-scrape']);
   });
 
   test('tuning', () => {
@@ -363,7 +364,8 @@ describe('each workload component is deployable on its own, with its prerequisit
   });
 
   test('pipelines', () => {
-    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'pipelines', 'pipelines-crds']);
+    // managed-prometheus-scrape: the API server and the scheduled-workflow controller expose metrics.
+    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape', 'pipelines', 'pipelines-crds']);
   });
 
   test('serving', () => {
@@ -393,6 +395,9 @@ describe('scrape objects for managed Prometheus', () => {
       'azmonitoring.coreos.com/v1 ServiceMonitor gpu-operator/nvidia-dcgm-exporter',
       'azmonitoring.coreos.com/v1 PodMonitor kubeflow/katib-controller',
       'azmonitoring.coreos.com/v1 PodMonitor kubeflow/notebook-controller',
+      'azmonitoring.coreos.com/v1 PodMonitor kubeflow/ml-pipeline',
+      'azmonitoring.coreos.com/v1 PodMonitor kubeflow/ml-pipeline-scheduledworkflow',
+      'azmonitoring.coreos.com/v1 PodMonitor kube-system/kubeflow-trainer-controller-manager',
     ]);
     const dcgm = objects[0].spec as { selector: unknown; endpoints: { port: string; relabelings: { targetLabel: string; regex?: string }[] }[] };
     expect(dcgm.selector).toEqual({ matchLabels: { app: 'nvidia-dcgm-exporter' } });
@@ -421,6 +426,15 @@ describe('scrape objects for managed Prometheus', () => {
 
   test('without a GPU Operator, only the controllers are scraped', () => {
     const r = releasesByName(synthPlatform(devWith({ gpuPools: [], profiles: [] })).parsed);
-    expect(manifests(r['managed-prometheus-scrape']).map((o) => o.metadata.name)).toEqual(['katib-controller', 'notebook-controller']);
+    expect(manifests(r['managed-prometheus-scrape']).map((o) => o.metadata.name)).toEqual(['katib-controller', 'notebook-controller', 'ml-pipeline', 'ml-pipeline-scheduledworkflow', 'kubeflow-trainer-controller-manager']);
+  });
+
+  test('the Trainer controller is scraped from kube-system, selecting its namespace, so the release waits for no Trainer release', () => {
+    const trainer = manifests(devReleases['managed-prometheus-scrape']).find((o) => o.metadata.name === 'kubeflow-trainer-controller-manager');
+    expect(trainer?.spec).toMatchObject({ namespaceSelector: { matchNames: ['kubeflow-system'] }, podMetricsEndpoints: [{ port: 'metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true } }] });
+    const deps = devReleases['managed-prometheus-scrape'].depends_on ?? [];
+    expect(deps).not.toContain(devReleases['kubeflow-trainer'].address);
+    const alone = releasesByName(synthPlatform(devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { gpuOperator: false, trainer: true, katib: false, pipelines: false, kserve: false, sparkOperator: false, istio: 'none', certManager: 'none' } } })).parsed);
+    expect(alone['managed-prometheus-scrape'].depends_on ?? []).toEqual([]);
   });
 });

@@ -29,6 +29,39 @@ export const DCGM_EXPORTER = { name: 'nvidia-dcgm-exporter', labels: { app: 'nvi
  */
 export const AKS_NODE_NAME_POOL_REGEX = 'aks-([a-z][a-z0-9]{0,11})-[0-9]+-vmss.*';
 
+/**
+ * Kubeflow Pipelines 2.16.1 components that serve Prometheus metrics without
+ * authentication, as the distribution deploys them:
+ * - the API server registers `/metrics` on its HTTP mux (`--httpPortFlag`,
+ *   default `:8888`, container port `http`; kubeflow/pipelines 2.16.1
+ *   `backend/src/apiserver/main.go`), plain HTTP because the distribution sets
+ *   no `--tlsCertPath`;
+ * - the scheduled-workflow controller serves `/metrics` on `--metricsPort`
+ *   (default 9090, container port `http`;
+ *   `backend/src/crd/controller/scheduledworkflow/main.go`).
+ * The persistence agent serves no metrics, and the cache server only its TLS
+ * admission webhook.
+ */
+export const PIPELINES_METRICS = [
+  { name: 'ml-pipeline', labels: { app: 'ml-pipeline' }, port: 'http' },
+  { name: 'ml-pipeline-scheduledworkflow', labels: { app: 'ml-pipeline-scheduledworkflow' }, port: 'http' },
+] as const;
+
+/**
+ * The Kubeflow Trainer controller as its chart deploys it (2.2.1): pods labelled
+ * `app.kubernetes.io/name: kubeflow-trainer`, `app.kubernetes.io/component:
+ * manager`; container port `metrics` (8443) serves `/metrics` over HTTPS
+ * (`metrics.secureServing: true` in the chart's `kubeflow-trainer-config`)
+ * with the certificate controller-runtime generates for itself, and without
+ * authentication: the manager sets no metrics `FilterProvider`
+ * (kubeflow/trainer v2.2.1 `pkg/config/config.go`, `metricsserver.Options`).
+ */
+export const TRAINER_METRICS = {
+  name: 'kubeflow-trainer-controller-manager',
+  labels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' },
+  port: 'metrics',
+} as const;
+
 export interface ScrapeObjectsProps {
   readonly connection: ClusterConnection;
   /** Namespace of the GPU Operator, whose DCGM exporter is scraped; unset when the environment has no operator. */
@@ -37,6 +70,24 @@ export interface ScrapeObjectsProps {
   readonly katib?: boolean;
   /** Scrape the notebook controller. @default false */
   readonly notebooks?: boolean;
+  /**
+   * Scrape Kubeflow Pipelines: the API server (`/metrics` on its `http` port,
+   * 8888) and the scheduled-workflow controller (`/metrics` on its `http` port,
+   * 9090). Both run with an Istio sidecar; the scrape is plain HTTP, accepted
+   * because the mesh is PERMISSIVE and the API server's AuthorizationPolicy
+   * admits requests without a `kubeflow-userid` header.
+   * @default false
+   */
+  readonly pipelines?: boolean;
+  /**
+   * Scrape the Kubeflow Trainer controller in this namespace: HTTPS with the
+   * controller's own self-signed certificate, so the scrape skips certificate
+   * verification (it carries no credential). The PodMonitor lives in
+   * kube-system and selects that namespace, so it need not wait for the
+   * Trainer release that creates it.
+   * @default - the Trainer controller is not scraped
+   */
+  readonly trainer?: { readonly namespace: string };
   /**
    * The `kubeflow` namespace, where the controllers' PodMonitors live. A PodMonitor
    * may exist before its pods, so it waits for the namespace only (not for the
@@ -90,28 +141,42 @@ export class ScrapeObjects extends Construct {
       // The controller serves /metrics on :8080 (its --metrics-addr default) but declares no container port.
       objects.push(podMonitor('notebook-controller', 'kubeflow', { app: 'notebook-controller' }, { targetPort: 8080 }, interval));
     }
-    if ((props.katib || props.notebooks) && !props.kubeflowNamespace) {
+    if (props.pipelines) {
+      for (const target of PIPELINES_METRICS) objects.push(podMonitor(target.name, 'kubeflow', { ...target.labels }, { port: target.port }, interval));
+    }
+    if (props.trainer) {
+      // Certificate not verified: controller-runtime signs its own, and the scrape sends no credential that could leak.
+      objects.push(podMonitor(TRAINER_METRICS.name, 'kube-system', { ...TRAINER_METRICS.labels }, { port: TRAINER_METRICS.port, scheme: 'https', tlsConfig: { insecureSkipVerify: true } }, interval, [props.trainer.namespace]));
+    }
+    const kubeflowScraped = props.katib || props.notebooks || props.pipelines;
+    if (kubeflowScraped && !props.kubeflowNamespace) {
       throw new ComponentError('ScrapeObjects', 'kubeflowNamespace', 'is unset, but the Kubeflow controllers\' PodMonitors live in that namespace', 'pass the KubeflowNamespaces construct');
     }
     if (objects.length === 0) {
-      throw new ComponentError('ScrapeObjects', 'gpuOperator, katib, notebooks', 'are all unset: there is nothing to scrape', 'leave the construct out');
+      throw new ComponentError('ScrapeObjects', 'gpuOperator, katib, notebooks, pipelines, trainer', 'are all unset: there is nothing to scrape', 'leave the construct out');
     }
     this.objects = objects;
     this.release = new ObjectRelease(this, 'release', {
       releaseName: 'managed-prometheus-scrape',
       namespace: 'kube-system',
       manifests: objects,
-      dependsOn: [...(props.gpuOperator?.ready ?? []), ...(props.katib || props.notebooks ? props.kubeflowNamespace?.ready ?? [] : [])],
+      dependsOn: [...(props.gpuOperator?.ready ?? []), ...(kubeflowScraped ? props.kubeflowNamespace?.ready ?? [] : [])],
       provider: props.connection.helm,
     });
   }
 }
 
-function podMonitor(name: string, namespace: string, labels: Record<string, string>, port: { port: string } | { targetPort: number }, interval: string): Record<string, unknown> {
+type Endpoint = ({ port: string } | { targetPort: number }) & { scheme?: 'https'; tlsConfig?: { insecureSkipVerify: boolean } };
+
+function podMonitor(name: string, namespace: string, labels: Record<string, string>, endpoint: Endpoint, interval: string, namespaces?: string[]): Record<string, unknown> {
   return {
     apiVersion: AZURE_MONITORING_API,
     kind: 'PodMonitor',
     metadata: { name, namespace },
-    spec: { selector: { matchLabels: labels }, podMetricsEndpoints: [{ ...port, path: '/metrics', interval }] },
+    spec: {
+      selector: { matchLabels: labels },
+      ...(namespaces ? { namespaceSelector: { matchNames: namespaces } } : {}),
+      podMetricsEndpoints: [{ ...endpoint, path: '/metrics', interval }],
+    },
   };
 }

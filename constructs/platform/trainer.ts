@@ -86,10 +86,13 @@ export class Trainer extends Construct {
   public readonly chart: ChartRelease;
   public readonly gpuRuntimes?: ObjectRelease;
   public readonly ready: readonly ITerraformDependable[];
+  /** The namespace of the controller (created by the chart's release). */
+  public readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: TrainerProps) {
     super(scope, id);
     const namespace = props.namespace ?? 'kubeflow-system';
+    this.namespace = namespace;
     const pools = props.gpuPools ?? [];
     const seen = new Set<string>();
     for (const pool of pools) {

@@ -251,6 +251,119 @@ maybe('render rules on broken inputs', () => {
     expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('endpoint port 9090 is not a port of')]);
   });
 
+  const addTo = (r: RenderedEnvironment, releaseName: string, obj: K8sObject) => {
+    const rel = release(r, releaseName);
+    rel.objects = [...rel.objects, obj];
+  };
+  const kubeflowPolicy = (name: string, spec: Record<string, unknown>): K8sObject => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: 'kubeflow' }, spec } as K8sObject);
+
+  test('the fixture scrapes the Pipelines API server and scheduled-workflow controller through their sidecars', () => {
+    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline').spec).toEqual({ selector: { matchLabels: { app: 'ml-pipeline' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
+    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline-scheduledworkflow').spec).toEqual({ selector: { matchLabels: { app: 'ml-pipeline-scheduledworkflow' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
+    expect(checks.scrapeTargetProblems(fixture)).toEqual([]);
+    expect(checks.scrapeMeshProblems(fixture)).toEqual([]);
+  });
+
+  test('a Pipelines PodMonitor on a port name the API server does not declare', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'ml-pipeline');
+      monitor.spec = { ...monitor.spec, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }] };
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('PodMonitor kubeflow/ml-pipeline (release managed-prometheus-scrape): endpoint port "metrics" is not a port of Pod kubeflow/ml-pipeline')]);
+  });
+
+  test('a Pipelines PodMonitor selecting a label the scheduled-workflow pods do not have', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'ml-pipeline-scheduledworkflow');
+      monitor.spec = { ...monitor.spec, selector: { matchLabels: { app: 'scheduledworkflow' } } };
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('PodMonitor kubeflow/ml-pipeline-scheduledworkflow (release managed-prometheus-scrape): selects {"app":"scheduledworkflow"} in kubeflow, but no Pod there has those labels')]);
+  });
+
+  test('the API server\'s AuthorizationPolicy without its rule for header-less requests (only mesh principals may call it)', () => {
+    const r = broken((c) => {
+      const policy = find(c, 'pipelines', 'AuthorizationPolicy', 'ml-pipeline') as K8sObject & { spec: { rules: unknown[] } };
+      policy.spec = { ...policy.spec, rules: policy.spec.rules.slice(0, 1) };
+    });
+    expect(checks.scrapeMeshProblems(r)).toEqual([expect.stringMatching(/^PodMonitor kubeflow\/ml-pipeline \(release managed-prometheus-scrape\): the scrape of kubeflow\/ml-pipeline \(GET \/metrics on 8888\) is refused by the mesh: no rule of AuthorizationPolicy kubeflow\/ml-pipeline \(release pipelines\) admits/)]);
+  });
+
+  test('a narrow ALLOW policy (GET /metrics on the metrics port only) admits the scrape; the same policy on another path does not', () => {
+    const narrow = (path: string) => broken((c) => {
+      addTo(c, 'pipelines', kubeflowPolicy('ml-pipeline-scheduledworkflow-metrics', { selector: { matchLabels: { app: 'ml-pipeline-scheduledworkflow' } }, action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'], paths: [path], ports: ['9090'] } }] }] }));
+    });
+    expect(checks.scrapeMeshProblems(narrow('/metrics'))).toEqual([]);
+    expect(checks.scrapeMeshProblems(narrow('/healthz'))).toEqual([expect.stringContaining('the scrape of kubeflow/ml-pipeline-scheduledworkflow (GET /metrics on 9090) is refused by the mesh: no rule of AuthorizationPolicy kubeflow/ml-pipeline-scheduledworkflow-metrics')]);
+  });
+
+  test('a DENY policy on /metrics, and STRICT mutual TLS in the kubeflow namespace', () => {
+    const deny = broken((c) => {
+      addTo(c, 'pipelines', kubeflowPolicy('deny-metrics', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/metrics'] } }] }] }));
+    });
+    expect(checks.scrapeMeshProblems(deny)).toContainEqual(expect.stringContaining('the scrape of kubeflow/ml-pipeline-scheduledworkflow (GET /metrics on 9090) is refused by the mesh: AuthorizationPolicy kubeflow/deny-metrics (release pipelines) denies it'));
+    const strict = broken((c) => {
+      addTo(c, 'pipelines', { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'kubeflow' }, spec: { mtls: { mode: 'STRICT' } } } as K8sObject);
+    });
+    const problems = checks.scrapeMeshProblems(strict);
+    expect(problems).toContainEqual(expect.stringContaining('the scrape of kubeflow/ml-pipeline (GET /metrics on 8888) is refused by the mesh: PeerAuthentication kubeflow/default (release pipelines) requires mutual TLS'));
+    // Katib's controller runs without a sidecar: STRICT does not concern it.
+    expect(problems.filter((p) => p.includes('katib'))).toEqual([]);
+    // A port-level exception for the metrics ports lets the scrape through again.
+    const excepted = broken((c) => {
+      addTo(c, 'pipelines', { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'kubeflow' }, spec: { mtls: { mode: 'STRICT' }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' }, 8888: { mode: 'PERMISSIVE' }, 9090: { mode: 'PERMISSIVE' } } } } as K8sObject);
+    });
+    expect(checks.scrapeMeshProblems(excepted)).toEqual([]);
+  });
+
+  const addScrape = (r: RenderedEnvironment, name: string, namespace: string, labels: Record<string, string>, endpoint: Record<string, unknown>) => addTo(r, 'managed-prometheus-scrape', {
+    apiVersion: 'azmonitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name, namespace: 'kube-system' },
+    spec: { selector: { matchLabels: labels }, namespaceSelector: { matchNames: [namespace] }, podMetricsEndpoints: [{ path: '/metrics', ...endpoint }] },
+  } as K8sObject);
+
+  test('the fixture scrapes the Trainer controller over HTTPS, from kube-system, without verifying its self-signed certificate', () => {
+    const monitor = scrape(fixture, 'PodMonitor', 'kubeflow-trainer-controller-manager');
+    expect(monitor.metadata.namespace).toBe('kube-system');
+    expect(monitor.spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' } },
+      namespaceSelector: { matchNames: ['kubeflow-system'] },
+      podMetricsEndpoints: [{ port: 'metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true }, path: '/metrics', interval: '30s' }],
+    });
+    // The rule reads TLS from the chart's controller configuration, not from the construct.
+    expect(checks.guardedMetricsPorts(fixture)).toContainEqual(expect.objectContaining({ namespace: 'kubeflow-system', port: 8443, tls: true, token: false, loopback: false }));
+    expect(checks.scrapeSchemeProblems(fixture)).toEqual([]);
+  });
+
+  test('the Trainer PodMonitor scraping plain HTTP, or looking in the wrong namespace', () => {
+    const plain = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'kubeflow-trainer-controller-manager');
+      monitor.spec = { ...monitor.spec, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics' }] };
+    });
+    expect(checks.scrapeSchemeProblems(plain)).toEqual([expect.stringMatching(/^PodMonitor kube-system\/kubeflow-trainer-controller-manager \(release managed-prometheus-scrape\): port 8443 of kubeflow-system\/kubeflow-trainer-controller-manager serves TLS \(ConfigMap kubeflow-system\/kubeflow-trainer-config: metrics.secureServing on :8443\), but the endpoint scrapes plain HTTP$/)]);
+    const elsewhere = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'kubeflow-trainer-controller-manager');
+      monitor.spec = { ...monitor.spec, namespaceSelector: { matchNames: ['kubeflow'] } };
+    });
+    expect(checks.scrapeTargetProblems(elsewhere)).toEqual([expect.stringContaining('in kubeflow, but no Pod there has those labels')]);
+  });
+
+  test('HTTPS against the Pipelines API server, which serves plain HTTP', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'PodMonitor', 'ml-pipeline');
+      monitor.spec = { ...monitor.spec, podMetricsEndpoints: [{ port: 'http', path: '/metrics', scheme: 'https' }] };
+    });
+    expect(checks.scrapeSchemeProblems(r)).toEqual([expect.stringContaining('port 8888 of kubeflow/ml-pipeline serves plain HTTP, but the endpoint scrapes HTTPS')]);
+  });
+
+  test('KServe\'s controller: its kube-rbac-proxy wants a token, its manager listens on loopback only', () => {
+    const labels = { 'control-plane': 'kserve-controller-manager' };
+    const proxy = broken((c) => addScrape(c, 'kserve-controller', 'kserve', labels, { port: 'https', scheme: 'https', tlsConfig: { insecureSkipVerify: true } }));
+    expect(checks.scrapeTargetProblems(proxy)).toEqual([]);
+    expect(checks.scrapeSchemeProblems(proxy)).toEqual([expect.stringMatching(/port 8443 of kserve\/kserve-controller-manager wants a bearer token \(kube-rbac-proxy in kserve-controller-manager \(--secure-listen-address=0\.0\.0\.0:8443\)\)/)]);
+    const manager = broken((c) => addScrape(c, 'kserve-controller', 'kserve', labels, { port: 'metrics' }));
+    expect(checks.scrapeTargetProblems(manager)).toEqual([]);
+    expect(checks.scrapeSchemeProblems(manager)).toEqual([expect.stringMatching(/port 8080 of kserve\/kserve-controller-manager listens on 127\.0\.0\.1 only \(manager in kserve-controller-manager \(--metrics-addr=127\.0\.0\.1:8080\)\)/)]);
+  });
+
   test('a spot GPU pool whose taint the operator\'s daemon sets do not tolerate (no DCGM exporter there)', () => {
     const r = broken((c) => {
       const operator = release(c, 'gpu-operator');

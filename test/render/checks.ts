@@ -1,6 +1,7 @@
 import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/cluster/gpu-scheduling';
 import { vmSizeFacts } from '../../environments/vm-sizes';
 import { AZURE_MONITORING_API } from '../../constructs/platform/scrape-objects';
+import { parse } from 'yaml';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
 import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
@@ -432,6 +433,213 @@ export function scrapeTargetProblems(rendered: RenderedEnvironment): string[] {
       const ok = selected.some((t) => t.ports.some((p) => (port !== undefined ? p.name === port : (typeof targetPort === 'number' ? p.port === targetPort : p.name === targetPort))));
       if (!ok) problems.push(`${describe(l)}: endpoint port ${JSON.stringify(port ?? targetPort)} is not a port of ${selected.map((t) => `${t.kind} ${t.namespace}/${t.name}`).join(', ')} (ports: ${JSON.stringify(selected.flatMap((t) => t.ports))})`);
     }
+  }
+  return problems;
+}
+
+/** The Istio root namespace: its selector-less policies apply to the whole mesh. */
+const ISTIO_ROOT_NAMESPACE = 'istio-system';
+
+/** A scrape by managed Prometheus, as a sidecar sees it: plain HTTP from a pod without mesh identity, GET, no Authorization or Kubeflow headers. */
+interface ScrapeRequest { readonly method: 'GET'; readonly path: string; readonly port: number }
+
+type AuthzSource = Record<string, string[] | undefined>;
+type AuthzOperation = Record<string, string[] | undefined>;
+type AuthzRule = { from?: { source?: AuthzSource }[]; to?: { operation?: AuthzOperation }[]; when?: { key: string; values?: string[]; notValues?: string[] }[] };
+type AuthzSpec = { action?: string; selector?: { matchLabels?: Record<string, string> }; rules?: AuthzRule[] };
+
+function istioValueMatches(pattern: string, value: string): boolean {
+  if (pattern === '*') return value !== '';
+  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
+  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
+  return pattern === value;
+}
+
+/**
+ * Whether an attribute list matches the scrape. Attributes the scrape lacks
+ * (principals, request principals, namespaces, headers, claims) are empty: a
+ * positive list never matches them, a negative one always does. Attributes
+ * whose value is unknown offline (source IPs, hosts) count against the scrape:
+ * they never admit it under ALLOW and always hit it under DENY.
+ */
+function fieldMatches(field: string, values: string[], req: ScrapeRequest, deny: boolean): boolean {
+  const negative = /^not[A-Z]/.test(field);
+  const name = negative ? field[3].toLowerCase() + field.slice(4) : field;
+  const known: Record<string, string | undefined> = { methods: req.method, paths: req.path, ports: String(req.port) };
+  if (name in known) {
+    const hit = values.some((v) => istioValueMatches(v, known[name] ?? ''));
+    return negative ? !hit : hit;
+  }
+  if (['ipBlocks', 'remoteIpBlocks', 'hosts'].includes(name)) return deny;
+  return negative;
+}
+
+function conditionMatches(c: { key: string; values?: string[]; notValues?: string[] }, req: ScrapeRequest, deny: boolean): boolean {
+  const value = c.key === 'destination.port' ? String(req.port) : c.key === 'request.method' ? req.method : c.key === 'request.url_path' ? req.path : undefined;
+  if (value === undefined && /^(source\.ip|remote\.ip|destination\.ip|connection\.sni)$/.test(c.key)) return deny;
+  const v = value ?? '';
+  if (c.values && !c.values.some((p) => istioValueMatches(p, v))) return false;
+  if (c.notValues && c.notValues.some((p) => istioValueMatches(p, v))) return false;
+  return true;
+}
+
+function ruleMatches(rule: AuthzRule, req: ScrapeRequest, deny: boolean): boolean {
+  const all = (o: Record<string, string[] | undefined> | undefined) => Object.entries(o ?? {}).every(([f, v]) => v === undefined || fieldMatches(f, v, req, deny));
+  const from = rule.from === undefined || rule.from.some((f) => all(f.source));
+  const to = rule.to === undefined || rule.to.some((t) => all(t.operation));
+  const when = (rule.when ?? []).every((c) => conditionMatches(c, req, deny));
+  return from && to && when;
+}
+
+/**
+ * Why a scrape of these pods would be refused by the mesh, if it would:
+ * STRICT mutual TLS (the collector has no mesh identity), or Istio
+ * AuthorizationPolicies (DENY or CUSTOM rules that match it, or ALLOW
+ * policies none of whose rules admit it). Empty when the scrape gets through.
+ */
+export function meshRefusals(rendered: RenderedEnvironment, namespace: string, labels: Record<string, string>, req: ScrapeRequest): string[] {
+  const applies = (l: Located) => {
+    const ns = nsOf(l);
+    const selector = (l.obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector;
+    if (ns === namespace) return selector === undefined || matches(labels, selector);
+    return ns === ISTIO_ROOT_NAMESPACE && selector === undefined;
+  };
+  const refusals: string[] = [];
+  // Mutual TLS mode: a workload's PeerAuthentication over its namespace's, over the mesh's; UNSET defers to the next.
+  const peers = objectsOf(rendered).filter((l) => l.obj.kind === 'PeerAuthentication' && applies(l));
+  const rank = (l: Located) => (nsOf(l) !== namespace ? 2 : (l.obj.spec as { selector?: object }).selector ? 0 : 1);
+  for (const peer of [...peers].sort((a, b) => rank(a) - rank(b))) {
+    const spec = peer.obj.spec as { mtls?: { mode?: string }; portLevelMtls?: Record<string, { mode?: string }> };
+    const mode = [spec.portLevelMtls?.[String(req.port)]?.mode, spec.mtls?.mode].find((m) => m !== undefined && m !== 'UNSET');
+    if (mode === undefined) continue;
+    if (mode === 'STRICT') refusals.push(`${describe(peer)} requires mutual TLS on port ${req.port}, which the collector (no mesh identity) cannot present`);
+    break;
+  }
+  const policies = objectsOf(rendered).filter((l) => l.obj.kind === 'AuthorizationPolicy' && applies(l));
+  for (const l of policies) {
+    const spec = l.obj.spec as AuthzSpec;
+    const action = spec.action ?? 'ALLOW';
+    if (action === 'DENY' && (spec.rules ?? []).some((r) => ruleMatches(r, req, true))) refusals.push(`${describe(l)} denies it`);
+    if (action === 'CUSTOM' && (spec.rules ?? []).some((r) => ruleMatches(r, req, true))) refusals.push(`${describe(l)} sends it to an external authorizer`);
+  }
+  const allows = policies.filter((l) => ((l.obj.spec as AuthzSpec).action ?? 'ALLOW') === 'ALLOW');
+  if (allows.length > 0 && !allows.some((l) => ((l.obj.spec as AuthzSpec).rules ?? []).some((r) => ruleMatches(r, req, false)))) {
+    refusals.push(`no rule of ${allows.map((l) => describe(l)).join(', ')} admits an unauthenticated GET ${req.path} on port ${req.port}, and ALLOW policies refuse everything else`);
+  }
+  return refusals;
+}
+
+type ScrapedPod = { namespace: string; name: string; metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; ports: { name?: string; port: number }[] };
+type PodEndpoint = { port?: string; targetPort?: number | string; path?: string; scheme?: string; tlsConfig?: { insecureSkipVerify?: boolean } };
+
+/** Each (PodMonitor, selected pod, endpoint) with the endpoint's port number on that pod; endpoints whose port the pod lacks are left to scrapeTargetProblems. */
+function podScrapes(rendered: RenderedEnvironment): { monitor: Located; pod: ScrapedPod; endpoint: PodEndpoint; port: number }[] {
+  const pods: ScrapedPod[] = [
+    ...podTemplates(rendered).map((p) => ({ namespace: p.ns, name: p.where.obj.metadata.name, metadata: p.metadata, ports: ((p.spec.containers as { ports?: { name?: string; containerPort: number }[] }[] | undefined) ?? []).flatMap((c) => (c.ports ?? []).map((x) => ({ name: x.name, port: x.containerPort }))) })),
+    ...runtimeTargets(rendered).filter((t) => t.kind === 'Pod').map((t) => ({ namespace: t.namespace, name: t.name, metadata: { labels: { ...t.labels } }, ports: [...t.ports] })),
+  ];
+  const result: { monitor: Located; pod: ScrapedPod; endpoint: PodEndpoint; port: number }[] = [];
+  for (const monitor of objectsOf(rendered).filter((x) => x.obj.kind === 'PodMonitor' && x.obj.apiVersion === AZURE_MONITORING_API)) {
+    const spec = monitor.obj.spec as { selector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchNames?: string[] }; podMetricsEndpoints?: PodEndpoint[] };
+    const namespaces = spec.namespaceSelector?.matchNames ?? [nsOf(monitor)];
+    if (Object.keys(spec.selector?.matchLabels ?? {}).length === 0) continue;
+    for (const pod of pods.filter((p) => namespaces.includes(p.namespace) && matches(p.metadata.labels, spec.selector ?? {}))) {
+      for (const endpoint of spec.podMetricsEndpoints ?? []) {
+        const port = typeof endpoint.targetPort === 'number' ? endpoint.targetPort : pod.ports.find((p) => p.name === (endpoint.port ?? endpoint.targetPort))?.port;
+        if (port !== undefined) result.push({ monitor, pod, endpoint, port });
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Every pod a PodMonitor selects can be scraped through its sidecar: the
+ * managed Prometheus collector (ama-metrics in kube-system) has no sidecar, so
+ * it scrapes in plain HTTP without a mesh identity or request headers. Pods
+ * without a sidecar are not checked. ServiceMonitors are not checked here: the
+ * only one (DCGM) selects pods in a namespace without injection.
+ */
+export function scrapeMeshProblems(rendered: RenderedEnvironment): string[] {
+  const nsLabels = namespaceLabels(rendered);
+  return podScrapes(rendered)
+    .filter((s) => injected(nsLabels.get(s.pod.namespace), s.pod.metadata))
+    .flatMap((s) => {
+      const path = s.endpoint.path ?? '/metrics';
+      return meshRefusals(rendered, s.pod.namespace, s.pod.metadata.labels ?? {}, { method: 'GET', path, port: s.port })
+        .map((why) => `${describe(s.monitor)}: the scrape of ${s.pod.namespace}/${s.pod.name} (GET ${path} on ${s.port}) is refused by the mesh: ${why}`);
+    });
+}
+
+/** A metrics port that is not plain HTTP open to the pod network, as the rendered configuration says. */
+export interface GuardedMetricsPort {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly port: number;
+  /** Served over TLS. */
+  readonly tls: boolean;
+  /** Needs a bearer token (kube-rbac-proxy, or controller-runtime's authentication filter). */
+  readonly token: boolean;
+  /** Bound to 127.0.0.1: unreachable from another pod. */
+  readonly loopback: boolean;
+  readonly why: string;
+}
+
+/**
+ * Metrics listeners read from the render: kube-rbac-proxy sidecars
+ * (`--secure-listen-address`: TLS, and a token checked by TokenReview and
+ * SubjectAccessReview), managers bound to loopback (`--metrics-addr` or
+ * `--metrics-bind-address` on 127.0.0.1), and controllers configured by a
+ * `controller_manager_config.yaml` with `metrics.secureServing` (TLS; Trainer
+ * 2.2.1 sets no authentication filter, kubeflow/trainer `pkg/config/config.go`).
+ */
+export function guardedMetricsPorts(rendered: RenderedEnvironment): GuardedMetricsPort[] {
+  const found: GuardedMetricsPort[] = [];
+  const configs = new Map<string, string>();
+  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'ConfigMap')) {
+    const text = (l.obj.data as Record<string, string> | undefined)?.['controller_manager_config.yaml'];
+    if (text) configs.set(`${nsOf(l)}/${l.obj.metadata.name}`, text);
+  }
+  for (const p of podTemplates(rendered)) {
+    const labels = p.metadata.labels ?? {};
+    const containers = (p.spec.containers as { name: string; args?: string[]; command?: string[] }[] | undefined) ?? [];
+    for (const c of containers) {
+      for (const arg of [...(c.command ?? []), ...(c.args ?? [])]) {
+        const secure = /^--secure-listen-address=.*:(\d+)$/.exec(arg);
+        if (secure) found.push({ namespace: p.ns, labels, port: Number(secure[1]), tls: true, token: true, loopback: false, why: `kube-rbac-proxy in ${p.where.obj.metadata.name} (${arg})` });
+        const local = /^--metrics-(?:addr|bind-address)=(?:127\.0\.0\.1|localhost):(\d+)$/.exec(arg);
+        if (local) found.push({ namespace: p.ns, labels, port: Number(local[1]), tls: false, token: false, loopback: true, why: `${c.name} in ${p.where.obj.metadata.name} (${arg})` });
+      }
+    }
+    const volumes = (p.spec.volumes as { configMap?: { name?: string } }[] | undefined) ?? [];
+    for (const v of volumes) {
+      const text = v.configMap?.name ? configs.get(`${p.ns}/${v.configMap.name}`) : undefined;
+      if (!text) continue;
+      const config = parse(text) as { metrics?: { bindAddress?: string; secureServing?: boolean } } | null;
+      const port = /:(\d+)$/.exec(config?.metrics?.bindAddress ?? '')?.[1];
+      if (port && config?.metrics?.secureServing) found.push({ namespace: p.ns, labels, port: Number(port), tls: true, token: false, loopback: false, why: `ConfigMap ${p.ns}/${v.configMap?.name}: metrics.secureServing on ${config.metrics.bindAddress}` });
+    }
+  }
+  return found;
+}
+
+/**
+ * Every PodMonitor endpoint speaks the way its port serves: HTTPS where the
+ * server has TLS on (and plain HTTP elsewhere), never a port bound to loopback,
+ * and never a port that wants a bearer token: managed Prometheus would need a
+ * long-lived token Secret for it.
+ */
+export function scrapeSchemeProblems(rendered: RenderedEnvironment): string[] {
+  const guarded = guardedMetricsPorts(rendered);
+  const problems: string[] = [];
+  for (const s of podScrapes(rendered)) {
+    const g = guarded.find((x) => x.namespace === s.pod.namespace && x.port === s.port && Object.entries(x.labels).every(([k, v]) => s.pod.metadata.labels?.[k] === v));
+    const https = s.endpoint.scheme === 'https';
+    const where = `${describe(s.monitor)}: port ${s.port} of ${s.pod.namespace}/${s.pod.name}`;
+    if (g?.loopback) problems.push(`${where} listens on 127.0.0.1 only (${g.why}): nothing outside the pod reaches it`);
+    else if (g?.token) problems.push(`${where} wants a bearer token (${g.why}): managed Prometheus would need a long-lived ServiceAccount token Secret`);
+    else if (g?.tls && !https) problems.push(`${where} serves TLS (${g.why}), but the endpoint scrapes plain HTTP`);
+    else if (!g?.tls && https) problems.push(`${where} serves plain HTTP, but the endpoint scrapes HTTPS`);
   }
   return problems;
 }

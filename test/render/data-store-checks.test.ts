@@ -53,7 +53,7 @@ maybe('the data-store rule', () => {
 
   test('an in-cluster MySQL left behind next to the Azure server', () => {
     const leftover = inCluster.releases.flatMap((r) => r.objects).find((o) => o.kind === 'Deployment' && o.metadata.name === 'mysql')!;
-    const r = broken(azure, (objects) => (objects.some((o) => o.metadata.name === 'ml-pipeline') ? [...objects, leftover] : objects));
+    const r = broken(azure, (objects) => (objects.some((o) => o.kind === 'Deployment' && o.metadata.name === 'ml-pipeline') ? [...objects, leftover] : objects));
     expect(dataStoreProblems(r)).toEqual([expect.stringMatching(/^Deployment mysql \(release pipelines\): an in-cluster MySQL is rendered/)]);
   });
 

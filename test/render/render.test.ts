@@ -39,6 +39,8 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every metadata and artifact consumer is wired to the store the environment chose': dataStoreProblems,
   'every managed-Prometheus scrape object selects real labels and ports': checks.scrapeTargetProblems,
   'the DCGM exporter runs on every GPU pool and is scraped': checks.gpuMetricsCoverageProblems,
+  'every pod a PodMonitor selects admits the collector through its sidecar': checks.scrapeMeshProblems,
+  'every PodMonitor endpoint speaks its port\'s protocol, needs no token and reaches no loopback-only port': checks.scrapeSchemeProblems,
 };
 
 const report: Record<string, unknown> = {};
