@@ -15,6 +15,14 @@ import { ComponentError } from './prerequisites';
 export const AZURE_MONITORING_API = 'azmonitoring.coreos.com/v1';
 
 /**
+ * Label limits every Azure scrape object must carry, at most these values, or the
+ * processing pipeline drops series whose labels exceed what it supports (Azure's
+ * own PodMonitor/ServiceMonitor templates, Azure/prometheus-collector
+ * `otelcollector/customresources/*-monitor-template.yaml`, read 2026-11-30).
+ */
+export const AZURE_LABEL_LIMITS = { labelLimit: 63, labelNameLengthLimit: 511, labelValueLengthLimit: 1023 } as const;
+
+/**
  * The DCGM exporter as the GPU Operator creates it at runtime (v26.7.0,
  * `assets/state-dcgm-exporter/0400_service.yaml` and `0800_daemonset.yaml`):
  * Service and pods labelled `app: nvidia-dcgm-exporter`, Service port
@@ -121,6 +129,7 @@ export class ScrapeObjects extends Construct {
         kind: 'ServiceMonitor',
         metadata: { name: DCGM_EXPORTER.name, namespace: props.gpuOperator.namespace },
         spec: {
+          ...AZURE_LABEL_LIMITS,
           selector: { matchLabels: { ...DCGM_EXPORTER.labels } },
           endpoints: [{
             port: DCGM_EXPORTER.servicePort,
@@ -174,6 +183,7 @@ function podMonitor(name: string, namespace: string, labels: Record<string, stri
     kind: 'PodMonitor',
     metadata: { name, namespace },
     spec: {
+      ...AZURE_LABEL_LIMITS,
       selector: { matchLabels: labels },
       ...(namespaces ? { namespaceSelector: { matchNames: namespaces } } : {}),
       podMetricsEndpoints: [{ ...endpoint, path: '/metrics', interval }],

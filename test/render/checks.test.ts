@@ -3,6 +3,7 @@ import * as checks from './checks';
 import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from './render';
 import { renderTools } from './tools';
 import { ineffectiveKeys } from './values-keys';
+import { AZURE_LABEL_LIMITS } from '../../constructs/platform/scrape-objects';
 
 /**
  * Each rule of the render tests catches what it is for: the fixture
@@ -233,6 +234,18 @@ maybe('render rules on broken inputs', () => {
     expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('endpoint port "metrics" is not a port of Service gpu-operator/nvidia-dcgm-exporter')]);
   });
 
+  test('a scrape object without Azure\'s label limits, or above them', () => {
+    const r = broken((c) => {
+      const monitor = scrape(c, 'ServiceMonitor', 'nvidia-dcgm-exporter');
+      const { labelLimit: _dropped, ...rest } = monitor.spec as Record<string, unknown>;
+      monitor.spec = { ...rest, labelValueLengthLimit: 4096 };
+    });
+    expect(checks.scrapeTargetProblems(r)).toEqual([
+      expect.stringContaining('nvidia-dcgm-exporter (release managed-prometheus-scrape): spec.labelLimit is undefined; Azure Managed Prometheus needs it set, 1 to 63'),
+      expect.stringContaining('spec.labelValueLengthLimit is 4096; Azure Managed Prometheus needs it set, 1 to 1023'),
+    ]);
+  });
+
   test('a PodMonitor of the OSS group, which managed Prometheus ignores', () => {
     const r = broken((c) => {
       const rel = release(c, 'managed-prometheus-scrape');
@@ -258,8 +271,8 @@ maybe('render rules on broken inputs', () => {
   const kubeflowPolicy = (name: string, spec: Record<string, unknown>): K8sObject => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace: 'kubeflow' }, spec } as K8sObject);
 
   test('the fixture scrapes the Pipelines API server and scheduled-workflow controller through their sidecars', () => {
-    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline').spec).toEqual({ selector: { matchLabels: { app: 'ml-pipeline' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
-    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline-scheduledworkflow').spec).toEqual({ selector: { matchLabels: { app: 'ml-pipeline-scheduledworkflow' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
+    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline').spec).toEqual({ labelLimit: 63, labelNameLengthLimit: 511, labelValueLengthLimit: 1023, selector: { matchLabels: { app: 'ml-pipeline' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
+    expect(scrape(fixture, 'PodMonitor', 'ml-pipeline-scheduledworkflow').spec).toEqual({ labelLimit: 63, labelNameLengthLimit: 511, labelValueLengthLimit: 1023, selector: { matchLabels: { app: 'ml-pipeline-scheduledworkflow' } }, podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }] });
     expect(checks.scrapeTargetProblems(fixture)).toEqual([]);
     expect(checks.scrapeMeshProblems(fixture)).toEqual([]);
   });
@@ -317,13 +330,14 @@ maybe('render rules on broken inputs', () => {
 
   const addScrape = (r: RenderedEnvironment, name: string, namespace: string, labels: Record<string, string>, endpoint: Record<string, unknown>) => addTo(r, 'managed-prometheus-scrape', {
     apiVersion: 'azmonitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name, namespace: 'kube-system' },
-    spec: { selector: { matchLabels: labels }, namespaceSelector: { matchNames: [namespace] }, podMetricsEndpoints: [{ path: '/metrics', ...endpoint }] },
+    spec: { ...AZURE_LABEL_LIMITS, selector: { matchLabels: labels }, namespaceSelector: { matchNames: [namespace] }, podMetricsEndpoints: [{ path: '/metrics', ...endpoint }] },
   } as K8sObject);
 
   test('the fixture scrapes the Trainer controller over HTTPS, from kube-system, without verifying its self-signed certificate', () => {
     const monitor = scrape(fixture, 'PodMonitor', 'kubeflow-trainer-controller-manager');
     expect(monitor.metadata.namespace).toBe('kube-system');
     expect(monitor.spec).toEqual({
+      ...AZURE_LABEL_LIMITS,
       selector: { matchLabels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' } },
       namespaceSelector: { matchNames: ['kubeflow-system'] },
       podMetricsEndpoints: [{ port: 'metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true }, path: '/metrics', interval: '30s' }],

@@ -417,7 +417,12 @@ export function scrapeTargetProblems(rendered: RenderedEnvironment): string[] {
       problems.push(`${describe(l)}: ${l.obj.apiVersion} is not read by Azure Managed Prometheus; use ${AZURE_MONITORING_API}`);
       continue;
     }
-    const spec = l.obj.spec as { selector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchNames?: string[] }; endpoints?: Record<string, unknown>[]; podMetricsEndpoints?: Record<string, unknown>[] };
+    const spec = l.obj.spec as { selector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchNames?: string[] }; endpoints?: Record<string, unknown>[]; podMetricsEndpoints?: Record<string, unknown>[] } & Record<string, unknown>;
+    // Azure's limits (typed here independently of the construct): without them, long or many labels get series dropped.
+    for (const [key, max] of [['labelLimit', 63], ['labelNameLengthLimit', 511], ['labelValueLengthLimit', 1023]] as const) {
+      const value = spec[key];
+      if (typeof value !== 'number' || value < 1 || value > max) problems.push(`${describe(l)}: spec.${key} is ${JSON.stringify(value)}; Azure Managed Prometheus needs it set, 1 to ${max}, or it drops series`);
+    }
     const namespaces = spec.namespaceSelector?.matchNames ?? [nsOf(l)];
     const kind = l.obj.kind === 'ServiceMonitor' ? 'Service' : 'Pod';
     const selected = candidates.filter((t) => t.kind === kind && namespaces.includes(t.namespace) && Object.keys(spec.selector?.matchLabels ?? {}).length > 0 && matches(t.labels, spec.selector ?? {}));
