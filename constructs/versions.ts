@@ -165,14 +165,19 @@ export const PROVIDERS = {
 } as const;
 
 /**
- * Major version of Azure Managed Grafana (`grafana_major_version`). "11" is the
- * value the azurerm 4.x documentation and the Azure REST API examples use; Grafana 10
- * workspaces were retired. Checked 2026-11-30 against the stored azurerm/Pulumi docs;
- * we could not confirm from stored sources whether "12" is generally available:
- * check `az grafana create --help` (major versions offered) before bumping.
- * @see https://learn.microsoft.com/azure/managed-grafana/overview
+ * Major version of Azure Managed Grafana the workspace runs. Upstream Grafana 11 reached
+ * end of life on 2026-06-25; azurerm deprecated `11` and accepts `12` and `13` from v5.0
+ * (hashicorp/terraform-provider-azurerm#32777, 2026-07-21), but azurerm 4.55.0 (the last
+ * `@cdktf/provider-azurerm`) accepts only `10` and `11`
+ * (internal/services/dashboard/dashboard_grafana_resource.go at v4.55.0). So the
+ * workspace is created at `GRAFANA_CREATE_MAJOR_VERSION` and moved to this one with
+ * `az grafana update --major-version` (the Azure CLI's documented upgrade path), the
+ * provider ignoring the field. 12, not 13: the newest major Azure offered before 13,
+ * with fewer breaking changes for dashboards. Checked 2026-11-30.
  */
-export const GRAFANA_MAJOR_VERSION = '11';
+export const GRAFANA_MAJOR_VERSION = '12';
+/** The value azurerm 4.55.0 lets the workspace be created with (see above). */
+export const GRAFANA_CREATE_MAJOR_VERSION = '11';
 
 /** File name of a chart's package in the upstream cache (`helm pull` names it so). */
 export function chartFile(pin: ChartPin): string {

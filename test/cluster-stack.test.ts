@@ -12,6 +12,7 @@ import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { readFileSync } from 'fs';
 import { AksCluster } from '../constructs/cluster/aks-cluster';
+import { GRAFANA_CREATE_MAJOR_VERSION, GRAFANA_MAJOR_VERSION } from '../constructs/versions';
 import { gpuDashboardFile } from '../constructs/cluster/managed-grafana';
 import { gpuRuleGroups } from '../constructs/observability/gpu-rules';
 import { costEnvelope } from '../scripts/preview/cost';
@@ -388,6 +389,20 @@ describe('GPU alerts, action group and Grafana (managed Prometheus on)', () => {
     for (const group of dev.adminGroupObjectIds) {
       expect(roles).toContainEqual(expect.objectContaining({ role_definition_name: 'Grafana Admin', principal_id: group, scope: expect.stringContaining('azurerm_dashboard_grafana.') }));
     }
+  });
+
+  test('Grafana is created at the major azurerm 4.55 accepts, then moved to the pinned supported major, which the provider leaves alone', () => {
+    const grafana = onlyResource(devStack.parsed, 'azurerm_dashboard_grafana') as { lifecycle: { ignore_changes: string[] } };
+    expect(grafana.lifecycle.ignore_changes).toEqual(['grafana_major_version']);
+    const upgrades = Object.values(resourcesOfType(devStack.parsed, 'terraform_data')).filter((r) => JSON.stringify(r).includes('--major-version')) as { triggers_replace: { majorVersion: string }; provisioner: { 'local-exec': { command: string } }[] }[];
+    expect(upgrades).toHaveLength(1);
+    expect(upgrades[0].triggers_replace.majorVersion).toBe(GRAFANA_MAJOR_VERSION);
+    expect(Number(GRAFANA_MAJOR_VERSION)).toBeGreaterThan(Number(GRAFANA_CREATE_MAJOR_VERSION));
+    expect(upgrades[0].provisioner[0]['local-exec'].command).toContain(`--major-version ${GRAFANA_MAJOR_VERSION}`);
+    // The dashboards are imported into the upgraded workspace.
+    const imports = Object.entries(resourcesOfType(devStack.parsed, 'terraform_data')).filter(([, r]) => JSON.stringify(r).includes('az grafana dashboard import'));
+    const upgradeId = Object.entries(resourcesOfType(devStack.parsed, 'terraform_data')).find(([, r]) => JSON.stringify(r).includes('--major-version'))![0];
+    for (const [, r] of imports) expect(r.depends_on).toContain(`terraform_data.${upgradeId}`);
   });
 
   test('the GPU dashboard of the repository is imported with the Azure CLI, again whenever its JSON changes', () => {

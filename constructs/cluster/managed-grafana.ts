@@ -7,7 +7,7 @@ import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace'
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { AssetType, DataResource, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { GRAFANA_MAJOR_VERSION } from '../versions';
+import { GRAFANA_CREATE_MAJOR_VERSION, GRAFANA_MAJOR_VERSION } from '../versions';
 
 /** Finds a file of the repository from the source tree or the esbuild bundle in `dist/`. */
 function repositoryFile(relative: string): string {
@@ -65,13 +65,20 @@ export class ManagedGrafana extends Construct {
       name: `amg-kubeflow-${props.environment}`,
       location: props.location,
       resourceGroupName: props.resourceGroupName,
-      grafanaMajorVersion: GRAFANA_MAJOR_VERSION,
+      // azurerm 4.55 creates only 11; the upgrade below moves it, and the provider leaves the field alone.
+      grafanaMajorVersion: GRAFANA_CREATE_MAJOR_VERSION,
       sku: 'Standard',
       apiKeyEnabled: false,
       zoneRedundancyEnabled: props.zoneRedundant ?? false,
       identity: { type: 'SystemAssigned' },
       azureMonitorWorkspaceIntegrations: [{ resourceId: props.workspace.id }],
       tags,
+      lifecycle: { ignoreChanges: ['grafana_major_version'] },
+    });
+    // Upgrades are one-way and idempotent: re-run only when the pinned major changes.
+    const upgrade = new DataResource(this, 'major-version', {
+      triggersReplace: { majorVersion: GRAFANA_MAJOR_VERSION, grafana: this.grafana.id },
+      provisioners: [{ type: 'local-exec', command: majorVersionCommand(props.resourceGroupName, this.grafana.name, GRAFANA_MAJOR_VERSION) }],
     });
     const reads = new RoleAssignment(this, 'reads-metrics', {
       scope: props.workspace.id,
@@ -99,10 +106,21 @@ export class ManagedGrafana extends Construct {
         // Re-imported whenever the JSON changes.
         triggersReplace: { sha256: createHash('sha256').update(content).digest('hex'), grafana: this.grafana.id },
         provisioners: [{ type: 'local-exec', command: dashboardImportCommand(props.resourceGroupName, this.grafana.name, asset.path) }],
-        dependsOn: [reads, deployerEditor],
+        dependsOn: [reads, deployerEditor, upgrade],
       });
     });
   }
+}
+
+/** Shell that moves the workspace to a Grafana major (a no-op when it is there already). */
+export function majorVersionCommand(resourceGroup: string, grafana: string, major: string): string {
+  return [
+    'set -eu',
+    'az extension add --name amg --upgrade --only-show-errors >/dev/null',
+    `current=$(az grafana show --resource-group ${resourceGroup} --name ${grafana} --query properties.grafanaMajorVersion --output tsv)`,
+    `if [ "$current" != "${major}" ]; then az grafana update --resource-group ${resourceGroup} --name ${grafana} --major-version ${major} --only-show-errors >/dev/null; fi`,
+    `echo "Grafana ${grafana}: major version ${major}"`,
+  ].join('\n');
 }
 
 /**
