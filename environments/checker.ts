@@ -10,7 +10,7 @@ export class Checker {
   }
 
   record(setting: string, value: unknown): Record<string, unknown> | undefined {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (isObject(value)) return value;
     return this.fail(setting, value, 'expected an object');
   }
 
@@ -50,4 +50,9 @@ export class Checker {
     if (Array.isArray(value)) return value;
     return this.fail(setting, value, 'expected a list');
   }
+}
+
+/** A plain object (not null, not a list): what an object setting must be. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,5 @@
 import { AKS_SUPPORT } from './aks-support';
-import { Checker } from './checker';
+import { Checker, isObject } from './checker';
 import { Ipv4Range, contains, formatIpv4, overlaps, parseCidr } from './cidr';
 import type { AvailabilityZone, Stage } from './types';
 
@@ -72,7 +72,7 @@ export function checkDataStores(c: Checker, value: unknown, ctx: DataStoreContex
   const vnet = ctx.network ? parseCidr(ctx.network.vnetCidr) : undefined;
   if (ctx.network) taken.push({ name: 'network.nodeSubnetCidr', range: parseCidr(ctx.network.nodeSubnetCidr)! });
   // Ranges named in the file are taken first, so a range chosen automatically never lands on one of them.
-  const mysqlSettings = isRecord(d.azureMysql) ? d.azureMysql : {};
+  const mysqlSettings = isObject(d.azureMysql) ? d.azureMysql : {};
   for (const [name, given] of [['dataStores.azureMysql.subnetCidr', mysqlSettings.subnetCidr], ['dataStores.privateEndpointSubnetCidr', d.privateEndpointSubnetCidr]] as const) {
     const range = parseCidr(given);
     if (range) taken.push({ name, range });
@@ -188,10 +188,6 @@ function checkClusterBackup(c: Checker, value: unknown, ctx: DataStoreContext, s
   const zonal = ctx.location === undefined || regionHasZones(ctx.location);
   const storageReplication = stage !== 'prod' ? 'LRS' : zonal ? 'GZRS' : 'GRS';
   return { everyHours: Number(everyHours) as 4 | 6 | 8 | 12 | 24, startTimeUtc, retentionDays, storageReplication };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A subnet for a data store: the one given (checked), or the highest free /28 of the virtual network. */

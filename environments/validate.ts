@@ -9,7 +9,7 @@ import {
   parseCidr,
   parseIpv4,
 } from './cidr';
-import { Checker } from './checker';
+import { Checker, isObject } from './checker';
 import { ResolvedDataStores, checkDataStores } from './data-stores';
 import { ConfigError, show } from './config-error';
 import type {
@@ -331,10 +331,6 @@ const ENVIRONMENT_SHAPE: Shape = {
     notebooks: SETTING_KEYS.notebooks,
   },
 };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Refuses every setting name the types do not have, with the closest accepted name. */
 function checkUnknownSettings(c: Checker, value: Record<string, unknown>, shape: Shape = ENVIRONMENT_SHAPE, path = ''): void {

@@ -46,6 +46,7 @@ export class DiskEncryption extends Construct {
   /** The deploying identity's right to create keys in the vault. */
   public readonly deployerAccess: RoleAssignment;
   private readonly props: DiskEncryptionProps;
+  private storageKeyCache?: { keyVaultKeyId: string; identity: UserAssignedIdentity; access: RoleAssignment };
 
   constructor(scope: Construct, id: string, props: DiskEncryptionProps) {
     super(scope, id);
@@ -79,20 +80,7 @@ export class DiskEncryption extends Construct {
       principalId: client.objectId,
     });
     this.deployerAccess = deployerAccess;
-    this.key = new KeyVaultKey(this, 'disk-key', {
-      name: `disk-${props.environment}`,
-      keyVaultId: this.keyVault.id,
-      keyType: 'RSA-HSM',
-      keySize: props.keySizeBits ?? 3072,
-      keyOpts: ['wrapKey', 'unwrapKey'],
-      rotationPolicy: {
-        expireAfter: props.keyLifetime ?? 'P1Y',
-        notifyBeforeExpiry: 'P29D',
-        automatic: { timeBeforeExpiry: 'P30D' },
-      },
-      dependsOn: [deployerAccess],
-      lifecycle,
-    });
+    this.key = this.rotatingKey('disk-key', `disk-${props.environment}`);
     this.encryptionSet = new DiskEncryptionSet(this, 'encryption-set', {
       name: `des-kubeflow-${props.environment}`,
       location: props.location,
@@ -118,21 +106,9 @@ export class DiskEncryption extends Construct {
    * it (Key Vault Crypto Service Encryption User on that key only).
    */
   storageKey(): { keyVaultKeyId: string; identity: UserAssignedIdentity; access: RoleAssignment } {
+    if (this.storageKeyCache) return this.storageKeyCache;
     const props = this.props;
-    const key = new KeyVaultKey(this, 'storage-key', {
-      name: `storage-${props.environment}`,
-      keyVaultId: this.keyVault.id,
-      keyType: 'RSA-HSM',
-      keySize: props.keySizeBits ?? 3072,
-      keyOpts: ['wrapKey', 'unwrapKey'],
-      rotationPolicy: {
-        expireAfter: props.keyLifetime ?? 'P1Y',
-        notifyBeforeExpiry: 'P29D',
-        automatic: { timeBeforeExpiry: 'P30D' },
-      },
-      dependsOn: [this.deployerAccess],
-      lifecycle: { preventDestroy: props.preventDestroy ?? false },
-    });
+    const key = this.rotatingKey('storage-key', `storage-${props.environment}`);
     const identity = new UserAssignedIdentity(this, 'storage-key-identity', {
       name: `id-storage-cmk-kubeflow-${props.environment}`,
       location: props.location,
@@ -145,6 +121,26 @@ export class DiskEncryption extends Construct {
       principalId: identity.principalId,
       principalType: 'ServicePrincipal',
     });
-    return { keyVaultKeyId: key.versionlessId, identity, access };
+    this.storageKeyCache = { keyVaultKeyId: key.versionlessId, identity, access };
+    return this.storageKeyCache;
+  }
+
+  /** An HSM-backed key of this vault that rotates itself before it expires; kept from destroy with the vault. */
+  private rotatingKey(id: string, name: string): KeyVaultKey {
+    const props = this.props;
+    return new KeyVaultKey(this, id, {
+      name,
+      keyVaultId: this.keyVault.id,
+      keyType: 'RSA-HSM',
+      keySize: props.keySizeBits ?? 3072,
+      keyOpts: ['wrapKey', 'unwrapKey'],
+      rotationPolicy: {
+        expireAfter: props.keyLifetime ?? 'P1Y',
+        notifyBeforeExpiry: 'P29D',
+        automatic: { timeBeforeExpiry: 'P30D' },
+      },
+      dependsOn: [this.deployerAccess],
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
+    });
   }
 }
