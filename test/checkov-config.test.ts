@@ -10,6 +10,7 @@ function dataStoreSkips(env: ResolvedEnvironment): string[] {
   const d = env.dataStores;
   const checks: string[] = [];
   if (d.azureMysql) checks.push('CKV_AZURE_53', 'CKV2_AZURE_56');
+  if (d.azureMysql && !d.azureMysql.geoRedundantBackup) checks.push('CKV_AZURE_94');
   const replications = [...(d.artifactStorage ? [d.artifactStorage.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
   if (replications.length > 0) checks.push('CKV_AZURE_33', 'CKV2_AZURE_21');
   if (replications.length > 0 && env.security.diskEncryption === 'platform') checks.push('CKV2_AZURE_1');
@@ -17,7 +18,7 @@ function dataStoreSkips(env: ResolvedEnvironment): string[] {
   if (replications.some((r) => r === 'LRS' || r === 'ZRS')) checks.push('CKV_AZURE_206');
   return checks;
 }
-const DATA_STORE_CHECKS = ['CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59', 'CKV_AZURE_206'];
+const DATA_STORE_CHECKS = ['CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_94', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59', 'CKV_AZURE_206'];
 
 function relaxations(env: ResolvedEnvironment): string[] {
   const checks: string[] = [];

@@ -227,6 +227,10 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
     expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV_AZURE_59']);
     expect(checkovSkips(resolveEnvironment(staging), 'cluster').map((s) => s.check)).toEqual(expect.arrayContaining(['CKV_AZURE_206']));
     expect(checkovSkips(resolveEnvironment(dev), 'cluster').map((s) => s.check)).not.toEqual(expect.arrayContaining(['CKV_AZURE_53']));
+    // A fork putting staging on Azure MySQL keeps the default (no geo-redundant backups): the skip names that setting.
+    const stagingAzure = checkovSkips(resolveEnvironment({ ...staging, dataStores: { mysql: 'azure' } }), 'cluster');
+    expect(stagingAzure.find((x) => x.check === 'CKV_AZURE_94')?.reason).toContain('environments/staging.ts leaves dataStores.azureMysql.geoRedundantBackup false');
+    expect(checkovSkips(p, 'cluster').map((x) => x.check)).not.toContain('CKV_AZURE_94');
   });
 });
 
