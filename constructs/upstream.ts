@@ -18,7 +18,13 @@ export const PREPARE_COMMAND = 'npm run upstream -- prepare';
 export const TREE_MARKER = '.upstream-verified';
 
 // cdktf runs Terraform in cdktf.out/stacks/<stack>; the repository root is three levels up.
+// Charts and file() checks take an absolute path (the helm provider resolves
+// chart paths against its own working directory); kustomize overlays take the
+// relative one: the kustomize inside kbst/kustomization 0.9.8 refuses an
+// absolute directory as a resource ("new root … cannot be absolute").
 const FROM_STACK = '${abspath(path.module)}/../../..';
+/** The repository root seen from a stack's folder, as kustomize overlays need it. */
+export const FROM_STACK_RELATIVE = '../../..';
 
 interface LockEntry {
   readonly sha256: string;
@@ -55,14 +61,22 @@ export function localChart(pin: ChartPin): { readonly chart: string; readonly pr
   };
 }
 
-/** The unpacked folder of a tree in the work folder (an absolute path at plan time). */
+/** The unpacked folder of a tree in the work folder (an absolute path at plan time, for file()). */
 export function treeDirectory(pin: TreePin): string {
   return `${FROM_STACK}/${UPSTREAM_WORK_DIR}/trees/${pin.name}`;
 }
 
+/**
+ * A path inside a verified tree, for a kustomize overlay's `resources`:
+ * relative to the stack's folder, where Terraform runs.
+ */
+export function treeResourcePath(pin: TreePin, path: string): string {
+  return `${FROM_STACK_RELATIVE}/${UPSTREAM_WORK_DIR}/trees/${pin.name}/${path}`;
+}
+
 /** A path inside the verified distribution tree, for kustomize. */
 export function distributionPath(path: string): string {
-  return `${treeDirectory(KUBEFLOW_DISTRIBUTION)}/${path}`;
+  return treeResourcePath(KUBEFLOW_DISTRIBUTION, path);
 }
 
 /** The plan-time check that the distribution tree was unpacked from the locked tarball. */

@@ -2,6 +2,7 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
+import { bareReference } from '../common/bare-reference';
 import { IMAGES } from '../versions';
 import { AZURE_MYSQL_CA_BUNDLE } from './azure-mysql-roots';
 import { ClusterSecret } from './cluster-secret';
@@ -161,7 +162,7 @@ export class AzureMysqlAccess extends Construct {
       timeouts: { create: '10m', update: '10m' },
       dependsOn: [this.caBundle, admin.secret, users.secret],
       // New passwords (or a new administrator password) run the Job again.
-      lifecycle: { replaceTriggeredBy: [admin.secret, users.secret] },
+      lifecycle: { replaceTriggeredBy: [bareReference(admin.secret), bareReference(users.secret)] },
       provider: props.kubernetes,
     });
     this.ready = [this.job];

@@ -2,11 +2,11 @@ import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, relative } from 'path';
+import { isAbsolute, join, relative } from 'path';
 import { gzipSync } from 'zlib';
 import { Testing } from 'cdktf';
 import { parseAllDocuments, stringify } from 'yaml';
-import { UPSTREAM_WORK_DIR } from '../../constructs/upstream';
+import { FROM_STACK_RELATIVE, UPSTREAM_WORK_DIR } from '../../constructs/upstream';
 import { EnvironmentConfig, ResolvedEnvironment, resolveEnvironment } from '../../environments';
 import { prepare } from '../../scripts/upstream';
 import { addEnvironment } from '../../stacks/app';
@@ -59,6 +59,9 @@ export interface RenderedEnvironment {
 const CACHE_DIR = join(ROOT, '.cache', 'render');
 const WORK_DIR = join(ROOT, UPSTREAM_WORK_DIR);
 const WORK_PREFIX = `\${abspath(path.module)}/../../../${UPSTREAM_WORK_DIR}`;
+// Terraform runs in cdktf.out/stacks/<stack>: overlay resources are resolved from there, as kbst/kustomization does.
+const STACK_DIR = join(ROOT, 'cdktf.out', 'stacks', 'any-stack');
+const OVERLAY_PREFIX = `${FROM_STACK_RELATIVE}/${UPSTREAM_WORK_DIR}/`;
 
 let prepared = false;
 
@@ -168,8 +171,10 @@ interface OverlayJson {
 /** The kustomization the kbst/kustomization provider builds for an overlay data source. */
 export function overlayKustomization(overlay: OverlayJson): Record<string, unknown> {
   const local = (path: string) => {
-    if (!path.startsWith(WORK_PREFIX)) throw new Error(`overlay resource ${path} is not in the upstream work folder: a plan would need the network`);
-    return join(WORK_DIR, path.slice(WORK_PREFIX.length));
+    // The kustomize inside kbst/kustomization 0.9.8 refuses absolute directories ("new root … cannot be absolute").
+    if (isAbsolute(path) || path.includes('${')) throw new Error(`overlay resource ${path} is absolute or an expression: kbst/kustomization refuses it at plan time; use a path relative to the stack folder (${OVERLAY_PREFIX}…)`);
+    if (!path.startsWith(OVERLAY_PREFIX)) throw new Error(`overlay resource ${path} is not in the upstream work folder: a plan would need the network`);
+    return join(STACK_DIR, path);
   };
   const target = (t: Record<string, string | undefined> | undefined) => t && Object.fromEntries(Object.entries({
     group: t.group, version: t.version, kind: t.kind, name: t.name, namespace: t.namespace, labelSelector: t.label_selector, annotationSelector: t.annotation_selector,
