@@ -20,15 +20,15 @@ export function synthesize(configs?: readonly EnvironmentConfig[], outdir?: stri
     process.exitCode = 1;
     return undefined;
   }
-  for (const warning of environments.flatMap((env) => env.warnings)) console.warn(`warning: ${warning}`);
+  // Warnings and the summary go to stdout: `cdktf synth` prints the app's stderr as "[ERROR]".
+  for (const warning of environments.flatMap((env) => env.warnings)) console.log(`warning: ${warning}`);
   const app = new App(outdir ? { outdir } : {});
   for (const env of environments) addEnvironment(app, env);
   app.synth();
   const stacks = app.node.children.filter((c) => TerraformStack.isStack(c)).map((s) => s.node.id);
   const where = relative(process.cwd(), app.outdir) || app.outdir;
   // cdktf never deletes the folder of a stack that no longer exists: a stale one would be previewed, planned or deployed.
-  for (const name of removeStaleStacks(app.outdir, stacks)) console.warn(`removed ${where}/stacks/${name}: the stack no longer exists`);
-  // stderr: cdktf reads the app's stdout.
-  console.error(`synthesized ${stacks.length} stacks into ${where}/stacks: ${stacks.join(', ')}`);
+  for (const name of removeStaleStacks(app.outdir, stacks)) console.log(`removed ${where}/stacks/${name}: the stack no longer exists`);
+  console.log(`synthesized ${stacks.length} stacks into ${where}/stacks: ${stacks.join(', ')}`);
   return app;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { synthesize } from '../stacks/synth';
@@ -36,8 +36,8 @@ describe('synth with valid environments', () => {
     mkdirSync(join(out, 'stacks', 'gone-cluster'), { recursive: true });
     writeFileSync(join(out, 'stacks', 'gone-cluster', 'cdk.tf.json'), '{}');
     const messages: string[] = [];
-    const spy = jest.spyOn(console, 'warn').mockImplementation((m: string) => { messages.push(m); });
-    const errors = jest.spyOn(console, 'error').mockImplementation((m: string) => { messages.push(m); });
+    const spy = jest.spyOn(console, 'log').mockImplementation((m: string) => { messages.push(m); });
+    const errors = jest.spyOn(console, 'error').mockImplementation((m: string) => { messages.push(`stderr: ${m}`); });
     try {
       synthesize([dev], out);
     } finally {
@@ -49,5 +49,16 @@ describe('synth with valid environments', () => {
       expect.stringMatching(/removed .*stacks\/gone-cluster: the stack no longer exists$/),
       expect.stringMatching(/^synthesized 2 stacks into .*stacks: dev-cluster, dev-platform$/),
     ]));
+    expect(messages.filter((m) => m.startsWith('stderr:'))).toEqual([]);
   });
+
+  // `cdktf synth` prints every line of the app's stderr as "[ERROR] default - …": a successful synth writes none.
+  test('the app command of cdktf.json succeeds with nothing on stderr', () => {
+    const app = (JSON.parse(readFileSync(join(__dirname, '..', 'cdktf.json'), 'utf8')) as { app: string }).app;
+    const out = mkdtempSync(join(tmpdir(), 'synth-'));
+    const run = spawnSync('sh', ['-c', app], { cwd: join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, CDKTF_OUTDIR: out } });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^synthesized 6 stacks into /m);
+  }, 120_000);
 });
