@@ -11,7 +11,8 @@
  *
  * The commands run in order and stop at the first failure; `--dry-run` prints
  * them. It needs what a deploy needs: the synthesized stack (`npm run synth`),
- * Terraform, and kubectl signed in to the cluster through kubelogin.
+ * Terraform or OpenTofu (as `npm run deploy` chooses), and kubectl signed in to
+ * the cluster through kubelogin; missing tools are named before anything runs.
  *
  * Why MySQL takes more than a new Secret: MySQL reads MYSQL_ROOT_PASSWORD only
  * when it initializes an empty data directory, so the password is changed in
@@ -22,6 +23,7 @@
 import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { chooseEngine, requireTools } from './prerequisites';
 import { runCommand } from './run-command';
 
 interface SecretSpec {
@@ -136,10 +138,14 @@ function main(argv: string[]): number {
   }
   const stackName = `${env}-platform`;
   const stack = JSON.parse(readFileSync(join('cdktf.out', 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as StackJson;
-  const commands = rotationCommands(env, name, stack);
+  const dryRun = argv.includes('--dry-run');
+  // The engine the deploys use (TERRAFORM_BINARY_NAME, else terraform, else tofu); kubectl for the restarts.
+  const engine = dryRun ? 'terraform' : chooseEngine();
+  if (!dryRun) requireTools(`rotate-secret ${name}`, ['kubectl', 'kubelogin']);
+  const commands = rotationCommands(env, name, stack).map((cmd) => (cmd[0] === 'terraform' ? [engine, ...cmd.slice(1)] : cmd));
   for (const cmd of commands) {
     console.log(`$ ${cmd.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
-    if (!argv.includes('--dry-run')) execFileSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+    if (!dryRun) execFileSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { cdktfArgs } from '../scripts/cdktf-run';
 
 /** The commands the README and docs give work as written. */
 const ROOT = join(__dirname, '..');
@@ -14,11 +15,13 @@ describe('documented commands', () => {
   });
 
   test('the platform deploy can run alone: the flag it passes is one cdktf deploy accepts', () => {
-    expect(pkg.scripts.deploy).toContain('cdktf deploy --ignore-missing-stack-dependencies');
+    expect(pkg.scripts.deploy).toBe('tsx scripts/cdktf-run.ts deploy');
+    expect(cdktfArgs('deploy', 'dev-platform', [])).toContain('--ignore-missing-stack-dependencies');
     const help = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdktf'), ['deploy', '--help'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' }, timeout: 60_000 });
     expect(help.stdout).toContain('--ignore-missing-stack-dependencies');
     // diff plans one stack and checks no dependencies (it has no such flag).
-    expect(pkg.scripts.plan).toBe('CHECKPOINT_DISABLE=1 cdktf diff');
+    expect(pkg.scripts.plan).toBe('tsx scripts/cdktf-run.ts plan');
+    expect(cdktfArgs('plan', 'dev-platform', [])).toEqual(['diff', 'dev-platform']);
   });
 
   test('the README deploys stacks through those scripts, the cluster before its platform', () => {
@@ -30,7 +33,7 @@ describe('documented commands', () => {
   });
 
   test('every script answers --help', () => {
-    for (const script of ['upstream', 'versions:check', 'environments', 'rotate-secret', 'aks:refresh']) {
+    for (const script of ['upstream', 'versions:check', 'environments', 'rotate-secret', 'aks:refresh', 'plan', 'deploy']) {
       const run = spawnSync('npm', ['run', '--silent', script, '--', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
       expect({ script, status: run.status, usage: /^Usage:/m.test(run.stdout) }).toEqual({ script, status: 0, usage: true });
     }
