@@ -1,0 +1,404 @@
+/**
+ * `npm run rehearse -- <env> [--keep]`: the platform rehearsal. Plans and
+ * applies `<env>-platform` for real against a throwaway Kubernetes control
+ * plane on this machine, with the engine and providers a deploy uses:
+ *
+ *   1. starts etcd, kube-apiserver and kube-controller-manager on 127.0.0.1
+ *      (no nodes, no scheduler, admission webhooks off: nothing can serve them);
+ *   2. copies the synthesized stack to `cdktf.out/rehearsal/<env>-platform`
+ *      (same depth, so its relative upstream paths hold) and adds override
+ *      files, never touching the stack itself: local state instead of the
+ *      azurerm backend; the cluster stack's outputs stood in from a local state
+ *      file (the API server's address and CA, stand-in ids, names and
+ *      passwords); the providers' exec login pointed at the local API server;
+ *      Helm's readiness waits and hooks and the Job completion wait relaxed
+ *      (no pod ever runs);
+ *   3. `init`; a `plan` that the placeholder guard must stop while the
+ *      environment holds sample values (the guard is then overridden); `plan`,
+ *      `apply`, and a second `plan` that must show no changes; then `destroy`
+ *      (unless `--keep`) and stops the control plane.
+ *
+ * What it proves and what it cannot: docs/verification.md. The binaries come
+ * from REHEARSAL_BIN_DIR (default .cache/rehearsal-bin) or are built there
+ * from the Go module proxy (.ci/kube-apiserver, .ci/etcd; about 35 minutes
+ * cold on 2 cores). The engine is TOFU_BIN / TERRAFORM_BINARY_NAME / terraform
+ * / tofu (as npm run deploy chooses); providers come from wherever the engine
+ * finds them (the public registry; TF_CLI_CONFIG_FILE for a mirror).
+ */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { createHash, generateKeyPairSync, randomBytes } from 'crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { request } from 'https';
+import { get as httpGet } from 'http';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { loadEnvironments } from '../environments';
+import { chooseEngine } from './prerequisites';
+import { runCommand } from './run-command';
+
+const ROOT = resolve(__dirname, '..');
+
+/** The control-plane binaries, the Go module that builds each, and its main package. */
+export const BINARIES = [
+  { name: 'etcd', module: '.ci/etcd', pkg: 'go.etcd.io/etcd/server/v3' },
+  { name: 'kube-apiserver', module: '.ci/kube-apiserver', pkg: 'k8s.io/kubernetes/cmd/kube-apiserver' },
+  { name: 'kube-controller-manager', module: '.ci/kube-apiserver', pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
+] as const;
+
+type Json = Record<string, unknown>;
+
+interface StackJson {
+  readonly terraform?: Json;
+  readonly provider?: Record<string, Json[]>;
+  readonly resource?: Record<string, Record<string, Json>>;
+  readonly data?: Record<string, Record<string, Json>>;
+  readonly locals?: Record<string, unknown>;
+}
+
+/** The local control plane as the stand-ins see it. */
+export interface LocalCluster {
+  readonly host: string;
+  /** PEM of the API server's serving CA. */
+  readonly caPem: string;
+  /** An executable that prints an ExecCredential with the rehearsal's token. */
+  readonly tokenCommand: string;
+}
+
+/** The cluster-stack outputs a platform stack reads (`outputs.<name>`), from its JSON. */
+export function remoteOutputs(stack: StackJson): string[] {
+  return [...new Set([...JSON.stringify(stack).matchAll(/outputs\.(cross-stack-output-[A-Za-z0-9_-]+)/g)].map((m) => m[1]))].sort();
+}
+
+function guid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A stand-in for one cluster-stack output, from the attribute it carries
+ * (the name cdktf gives it ends with the attribute). Throws for an attribute
+ * it does not know, naming it: a fork that wires a new output adds it here.
+ */
+export function standIn(output: string, cluster: LocalCluster): string {
+  if (/kube_config0host$/.test(output)) return cluster.host;
+  if (/kube_config0cluster_ca_certificate$/.test(output)) return Buffer.from(cluster.caPem).toString('base64');
+  if (/oidc_issuer_url$/.test(output)) return 'https://oidc.rehearsal.invalid/issuer/';
+  if (/client_id$|principal_id$|object_id$|tenant_id$/.test(output)) return guid(output);
+  if (/fqdn$/.test(output)) return `rehearsal-${createHash('sha256').update(output).digest('hex').slice(0, 8)}.mysql.rehearsal.invalid`;
+  if (/storage_account[A-Za-z0-9_]*name$/.test(output)) return `strehearsal${createHash('sha256').update(output).digest('hex').slice(0, 8)}`;
+  if (/^cross-stack-output-random_password.*result$/.test(output)) return randomBytes(24).toString('base64url');
+  throw new Error(`the rehearsal has no stand-in for cluster output ${output}: add one to standIn() in scripts/rehearse.ts`);
+}
+
+/** A state file (format 4) that holds only outputs: what terraform_remote_state reads. */
+export function outputsState(outputs: Record<string, string>): string {
+  return JSON.stringify({
+    version: 4,
+    terraform_version: '1.9.0',
+    serial: 1,
+    lineage: guid(Object.keys(outputs).join()),
+    outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { value: v, type: 'string', sensitive: true }])),
+    resources: [],
+    check_results: null,
+  }, null, 2);
+}
+
+function kubeconfig(cluster: LocalCluster): Json {
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'rehearsal', cluster: { server: cluster.host, 'certificate-authority-data': Buffer.from(cluster.caPem).toString('base64') } }],
+    users: [{ name: 'rehearsal', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: cluster.tokenCommand, args: [], interactiveMode: 'Never' } } }],
+    contexts: [{ name: 'rehearsal', context: { cluster: 'rehearsal', user: 'rehearsal' } }],
+    'current-context': 'rehearsal',
+  };
+}
+
+/**
+ * The override file of the rehearsal (Terraform's `*_override.tf.json`
+ * merging): everything it changes, and nothing else. `keepGuard` leaves the
+ * placeholder guard in force (the first plan must stop there).
+ */
+export function rehearsalOverride(stack: StackJson, cluster: LocalCluster, paths: { state: string; clusterState: string }, keepGuard: boolean): Json {
+  const exec = { api_version: 'client.authentication.k8s.io/v1beta1', command: cluster.tokenCommand, args: [] as string[] };
+  const override: Json = { terraform: { backend: { local: { path: paths.state } } } };
+  const remote = Object.keys(stack.data?.terraform_remote_state ?? {});
+  if (remote.length > 0) {
+    (override as { data?: Json }).data = { terraform_remote_state: Object.fromEntries(remote.map((id) => [id, { backend: 'local', config: { path: paths.clusterState } }])) };
+  }
+  const providers: Json = {};
+  const helm = stack.provider?.helm?.[0] as { kubernetes?: Json } | undefined;
+  // host and CA stay the stack's own expressions (read from the stood-in outputs); only the login changes.
+  if (helm?.kubernetes) providers.helm = [{ kubernetes: { ...helm.kubernetes, exec } }];
+  if (stack.provider?.kubernetes) providers.kubernetes = [{ exec: [exec] }];
+  if (stack.provider?.kustomization) providers.kustomization = [{ kubeconfig_raw: JSON.stringify(kubeconfig(cluster)) }];
+  if (Object.keys(providers).length > 0) override.provider = providers;
+  const resources: Record<string, Record<string, Json>> = {};
+  // No pod ever runs: Helm must not wait for readiness or run hooks, a Job not for completion.
+  const releases = Object.keys(stack.resource?.helm_release ?? {});
+  if (releases.length > 0) resources.helm_release = Object.fromEntries(releases.map((id) => [id, { wait: false, wait_for_jobs: false, disable_webhooks: true }]));
+  const jobs = Object.keys(stack.resource?.kubernetes_job_v1 ?? {});
+  if (jobs.length > 0) resources.kubernetes_job_v1 = Object.fromEntries(jobs.map((id) => [id, { wait_for_completion: false }]));
+  if (Object.keys(resources).length > 0) override.resource = resources;
+  if (!keepGuard) {
+    const guard = Object.keys(stack.locals ?? {}).filter((name) => name.startsWith('placeholder-guard'));
+    if (guard.length > 0) override.locals = Object.fromEntries(guard.map((name) => [name, []]));
+  }
+  return override;
+}
+
+// ---------------------------------------------------------------------------
+// The local control plane
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, proc?: ChildProcess, log?: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (proc && proc.exitCode !== null) throw new Error(`${what} exited with ${proc.exitCode}${log ? `; its log: ${log}` : ''}`);
+    if (await probe().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000} s${log ? `; its log: ${log}` : ''}`);
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((ok) => {
+    httpGet(url, (res) => { res.resume(); ok(res.statusCode === 200); }).on('error', () => ok(false));
+  });
+}
+
+function apiGet(cluster: { host: string; caPem: string; token: string }, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((ok, fail) => {
+    const req = request(`${cluster.host}${path}`, { ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+function binDir(): string {
+  return resolve(process.env.REHEARSAL_BIN_DIR ?? join(ROOT, '.cache', 'rehearsal-bin'));
+}
+
+/** The control-plane binaries: from the folder, else built there from the Go module proxy. */
+function ensureBinaries(dir: string): Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  const paths: Record<string, string> = {};
+  for (const b of BINARIES) {
+    const path = join(dir, b.name);
+    if (!existsSync(path)) {
+      console.log(`building ${b.name} from the Go module proxy (${b.module}); the first build takes long, later runs reuse ${dir}`);
+      const run = spawnSync('go', ['build', '-trimpath', '-buildvcs=false', '-o', path, b.pkg], { cwd: join(ROOT, b.module), stdio: 'inherit' });
+      if (run.error || run.status !== 0) throw new Error(`building ${b.name} failed (${run.error?.message ?? `exit ${run.status}`}): Go ≥ 1.26 and the Go module proxy are needed, or put the binary in REHEARSAL_BIN_DIR`);
+    }
+    paths[b.name] = path;
+  }
+  return paths;
+}
+
+interface ControlPlane extends LocalCluster {
+  readonly token: string;
+  readonly kubeconfigPath: string;
+  stop(): void;
+}
+
+async function startControlPlane(bins: Record<string, string>, work: string): Promise<ControlPlane> {
+  const procs: ChildProcess[] = [];
+  const stop = () => { for (const p of procs.reverse()) if (p.exitCode === null) p.kill('SIGTERM'); };
+  try {
+    const [client, peer, secure] = [await freePort(), await freePort(), await freePort()];
+    const logs = join(work, 'logs');
+    mkdirSync(logs);
+    const start = (name: string, args: string[]) => {
+      const out = join(logs, `${name}.log`);
+      const fd = openSync(out, 'w');
+      const p = spawn(bins[name], args, { stdio: ['ignore', fd, fd] });
+      procs.push(p);
+      return { p, out };
+    };
+    const etcd = start('etcd', [
+      '--name', 'rehearsal', '--data-dir', join(work, 'etcd'),
+      '--listen-client-urls', `http://127.0.0.1:${client}`, '--advertise-client-urls', `http://127.0.0.1:${client}`,
+      '--listen-peer-urls', `http://127.0.0.1:${peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peer}`,
+      '--initial-cluster', `rehearsal=http://127.0.0.1:${peer}`, '--log-level', 'warn',
+    ]);
+    await until('etcd', 60_000, () => httpOk(`http://127.0.0.1:${client}/health`), etcd.p, etcd.out);
+
+    const token = randomBytes(24).toString('hex');
+    writeFileSync(join(work, 'tokens.csv'), `${token},rehearsal-admin,rehearsal-admin,"system:masters"\n`, { mode: 0o600 });
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(join(work, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(join(work, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+    const certDir = join(work, 'certs');
+    const api = start('kube-apiserver', [
+      '--etcd-servers', `http://127.0.0.1:${client}`,
+      '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(secure),
+      '--cert-dir', certDir, '--token-auth-file', join(work, 'tokens.csv'), '--anonymous-auth=false',
+      '--authorization-mode', 'RBAC',
+      '--service-account-issuer', 'https://kubernetes.default.svc', '--service-account-key-file', join(work, 'sa.pub'),
+      '--service-account-signing-key-file', join(work, 'sa.key'), '--service-cluster-ip-range', '10.96.0.0/16',
+      // No webhook can be served without pods: admission webhooks are off, everything else (Pod Security included) is on.
+      '--disable-admission-plugins', 'MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
+      '--enable-priority-and-fairness=false',
+    ]);
+    const host = `https://127.0.0.1:${secure}`;
+    const certFile = join(certDir, 'apiserver.crt');
+    await until('kube-apiserver (certificate)', 120_000, async () => existsSync(certFile), api.p, api.out);
+    // The self-signed serving certificate kube-apiserver writes carries its CA after it.
+    const caPem = readFileSync(certFile, 'utf8');
+    const cluster = { host, caPem, token };
+    await until('kube-apiserver', 180_000, async () => (await apiGet(cluster, '/readyz')).status === 200, api.p, api.out);
+
+    const tokenCommand = join(work, 'token.sh');
+    writeFileSync(tokenCommand, `#!/bin/sh\nprintf '%s' '${JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: { token } })}'\n`, { mode: 0o700 });
+    const local: LocalCluster = { host, caPem, tokenCommand };
+    const kubeconfigPath = join(work, 'kubeconfig');
+    writeFileSync(kubeconfigPath, JSON.stringify(kubeconfig(local)), { mode: 0o600 });
+    const kcm = start('kube-controller-manager', [
+      '--kubeconfig', kubeconfigPath, '--bind-address', '127.0.0.1', '--secure-port', String(await freePort()),
+      '--service-account-private-key-file', join(work, 'sa.key'), '--root-ca-file', certFile,
+      '--use-service-account-credentials=false', '--leader-elect=false',
+    ]);
+    await until('kube-controller-manager', 120_000, async () => (await apiGet(cluster, '/api/v1/namespaces/kube-system/serviceaccounts/default')).status === 200, kcm.p, kcm.out);
+    return { ...local, token, kubeconfigPath, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The rehearsal
+
+interface StepResult { readonly status: number; readonly output: string }
+
+function engineRun(engine: string, dir: string, args: string[], env: NodeJS.ProcessEnv): StepResult {
+  console.log(`$ ${engine} ${args.join(' ')}`);
+  const started = Date.now();
+  const run = spawnSync(engine, args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 });
+  const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+  const tail = output.trim().split('\n').slice(-6).map((l) => `    ${l.length > 300 ? `${l.slice(0, 300)} …` : l}`).join('\n');
+  console.log(`  exit ${run.status} in ${Math.round((Date.now() - started) / 1000)} s\n${tail}`);
+  if (run.error) throw new Error(`cannot run ${engine}: ${run.error.message}`);
+  return { status: run.status ?? 1, output };
+}
+
+export interface RehearsalSummary {
+  readonly environment: string;
+  readonly engine: string;
+  readonly guardStoppedPlan: boolean | 'no placeholders';
+  readonly planned: string;
+  readonly applied: string;
+  readonly secondPlanClean: boolean;
+  readonly releasesDeployed: number;
+  readonly failedCreates: number;
+  readonly destroyed: boolean | 'kept';
+}
+
+async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummary> {
+  const envs = loadEnvironments();
+  const env = envs.find((e) => e.name === envName);
+  if (!env) throw new Error(`unknown environment "${envName}": expected one of ${envs.map((e) => e.name).join(', ')}`);
+  const engine = process.env.TOFU_BIN ?? chooseEngine();
+  const stackName = `${envName}-platform`;
+  const source = join(ROOT, 'cdktf.out', 'stacks', stackName);
+  if (!existsSync(join(source, 'cdk.tf.json'))) throw new Error(`${source}/cdk.tf.json is missing: run npm run synth first`);
+  if (!existsSync(join(ROOT, '.cache', 'upstream-work'))) throw new Error('the upstream work folder is missing: run npm run upstream -- prepare first');
+  const bins = ensureBinaries(binDir());
+
+  const work = mkdtempSync(join(tmpdir(), `rehearsal-${envName}-`));
+  const plane = await startControlPlane(bins, work);
+  try {
+    const dir = join(ROOT, 'cdktf.out', 'rehearsal', stackName);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(ROOT, 'cdktf.out', 'rehearsal'), { recursive: true });
+    cpSync(source, dir, { recursive: true });
+    const stack = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson;
+    const outputs = Object.fromEntries(remoteOutputs(stack).map((o) => [o, standIn(o, plane)]));
+    const paths = { state: join(work, 'platform.tfstate'), clusterState: join(work, 'cluster.tfstate') };
+    writeFileSync(paths.clusterState, outputsState(outputs), { mode: 0o600 });
+    const overrideFile = join(dir, 'rehearsal_override.tf.json');
+    const tfEnv = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0', KUBECONFIG: plane.kubeconfigPath };
+
+    writeFileSync(overrideFile, JSON.stringify(rehearsalOverride(stack, plane, paths, true), null, 2));
+    const init = engineRun(engine, dir, ['init', '-input=false', '-no-color'], tfEnv);
+    if (init.status !== 0) throw new Error(`init failed:\n${init.output}`);
+
+    let guardStoppedPlan: RehearsalSummary['guardStoppedPlan'] = 'no placeholders';
+    if (Object.keys(stack.locals ?? {}).some((n) => n.startsWith('placeholder-guard'))) {
+      const guarded = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-lock=false'], tfEnv);
+      guardStoppedPlan = guarded.status !== 0 && guarded.output.includes(`Environment "${envName}" still holds sample values`);
+      if (!guardStoppedPlan) throw new Error(`the placeholder guard did not stop the plan of ${stackName}:\n${guarded.output.slice(-4000)}`);
+      writeFileSync(overrideFile, JSON.stringify(rehearsalOverride(stack, plane, paths, false), null, 2));
+    }
+
+    const plan = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-out=rehearsal.tfplan'], tfEnv);
+    if (plan.status !== 0) throw new Error(`plan failed:\n${plan.output.slice(-8000)}`);
+    const planned = /Plan: [^\n]+/.exec(plan.output)?.[0] ?? 'no plan line';
+    const apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+    if (apply.status !== 0) throw new Error(`apply failed:\n${apply.output.slice(-8000)}`);
+    const applied = /Apply complete![^\n]+/.exec(apply.output)?.[0] ?? 'no apply line';
+    const second = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], tfEnv);
+    if (second.status === 1) throw new Error(`second plan failed:\n${second.output.slice(-8000)}`);
+    const secondPlanClean = second.status === 0;
+    if (!secondPlanClean) console.log(second.output.split('\n').filter((l) => /^\s+[~+-]|will be|must be/.test(l)).slice(0, 80).join('\n'));
+
+    const secrets = JSON.parse((await apiGet(plane, '/api/v1/secrets?labelSelector=owner%3Dhelm%2Cstatus%3Ddeployed')).body) as { items?: unknown[] };
+    const events = JSON.parse((await apiGet(plane, '/api/v1/events?fieldSelector=reason%3DFailedCreate')).body) as { items?: { involvedObject?: { namespace?: string; name?: string }; message?: string }[] };
+    for (const e of events.items ?? []) console.log(`  FailedCreate ${e.involvedObject?.namespace}/${e.involvedObject?.name}: ${e.message}`);
+
+    let destroyed: RehearsalSummary['destroyed'] = 'kept';
+    if (!keep) {
+      const destroy = engineRun(engine, dir, ['destroy', '-input=false', '-no-color', '-auto-approve'], tfEnv);
+      destroyed = destroy.status === 0;
+      if (!destroyed) console.log(destroy.output.slice(-4000));
+    }
+    return {
+      environment: envName,
+      engine: engineRun(engine, dir, ['version'], tfEnv).output.split('\n')[0],
+      guardStoppedPlan,
+      planned,
+      applied,
+      secondPlanClean,
+      releasesDeployed: secrets.items?.length ?? 0,
+      failedCreates: events.items?.length ?? 0,
+      destroyed,
+    };
+  } finally {
+    if (keep) console.log(`kept: the control plane is stopped, but ${work} holds its data and the state`);
+    plane.stop();
+    if (!keep) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  runCommand(async (argv) => {
+    const [envName] = argv.filter((a) => !a.startsWith('--'));
+    if (!envName || argv.includes('--help')) {
+      process.stdout.write('Usage: npm run rehearse -- <env> [--keep]\n  plans, applies, re-plans and destroys <env>-platform against a throwaway local API server (docs/verification.md)\n');
+      return argv.includes('--help') ? 0 : 1;
+    }
+    const summary = await rehearse(envName, argv.includes('--keep'));
+    const out = join(ROOT, 'cdktf.out', 'rehearsal', `${envName}-summary.json`);
+    writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`\nrehearsal of ${envName}-platform: ${JSON.stringify(summary, null, 2)}`);
+    const ok = summary.guardStoppedPlan !== false && summary.secondPlanClean && summary.failedCreates === 0 && summary.destroyed !== false;
+    console.log(ok ? `✓ rehearsal of ${envName} passed` : `✗ rehearsal of ${envName} failed`);
+    return ok ? 0 : 1;
+  });
+}

@@ -1,0 +1,54 @@
+// The rehearsal's overrides change what a throwaway API server needs, and nothing else.
+import { LocalCluster, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
+import { dev, prod } from './fixtures/environments';
+import { synthPlatform } from './helpers';
+
+const cluster: LocalCluster = { host: 'https://127.0.0.1:6443', caPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', tokenCommand: '/tmp/r/token.sh' };
+const paths = { state: '/tmp/r/platform.tfstate', clusterState: '/tmp/r/cluster.tfstate' };
+
+describe('platform rehearsal overrides', () => {
+  const { parsed } = synthPlatform(prod);
+  const stack = parsed as unknown as Parameters<typeof rehearsalOverride>[0];
+
+  test('every cluster output the platform reads has a stand-in; the API server is the local one', () => {
+    const outputs = remoteOutputs(stack);
+    expect(outputs.length).toBeGreaterThanOrEqual(5);
+    const values = Object.fromEntries(outputs.map((o) => [o, standIn(o, cluster)]));
+    const host = outputs.find((o) => o.endsWith('kube_config0host'))!;
+    expect(values[host]).toBe('https://127.0.0.1:6443');
+    const ca = outputs.find((o) => o.endsWith('cluster_ca_certificate'))!;
+    expect(Buffer.from(values[ca], 'base64').toString()).toBe(cluster.caPem);
+    const state = JSON.parse(outputsState(values)) as { version: number; outputs: Record<string, { value: string }> };
+    expect(state.version).toBe(4);
+    expect(Object.keys(state.outputs).sort()).toEqual(outputs);
+  });
+
+  test('an output without a stand-in is named', () => {
+    expect(() => standIn('cross-stack-output-azurerm_thingx_42somethingnew', cluster)).toThrow(/no stand-in for cluster output cross-stack-output-azurerm_thingx_42somethingnew/);
+  });
+
+  test('local state, local remote state, the local login; readiness waits and hooks off; the guard only when asked', () => {
+    const guarded = rehearsalOverride(stack, cluster, paths, true) as Record<string, any>;
+    expect(guarded.terraform).toEqual({ backend: { local: { path: paths.state } } });
+    expect(Object.values(guarded.data.terraform_remote_state)).toEqual([{ backend: 'local', config: { path: paths.clusterState } }]);
+    expect(guarded.provider.kubernetes[0].exec[0].command).toBe(cluster.tokenCommand);
+    expect(guarded.provider.helm[0].kubernetes.exec.command).toBe(cluster.tokenCommand);
+    // host and CA stay the stack's own expressions: the wiring through the cluster outputs is rehearsed too.
+    expect(guarded.provider.helm[0].kubernetes.host).toMatch(/^\$\{data\.terraform_remote_state\./);
+    expect(guarded.provider.kustomization[0].kubeconfig_raw).toContain(cluster.host);
+    const releases = Object.keys(parsed.resource.helm_release);
+    expect(Object.keys(guarded.resource.helm_release)).toEqual(releases);
+    for (const r of Object.values(guarded.resource.helm_release)) expect(r).toEqual({ wait: false, wait_for_jobs: false, disable_webhooks: true });
+    expect(Object.values(guarded.resource.kubernetes_job_v1)).toEqual([{ wait_for_completion: false }]);
+    expect(guarded.locals).toBeUndefined();
+    const unguarded = rehearsalOverride(stack, cluster, paths, false) as Record<string, any>;
+    expect(Object.values(unguarded.locals)).toEqual([[]]);
+  });
+
+  test('nothing else is overridden: no other resource type, no data source but the remote state', () => {
+    const override = rehearsalOverride(synthPlatform(dev).parsed as unknown as Parameters<typeof rehearsalOverride>[0], cluster, paths, false) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(override).sort()).toEqual(['data', 'locals', 'provider', 'resource', 'terraform']);
+    expect(Object.keys(override.resource)).toEqual(['helm_release']);
+    expect(Object.keys(override.data)).toEqual(['terraform_remote_state']);
+  });
+});
