@@ -32,6 +32,13 @@ describe('documented commands', () => {
     expect(readme.indexOf('npm run upstream -- prepare')).toBeLessThan(readme.indexOf('npm run deploy -- dev-platform'));
   });
 
+  test('every npm script the README and docs name exists', () => {
+    const texts = ['README.md', 'docs/verification.md', 'docs/delivery.md', 'docs/upgrades.md'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+    const named = [...new Set([...texts.matchAll(/npm run (?:--silent )?([a-z][a-z0-9:-]*)/g)].map((m) => m[1]))];
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((n) => !(n in pkg.scripts))).toEqual([]);
+  });
+
   test('every script answers --help', () => {
     for (const script of ['upstream', 'versions:check', 'environments', 'rotate-secret', 'aks:refresh', 'plan', 'deploy']) {
       const run = spawnSync('npm', ['run', '--silent', script, '--', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
