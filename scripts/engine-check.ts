@@ -87,7 +87,10 @@ function engineVersion(binary: string): string {
 
 if (require.main === module) {
   runCommand((argv) => {
-    if (argv.length === 0) throw new Error('usage: npm run engine:check -- cdktf.out/stacks/<stack> …');
+    if (argv.length === 0 || argv.includes('--help')) {
+      process.stdout.write('Usage: npm run engine:check -- cdktf.out/stacks/<stack> …\n  loads each synthesized stack in OpenTofu (TOFU_BIN, else .cache/bin/tofu, else tofu) and fails on configuration errors\n');
+      return argv.length === 0 ? 1 : 0;
+    }
     const binary = tofuBinary();
     const results = checkStacks(argv, binary);
     const failed = results.filter((r) => !r.ok);
