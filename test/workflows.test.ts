@@ -157,14 +157,17 @@ describe('pull requests plan with no power (issue 19)', () => {
     expect(new Set(json.plan.map((p) => p.clientIdVariable)).size).toBe(json.plan.length);
   });
 
-  test('the comments are written by a job that runs no code of the pull request', () => {
-    const comment = pr.jobs.comment;
-    expect(comment.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
-    expect(comment.steps!.every((s) => s.run === undefined && checksOutBase(s))).toBe(true);
-    expect(comment.steps!.at(-1)!.with!.script).toContain('upsertAll');
-    expect(comment.if).toBe('${{ !cancelled() }}');
-    // The preview does not wait for the checks: reviewers see what a change does even while its tests fail.
+  test('the comments are written by jobs that run no code of the pull request, the preview\'s without waiting for the checks', () => {
+    const writers = Object.entries(pr.jobs).filter(([, job]) => typeof job.permissions === 'object' && job.permissions['pull-requests'] === 'write');
+    expect(writers.map(([id]) => id).sort()).toEqual(['comment-plans', 'comment-preview']);
+    for (const [, job] of writers) {
+      expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+      expect(job.steps!.every((s) => s.run === undefined && checksOutBase(s))).toBe(true);
+      expect(job.steps!.at(-1)!.with!.script).toContain('upsertAll');
+    }
+    expect(pr.jobs['comment-preview'].needs).toBe('preview');
     expect(pr.jobs.preview.needs).toBeUndefined();
+    expect(pr.jobs['comment-plans'].needs).toBe('plan');
     expect(pr.jobs.checks.steps!.map((s) => s.run ?? s.uses)).toContain('bash .ci/run');
   });
 

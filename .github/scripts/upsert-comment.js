@@ -1,7 +1,7 @@
 // Posts a pull-request comment, or updates the one this workflow's bot wrote
 // before with the same marker (an HTML comment on the body's first line), so
 // each push refreshes the comment instead of adding another. Called from
-// actions/github-script in the `comment` job of pull-request.yml.
+// actions/github-script in the comment jobs of pull-request.yml.
 //
 // Only comments written by the workflow's own bot (GITHUB_TOKEN comments are
 // user `github-actions[bot]`, type `Bot`) are ever edited: a comment by anyone
