@@ -4,6 +4,8 @@ import type {
   AzureMysqlConfig,
   ClusterBackupConfig,
   DataStoresConfig,
+  DeliveryConfig,
+  DeployRunnerConfig,
   ApiAccess,
   EntraApplicationConfig,
   TlsConfig,
@@ -43,6 +45,7 @@ export const SETTING_KEYS = {
     name: true, stage: true, location: true, tags: true, tenantId: true, kubernetesVersion: true, skuTier: true, apiAccess: true,
     adminGroupObjectIds: true, network: true, systemPool: true, cpuPool: true, gpuPools: true, zones: true, remoteState: true,
     maintenance: true, monitoring: true, security: true, upgrades: true, dataStores: true, platform: true, access: true, profiles: true, notebooks: true,
+    delivery: true,
   }),
   apiAccessPrivate: keys<Extract<ApiAccess, { mode: 'private' }>>({ mode: true }),
   apiAccessPublic: keys<Extract<ApiAccess, { mode: 'public' }>>({ mode: true, authorizedIpRanges: true }),
@@ -81,4 +84,6 @@ export const SETTING_KEYS = {
   artifactStorage: keys<ArtifactStorageConfig>({ replication: true, softDeleteDays: true, volumeSizeGb: true }),
   clusterBackup: keys<ClusterBackupConfig>({ enabled: true, everyHours: true, startTimeUtc: true, retentionDays: true }),
   notebooks: keys<NotebooksConfig>({ enabled: true, idleMinutes: true, culling: true }),
+  delivery: keys<DeliveryConfig>({ deployRunner: true }),
+  deployRunner: keys<DeployRunnerConfig>({ labels: true, egressIpRanges: true, privateKeyVaultAccess: true }),
 } as const;

@@ -177,13 +177,54 @@ export interface SecurityConfig {
    */
   readonly diskEncryption?: 'platform' | 'customer-managed';
   /**
-   * Public IPv4 ranges that may reach the disk-encryption Key Vault's data plane (the deploying
-   * runner). Only used with `customer-managed`.
+   * Public IPv4 ranges that may reach the disk-encryption Key Vault's data plane: the egress of
+   * the runner that deploys the cluster stack (`delivery.deployRunner`). Only used with
+   * `customer-managed`; empty only when that runner reaches the vault privately.
    * @default []
    */
   readonly keyVaultAllowedIpRanges?: readonly string[];
   /** Let GPU pools in a `prod` environment use spot capacity. @default false */
   readonly allowSpotInProduction?: boolean;
+}
+
+/**
+ * The environment's own runners: the GitHub Actions runners that deploy the stacks
+ * a standard GitHub-hosted runner cannot (docs/delivery.md, docs/security.md):
+ * the platform stack of a private API server, and the cluster stack when its Key
+ * Vault is firewalled (`security.diskEncryption: 'customer-managed'`). They run
+ * deploy jobs from `main` only, never a pull request's jobs; one job each (ephemeral).
+ */
+export interface DeployRunnerConfig {
+  /**
+   * `runs-on` labels of these runners: self-hosted ones (`self-hosted` first), or a
+   * GitHub-hosted larger runner with a fixed egress range or Azure private networking
+   * (its label alone). Never a standard GitHub-hosted label such as `ubuntu-24.04`:
+   * those machines are shared and their addresses change.
+   * @default ['self-hosted', 'kubeflow-<name>']
+   * @see https://docs.github.com/actions/hosting-your-own-runners
+   */
+  readonly labels?: readonly string[];
+  /**
+   * Public IPv4 addresses or CIDR ranges these runners' traffic leaves from (their NAT
+   * gateway or firewall, or a larger runner's fixed range). When they deploy a cluster
+   * stack with a firewalled Key Vault, each range must lie inside
+   * `security.keyVaultAllowedIpRanges`.
+   * @default security.keyVaultAllowedIpRanges (that setting names the deploying runner's addresses)
+   */
+  readonly egressIpRanges?: readonly string[];
+  /**
+   * The runners reach the disk-encryption Key Vault through a private endpoint (made
+   * outside this project, with its `privatelink.vaultcore.azure.net` DNS zone), so the
+   * vault's firewall does not apply to them. Only with `diskEncryption: 'customer-managed'`.
+   * @default false
+   */
+  readonly privateKeyVaultAccess?: boolean;
+}
+
+/** How the delivery pipeline reaches the environment (`.github/workflows/`, docs/delivery.md). */
+export interface DeliveryConfig {
+  /** The environment's own runners. @default { labels: ['self-hosted', 'kubeflow-<name>'] } */
+  readonly deployRunner?: DeployRunnerConfig;
 }
 
 export interface UpgradeConfig {
@@ -463,4 +504,6 @@ export interface EnvironmentConfig {
   /** Kubeflow profiles (one namespace each), as code. @default [] */
   readonly profiles?: readonly ProfileConfig[];
   readonly notebooks?: NotebooksConfig;
+  /** Where the deploy pipeline runs for this environment. @default its own runners only where a GitHub-hosted one cannot reach */
+  readonly delivery?: DeliveryConfig;
 }

@@ -11,6 +11,7 @@ import {
 } from './cidr';
 import { Checker, isObject } from './checker';
 import { ResolvedDataStores, checkDataStores } from './data-stores';
+import { ResolvedDelivery, checkDelivery } from './delivery';
 import { ConfigError, show } from './config-error';
 import type {
   AccessConfig,
@@ -60,6 +61,8 @@ export interface ResolvedEnvironment {
   readonly access?: AccessConfig & { readonly tenantId: string; readonly machineToMachine: boolean; readonly machineToMachineAudience: string };
   readonly profiles: readonly ProfileConfig[];
   readonly notebooks: { readonly enabled: boolean; readonly idleMinutes: number; readonly culling: boolean };
+  /** Where the deploy pipeline runs (environments/delivery.ts). */
+  readonly delivery: ResolvedDelivery;
   /** Problems that do not stop synth yet (a Kubernetes minor near its end of support). */
   readonly warnings: readonly string[];
 }
@@ -205,6 +208,8 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
   const access = checkAccess(c, raw.access, tenantId, platform);
   const profiles = checkProfiles(c, raw.profiles, raw.access !== undefined, gpuPools);
   const notebooks = checkNotebooks(c, raw.notebooks, raw.access !== undefined, platform);
+  // Delivery (issue 19): the deploy runner and the firewalls it must pass, in environments/delivery.ts.
+  const delivery = checkDelivery(c, raw.delivery, { name, apiAccess, security });
 
   if (c.problems.length > 0) throw new ConfigError(envName, c.problems);
   // Every field below was checked above: a problem would have thrown.
@@ -233,6 +238,7 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
     ...(access ? { access } : {}),
     profiles: profiles!,
     notebooks: notebooks!,
+    delivery: delivery!,
     warnings: warnings.map((w) => `${envName}: ${w}`),
   };
 }
@@ -329,6 +335,7 @@ const ENVIRONMENT_SHAPE: Shape = {
       children: { contributors: { keys: SETTING_KEYS.contributor, list: true }, quota: { keys: SETTING_KEYS.quota, children: { gpus: SETTING_KEYS.quotaGpus } } },
     },
     notebooks: SETTING_KEYS.notebooks,
+    delivery: { keys: SETTING_KEYS.delivery, children: { deployRunner: SETTING_KEYS.deployRunner } },
   },
 };
 

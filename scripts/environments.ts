@@ -1,9 +1,15 @@
 /**
  * `npm run environments`: the environments of environments/ as JSON, for the
  * workflows. Everything per environment derives from its file: the stacks, the
- * runner each plan and deploy needs (private API servers: a runner inside the
- * network, labelled `kubeflow-<env>`), the deploy order (by stage, dev →
- * staging → prod; the platform after its cluster), and checkov's skips.
+ * runner each deploy needs (environments/delivery.ts: a GitHub-hosted runner, or
+ * the environment's own runner where a hosted one cannot reach: a private API
+ * server, a firewalled Key Vault), the deploy order (by stage, dev → staging →
+ * prod; the platform after its cluster), the pull requests' plans and
+ * checkov's skips.
+ *
+ * Pull requests read this from their base branch, never from their own code,
+ * and plan on a GitHub-hosted runner fixed in the workflow: the plan entries
+ * carry no runner (docs/security.md).
  *
  *   npm run environments                          JSON on stdout
  *   npm run environments -- --github-output FILE  one `key=value` line per output, for $GITHUB_OUTPUT
@@ -12,44 +18,81 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { EnvironmentsError, ResolvedEnvironment, loadEnvironments } from '../environments';
+import { ownRunnerReason, stackRunner } from '../environments/delivery';
 import type { Stage } from '../environments/types';
 import { runCommand } from './run-command';
 
 export const STAGE_ORDER: readonly Stage[] = ['dev', 'staging', 'prod'];
-const HOSTED = '"ubuntu-24.04"';
 
-export interface StackEntry {
+/** A stack a pull request plans: with the environment's read-only plan identity, on a hosted runner. */
+export interface PlanEntry {
   readonly stack: string;
   readonly environment: string;
-  /** `runs-on` as JSON: a hosted runner, or the self-hosted labels of a private network. */
-  readonly runner: string;
+  /**
+   * Whether the plan refreshes: false where the stack's Key Vault firewall admits only
+   * the environment's own runner (a hosted runner would get 403 ForbiddenByFirewall);
+   * such a plan compares the configuration with the state, without reading Azure.
+   */
+  readonly refresh: boolean;
+  /** Repository variable holding the client id of the environment's plan identity. */
+  readonly clientIdVariable: string;
+  /** Repository variable holding the environment's subscription id. */
+  readonly subscriptionIdVariable: string;
 }
 
 export interface EnvironmentsJson {
-  readonly environments: readonly { readonly name: string; readonly stage: Stage; readonly privateApi: boolean }[];
-  /** Every stack, for the pull request's plans. */
-  readonly plan: readonly StackEntry[];
-  /** Per stage, in deploy order: the environments whose cluster and then platform stacks deploy in that stage. */
+  readonly environments: readonly {
+    readonly name: string;
+    readonly stage: Stage;
+    readonly privateApi: boolean;
+    /** The Key Vault firewall of the cluster stack (customer-managed disk keys), or null. */
+    readonly keyVaultAllowedIpRanges: readonly string[] | null;
+    readonly deployRunner: { readonly labels: readonly string[]; readonly egressIpRanges: readonly string[]; readonly privateKeyVaultAccess: boolean };
+  }[];
+  /** The stacks pull requests plan. */
+  readonly plan: readonly PlanEntry[];
+  /** The stacks pull requests do not plan, each with the reason. */
+  readonly unplanned: readonly { readonly stack: string; readonly reason: string }[];
+  /** Per stage, in deploy order: the environments whose cluster and then platform stacks deploy in that stage, with `runs-on` as JSON. */
   readonly deploy: Readonly<Record<Stage, readonly { readonly environment: string; readonly clusterRunner: string; readonly platformRunner: string }[]>>;
 }
 
-function platformRunner(env: ResolvedEnvironment): string {
-  return env.apiAccess.mode === 'private' ? JSON.stringify(['self-hosted', `kubeflow-${env.name}`]) : HOSTED;
+/** The repository variable of an environment's plan identity or subscription: `AZURE_PLAN_CLIENT_ID_DEV`. */
+export function planVariable(kind: 'CLIENT_ID' | 'SUBSCRIPTION_ID', environment: string): string {
+  return `AZURE_PLAN_${kind}_${environment.toUpperCase()}`;
 }
+
+/**
+ * Pull requests plan cluster stacks only. A platform stack's plan reads the Helm
+ * release records, which are Kubernetes Secrets holding the releases' values: an
+ * identity that may read them is not a read-only one. The offline preview shows
+ * platform changes; the deploy job plans them from main before applying.
+ */
+const PLATFORM_NOT_PLANNED = 'platform stacks are not planned on pull requests: their plan reads Helm release Secrets, which a read-only identity may not; the offline preview shows the change, the deploy job plans it from main';
 
 export function environmentsJson(envs: readonly ResolvedEnvironment[]): EnvironmentsJson {
   const ordered = [...envs].sort((a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage));
   const deploy = Object.fromEntries(STAGE_ORDER.map((stage) => [stage, ordered.filter((e) => e.stage === stage).map((e) => ({
     environment: e.name,
-    clusterRunner: HOSTED,
-    platformRunner: platformRunner(e),
+    clusterRunner: JSON.stringify(stackRunner(e, 'cluster')),
+    platformRunner: JSON.stringify(stackRunner(e, 'platform')),
   }))])) as unknown as EnvironmentsJson['deploy'];
   return {
-    environments: ordered.map((e) => ({ name: e.name, stage: e.stage, privateApi: e.apiAccess.mode === 'private' })),
-    plan: ordered.flatMap((e) => [
-      { stack: `${e.name}-cluster`, environment: e.name, runner: HOSTED },
-      { stack: `${e.name}-platform`, environment: e.name, runner: platformRunner(e) },
-    ]),
+    environments: ordered.map((e) => ({
+      name: e.name,
+      stage: e.stage,
+      privateApi: e.apiAccess.mode === 'private',
+      keyVaultAllowedIpRanges: e.security.diskEncryption === 'customer-managed' ? e.security.keyVaultAllowedIpRanges : null,
+      deployRunner: e.delivery.deployRunner,
+    })),
+    plan: ordered.map((e) => ({
+      stack: `${e.name}-cluster`,
+      environment: e.name,
+      refresh: ownRunnerReason(e, 'cluster') === undefined,
+      clientIdVariable: planVariable('CLIENT_ID', e.name),
+      subscriptionIdVariable: planVariable('SUBSCRIPTION_ID', e.name),
+    })),
+    unplanned: ordered.map((e) => ({ stack: `${e.name}-platform`, reason: PLATFORM_NOT_PLANNED })),
     deploy,
   };
 }
@@ -146,6 +189,7 @@ function main(argv: string[]): number {
   } else if (out >= 0) {
     const lines = [`plan=${JSON.stringify(json.plan)}`, ...STAGE_ORDER.map((s) => `${s}=${JSON.stringify(json.deploy[s])}`)];
     appendFileSync(argv[out + 1], `${lines.join('\n')}\n`);
+    for (const u of json.unplanned) console.log(`not planned on pull requests: ${u.stack} (${u.reason})`);
   } else {
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   }

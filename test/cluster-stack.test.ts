@@ -219,7 +219,8 @@ describe('disk encryption', () => {
   });
 
   test('customer-managed keys can be asked for in any environment', () => {
-    const { json } = synthCluster(devWith({ security: { diskEncryption: 'customer-managed' } }));
+    // A firewalled vault must admit the runner that deploys (environments/delivery.ts).
+    const { json } = synthCluster(devWith({ security: { diskEncryption: 'customer-managed', keyVaultAllowedIpRanges: ['198.51.100.10'] } }));
     expect(json).toHaveResource(DiskEncryptionSet);
   });
 });

@@ -1,41 +1,216 @@
-import { readFileSync } from 'fs';
+import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { loadEnvironments } from '../environments';
-import { STAGE_ORDER, environmentsJson } from '../scripts/environments';
+import { contains, parseAddressOrCidr } from '../environments/cidr';
+import { HOSTED_RUNNER } from '../environments/delivery';
+import { STAGE_ORDER, environmentsJson, planVariable } from '../scripts/environments';
+
+interface Step { readonly uses?: string; readonly run?: string; readonly with?: Record<string, unknown>; readonly if?: string; readonly name?: string; readonly env?: Record<string, string> }
+interface Job {
+  readonly 'runs-on'?: unknown;
+  readonly uses?: string;
+  readonly environment?: unknown;
+  readonly permissions?: Record<string, string> | string;
+  readonly steps?: readonly Step[];
+  readonly needs?: string | readonly string[];
+  readonly if?: string;
+  readonly strategy?: { readonly matrix: { readonly include: string } };
+  readonly with?: Record<string, string>;
+  readonly env?: Record<string, string>;
+  readonly concurrency?: { readonly group: string; readonly 'cancel-in-progress'?: boolean };
+  readonly outputs?: Record<string, string>;
+}
+interface Workflow { readonly on: unknown; readonly permissions?: Record<string, string> | string; readonly concurrency?: { readonly group: string }; readonly jobs: Record<string, Job> }
 
 const dir = join(__dirname, '..', '.github', 'workflows');
-const load = (file: string) => parse(readFileSync(join(dir, file), 'utf8')) as Record<string, any>;
-const pr = load('pull-request.yml');
-const deploy = load('deploy.yml');
-const deployStack = load('deploy-stack.yml');
-const stacks = loadEnvironments().flatMap((e) => [`${e.name}-cluster`, `${e.name}-platform`]);
+const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const text = (file: string) => readFileSync(join(dir, file), 'utf8');
+const load = (file: string) => parse(text(file)) as Workflow;
+const workflows: Record<string, Workflow> = Object.fromEntries(files.map((f) => [f, load(f)]));
+const pr = workflows['pull-request.yml'];
+const deploy = workflows['deploy.yml'];
+const deployStack = workflows['deploy-stack.yml'];
+const envs = loadEnvironments();
+const json = environmentsJson(envs);
+const BASE_SHA = '${{ github.event.pull_request.base.sha }}';
 
-describe('pull-request workflow', () => {
-  test('tests, synth and checkov through .ci/run; the preview does not wait for them', () => {
-    expect(pr.jobs.checks.steps.map((s: Record<string, string>) => s.run ?? s.uses)).toContain('bash .ci/run');
-    const preview = pr.jobs.preview;
-    expect(preview.needs).toBeUndefined();
-    expect(preview.steps.find((s: Record<string, string>) => s.run?.includes('npm run preview')).run).toContain('--format markdown');
-    expect(preview.steps.at(-1).with.script).toContain('upsert-comment.js');
-    expect(preview.steps.at(-1).if).toContain('always()');
+function triggers(workflow: Workflow): string[] {
+  const on = workflow.on;
+  if (typeof on === 'string') return [on];
+  if (Array.isArray(on)) return on.map(String);
+  return Object.keys(on as Record<string, unknown>);
+}
+
+/** Triggers whose runs carry a pull request's code or its author's choices. */
+const PULL_REQUEST_TRIGGERS = ['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment', 'workflow_run', 'issue_comment'];
+/** Triggers that run with the base repository's write token on a pull request's behalf: not used at all. */
+const WRITE_CONTEXT_TRIGGERS = ['pull_request_target', 'workflow_run', 'issue_comment'];
+
+const isExpression = (value: unknown) => typeof value === 'string' && value.includes('${{');
+const checksOutBase = (step: Step) => !step.uses?.startsWith('actions/checkout@') || step.with?.ref === BASE_SHA;
+
+/**
+ * Every way a job triggered by a pull request could reach a write-capable
+ * identity or an environment's own runner, as problems ([] when none). Follows
+ * reusable workflows (`uses: ./.github/workflows/…`) with the caller's permissions.
+ */
+function pullRequestProblems(all: Readonly<Record<string, Workflow>>): string[] {
+  const problems: string[] = [];
+  for (const [file, workflow] of Object.entries(all)) {
+    const on = triggers(workflow);
+    for (const t of on.filter((x) => WRITE_CONTEXT_TRIGGERS.includes(x))) problems.push(`${file}: trigger ${t} runs with the base repository's token on a pull request's behalf`);
+    if (!on.some((t) => PULL_REQUEST_TRIGGERS.includes(t))) continue;
+    if (workflow.concurrency?.group.startsWith('terraform-')) problems.push(`${file}: shares the deploys' concurrency group`);
+    for (const [id, job] of Object.entries(workflow.jobs)) checkJob(`${file} › ${id}`, job, job.permissions ?? workflow.permissions, all, problems);
+  }
+  return problems;
+}
+
+function checkJob(where: string, job: Job, permissions: Job['permissions'], all: Readonly<Record<string, Workflow>>, problems: string[]): void {
+  const body = JSON.stringify(job);
+  if (job.uses) {
+    const called = /^\.\/\.github\/workflows\/(.+)$/.exec(job.uses);
+    const workflow = called ? all[called[1]] : undefined;
+    if (!workflow) { problems.push(`${where}: calls ${job.uses}, which this check cannot follow`); return; }
+    for (const [id, inner] of Object.entries(workflow.jobs)) checkJob(`${where} → ${called![1]} › ${id}`, inner, permissions, all, problems);
+    return;
+  }
+  const runsOn = job['runs-on'];
+  if (typeof runsOn !== 'string' || isExpression(runsOn) || !/^ubuntu-(\d+\.\d+|latest)$/.test(runsOn)) {
+    problems.push(`${where}: runs on ${JSON.stringify(runsOn)}, not a GitHub-hosted runner named in the workflow`);
+  }
+  if (job.environment !== undefined) problems.push(`${where}: runs in GitHub environment ${JSON.stringify(job.environment)} (a deploying identity)`);
+  if (/vars\.AZURE_CLIENT_ID\b|secrets\./.test(body)) problems.push(`${where}: reads the deploying identity's variable or a secret`);
+  if (job.concurrency?.group.startsWith('terraform-')) problems.push(`${where}: shares the deploys' concurrency group`);
+  if (typeof permissions !== 'object' || permissions === null) {
+    problems.push(`${where}: no explicit permissions (the repository default may grant write)`);
+    return;
+  }
+  const steps = job.steps ?? [];
+  for (const [scope, level] of Object.entries(permissions)) {
+    if (level !== 'write') continue;
+    if (scope === 'id-token') {
+      // Only the read-only plan identity of the environment, named by the base branch's matrix.
+      if (job.env?.ARM_CLIENT_ID !== '${{ vars[matrix.clientIdVariable] }}') problems.push(`${where}: id-token write without the plan identity (ARM_CLIENT_ID ${JSON.stringify(job.env?.ARM_CLIENT_ID)})`);
+    } else if (scope === 'pull-requests') {
+      // Only a job that runs none of the pull request's code.
+      if (steps.some((s) => s.run !== undefined) || !steps.every(checksOutBase)) problems.push(`${where}: pull-requests write in a job that runs the pull request's code`);
+    } else {
+      problems.push(`${where}: ${scope}: write`);
+    }
+  }
+  for (const step of steps) {
+    const run = step.run ?? '';
+    if (/\bterraform\b[^\n]*\b(apply|destroy|import|force-unlock|taint|untaint)\b|\bterraform\b[^\n]*\bstate\s/.test(run)) problems.push(`${where}: terraform writes (${run.split('\n').find((l) => /terraform/.test(l))?.trim()})`);
+    for (const line of run.split('\n').filter((l) => /\bterraform\b.*\splan\s/.test(l))) {
+      if (!line.includes('-lock=false')) problems.push(`${where}: terraform plan without -lock=false (the plan identity cannot take the state lock)`);
+    }
+  }
+}
+
+describe('pull requests plan with no power (issue 19)', () => {
+  test('no job triggered by a pull request reaches a write-capable identity or an environment\'s own runner', () => {
+    expect(pullRequestProblems(workflows)).toEqual([]);
   });
 
-  test('plans every stack from the environments command, only with Azure credentials, one at a time per stack', () => {
+  test('the check catches each way in', () => {
     const plan = pr.jobs.plan;
-    expect(plan.strategy.matrix.include).toBe('${{ fromJSON(needs.environments.outputs.plan) }}');
-    expect(pr.jobs.environments.steps.at(-1).run).toBe('npm run --silent environments -- --github-output "$GITHUB_OUTPUT"');
-    expect(plan.if).toBe("vars.AZURE_CLIENT_ID != ''");
-    expect(plan.concurrency).toEqual({ group: 'terraform-${{ matrix.stack }}', 'cancel-in-progress': false });
-    expect(plan.permissions['id-token']).toBe('write');
-    expect(plan.steps.map((s: Record<string, string>) => s.uses).filter(Boolean)).toContain('azure/login@v2');
+    const broken = (jobs: Record<string, Job>, extra: Partial<Workflow> = {}) => pullRequestProblems({ ...workflows, 'pull-request.yml': { ...pr, ...extra, jobs: { ...pr.jobs, ...jobs } } });
+    expect(broken({ plan: { ...plan, 'runs-on': '${{ fromJSON(matrix.runner) }}' } })).toEqual([expect.stringContaining('not a GitHub-hosted runner')]);
+    expect(broken({ plan: { ...plan, 'runs-on': ['self-hosted', 'kubeflow-prod'] } })).toEqual([expect.stringContaining('not a GitHub-hosted runner')]);
+    expect(broken({ plan: { ...plan, environment: 'prod' } })).toEqual([expect.stringContaining('GitHub environment')]);
+    expect(broken({ plan: { ...plan, env: { ...plan.env, ARM_CLIENT_ID: '${{ vars.AZURE_CLIENT_ID }}' } } })).toEqual(expect.arrayContaining([expect.stringContaining('deploying identity'), expect.stringContaining('id-token write without the plan identity')]));
+    expect(broken({ plan: { ...plan, concurrency: { group: 'terraform-${{ matrix.stack }}' } } })).toEqual([expect.stringContaining('concurrency')]);
+    expect(broken({ preview: { ...pr.jobs.preview, permissions: { contents: 'read', 'pull-requests': 'write' } } })).toEqual([expect.stringContaining('pull-requests write in a job that runs')]);
+    expect(broken({ checks: { ...pr.jobs.checks, permissions: { contents: 'write' } } })).toEqual([expect.stringContaining('contents: write')]);
+    expect(broken({}, { permissions: undefined })).toEqual(expect.arrayContaining([expect.stringContaining('checks: no explicit permissions')]));
+    const steps = plan.steps!.map((s) => (s.run?.includes('plan -input=false') ? { ...s, run: s.run.replace(' -lock=false', '').concat('\nterraform apply plan.out\n') } : s));
+    expect(broken({ plan: { ...plan, steps } })).toEqual(expect.arrayContaining([expect.stringContaining('terraform writes'), expect.stringContaining('without -lock=false')]));
+    expect(broken({ deploy: { uses: './.github/workflows/deploy-stack.yml', with: { stack: 'prod-cluster', environment: 'prod', runner: '["self-hosted", "kubeflow-prod"]' } } })).toEqual(expect.arrayContaining([expect.stringContaining('deploy-stack.yml › deploy: runs on'), expect.stringContaining('GitHub environment')]));
+    expect(pullRequestProblems({ ...workflows, 'evil.yml': { on: { pull_request_target: {} }, jobs: {} } })).toEqual([expect.stringContaining('pull_request_target')]);
+  });
+
+  test('the plans come from the base branch\'s environments/, on a runner named in the workflow', () => {
+    const plan = pr.jobs.plan;
+    const environments = pr.jobs.environments;
+    expect(environments.steps!.find((s) => s.uses?.startsWith('actions/checkout@'))!.with!.ref).toBe(BASE_SHA);
+    expect(environments.steps!.at(-1)!.run).toBe('npm run --silent environments -- --github-output "$GITHUB_OUTPUT"');
+    expect(plan.strategy!.matrix.include).toBe('${{ fromJSON(needs.environments.outputs.plan) }}');
+    expect(plan['runs-on']).toBe(HOSTED_RUNNER);
+    expect(plan.env).toMatchObject({ ARM_CLIENT_ID: '${{ vars[matrix.clientIdVariable] }}', ARM_SUBSCRIPTION_ID: '${{ vars[matrix.subscriptionIdVariable] }}', REFRESH: '${{ matrix.refresh }}' });
+    expect(plan.steps!.find((s) => s.run?.includes('terraform -chdir'))!.run).toContain('-refresh="$REFRESH"');
+    expect(plan.if).toBe("vars.AZURE_TENANT_ID != '' && needs.environments.outputs.plan != '[]'");
+  });
+
+  test('the plan matrix: cluster stacks, no runner, each environment\'s own plan identity', () => {
+    expect(json.plan.map((p) => p.stack).sort()).toEqual(envs.map((e) => `${e.name}-cluster`).sort());
+    expect(json.unplanned.map((p) => p.stack).sort()).toEqual(envs.map((e) => `${e.name}-platform`).sort());
+    for (const entry of json.plan) {
+      const env = envs.find((e) => e.name === entry.environment)!;
+      expect(Object.keys(entry).sort()).toEqual(['clientIdVariable', 'environment', 'refresh', 'stack', 'subscriptionIdVariable']);
+      expect(entry.clientIdVariable).toBe(planVariable('CLIENT_ID', env.name));
+      expect(entry.clientIdVariable).not.toBe('AZURE_CLIENT_ID');
+      // A hosted runner cannot pass a firewalled Key Vault: that plan does not refresh.
+      expect(entry.refresh).toBe(env.security.diskEncryption !== 'customer-managed');
+    }
+    expect(new Set(json.plan.map((p) => p.clientIdVariable)).size).toBe(json.plan.length);
+  });
+
+  test('the comments are written by jobs that run no code of the pull request, the preview\'s without waiting for the checks', () => {
+    const writers = Object.entries(pr.jobs).filter(([, job]) => typeof job.permissions === 'object' && job.permissions['pull-requests'] === 'write');
+    expect(writers.map(([id]) => id).sort()).toEqual(['comment-plans', 'comment-preview']);
+    for (const [, job] of writers) {
+      expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+      expect(job.steps!.every((s) => s.run === undefined && checksOutBase(s))).toBe(true);
+      expect(job.steps!.at(-1)!.with!.script).toContain('upsertAll');
+    }
+    expect(pr.jobs['comment-preview'].needs).toBe('preview');
+    expect(pr.jobs.preview.needs).toBeUndefined();
+    expect(pr.jobs['comment-plans'].needs).toBe('plan');
+    expect(pr.jobs.checks.steps!.map((s) => s.run ?? s.uses)).toContain('bash .ci/run');
+  });
+
+  test('pull requests never share the deploys\' concurrency group', () => {
+    expect(pr.concurrency!.group).toBe('pull-request-${{ github.event.pull_request.number }}');
+    expect(deployStack.jobs.deploy.concurrency!.group).toBe('terraform-${{ inputs.stack }}');
+    for (const job of Object.values(pr.jobs)) expect(job.concurrency).toBeUndefined();
+  });
+});
+
+describe('deploys run only from main', () => {
+  const refCheck = (step: Step | undefined) => step?.run?.includes('if [ "$GITHUB_REF" != "refs/heads/main" ]') && step.run.includes('exit 1');
+
+  test('triggers: pushes to main and manual runs; no pull request', () => {
+    expect(deploy.on).toEqual({ push: { branches: ['main'] }, workflow_dispatch: null });
+    expect(triggers(deployStack)).toEqual(['workflow_call']);
+  });
+
+  test('the first job stops any other ref before anything else; the deploy job checks again', () => {
+    expect(refCheck(deploy.jobs.environments.steps![0])).toBe(true);
+    expect(deployStack.jobs.deploy.if).toBe("github.ref == 'refs/heads/main'");
+    expect(refCheck(deployStack.jobs.deploy.steps![0])).toBe(true);
+  });
+
+  test('a deploying identity exists only in a job gated by its GitHub environment', () => {
+    for (const [file, workflow] of Object.entries(workflows)) {
+      for (const [id, job] of Object.entries(workflow.jobs)) {
+        const permissions = job.permissions ?? workflow.permissions;
+        const holdsToken = typeof permissions === 'object' && permissions?.['id-token'] === 'write';
+        if (!holdsToken || job.uses) continue;
+        if (file === 'pull-request.yml') expect(job.env?.ARM_CLIENT_ID).toBe('${{ vars[matrix.clientIdVariable] }}');
+        else expect([`${file} › ${id}`, job.environment]).toEqual([`${file} › ${id}`, '${{ inputs.environment }}']);
+      }
+    }
+    expect(deploy.jobs.environments.permissions).toBeUndefined();
+    expect(deploy.permissions).toEqual({ contents: 'read' });
   });
 });
 
 describe('deploy workflow', () => {
-  const jobs = deploy.jobs as Record<string, { needs?: string | string[]; if?: string; strategy?: { matrix: { include: string } }; with?: Record<string, string> }>;
+  const jobs = deploy.jobs;
 
-  test('by stage, dev then staging then prod, each stage cluster then platform, environments from the command', () => {
+  test('by stage, dev then staging then prod, each stage cluster then platform, environments and runners from the command', () => {
     const order: string[] = [];
     const needsOf = (j: string) => [jobs[j].needs ?? []].flat();
     let current: string | undefined = Object.keys(jobs).find((j) => needsOf(j).length === 1 && needsOf(j)[0] === 'environments');
@@ -48,32 +223,92 @@ describe('deploy workflow', () => {
     for (const job of order) {
       const [stage, layer] = job.split('-');
       expect(jobs[job].strategy!.matrix.include).toBe(`\${{ fromJSON(needs.environments.outputs.${stage}) }}`);
+      expect(jobs[job].uses).toBe('./.github/workflows/deploy-stack.yml');
       expect(jobs[job].with).toEqual({ stack: `\${{ matrix.environment }}-${layer}`, environment: '${{ matrix.environment }}', runner: `\${{ matrix.${layer}Runner }}` });
       expect(jobs[job].if).toContain(`needs.environments.outputs.${stage} != '[]'`);
     }
   });
 
-  test('each stack runs in its GitHub environment (reviewers gate staging and prod), one deploy at a time per stack', () => {
+  test('each stack runs in its GitHub environment (branch policy main; reviewers gate staging and prod), one deploy at a time per stack', () => {
     expect(deployStack.jobs.deploy.environment).toBe('${{ inputs.environment }}');
-    expect(deployStack.jobs.deploy.concurrency.group).toBe('terraform-${{ inputs.stack }}');
+    expect(deployStack.jobs.deploy['runs-on']).toBe('${{ fromJSON(inputs.runner) }}');
+    expect(deployStack.jobs.deploy.concurrency).toEqual({ group: 'terraform-${{ inputs.stack }}', 'cancel-in-progress': false });
   });
 
   test('no secret in the workflows: OIDC federation through variables', () => {
-    for (const file of ['pull-request.yml', 'deploy.yml', 'deploy-stack.yml']) {
-      const text = readFileSync(join(dir, file), 'utf8');
-      expect(text).not.toMatch(/secrets\.|ARM_CLIENT_SECRET|client-secret/);
+    for (const file of files) expect(text(file)).not.toMatch(/secrets\.|ARM_CLIENT_SECRET|client-secret/);
+  });
+
+  test('jobs that hold an Azure token restore no dependency cache', () => {
+    for (const [file, workflow] of Object.entries(workflows)) {
+      for (const job of Object.values(workflow.jobs)) {
+        const permissions = job.permissions ?? workflow.permissions;
+        if (file === 'pull-request.yml' && !(typeof permissions === 'object' && permissions?.['id-token'] === 'write')) continue;
+        for (const step of job.steps ?? []) {
+          if (step.uses?.startsWith('actions/setup-node@')) expect([file, step.with]).toEqual([file, expect.objectContaining({ 'package-manager-cache': false })]);
+          expect(step.with?.cache).toBeUndefined();
+        }
+      }
     }
   });
 });
 
-describe('the environments command (what the workflows read)', () => {
-  test('every stack of environments/ is planned; private platform stacks on runners inside the network', () => {
-    const json = environmentsJson(loadEnvironments());
-    expect(json.plan.map((p) => p.stack).sort()).toEqual([...stacks].sort());
-    for (const entry of json.plan) {
-      const env = loadEnvironments().find((e) => e.name === entry.environment)!;
-      const inside = entry.stack.endsWith('-platform') && env.apiAccess.mode === 'private';
-      expect(JSON.parse(entry.runner)).toEqual(inside ? ['self-hosted', `kubeflow-${env.name}`] : 'ubuntu-24.04');
+describe('every action is pinned by commit', () => {
+  const uses = files.flatMap((file) => text(file).split('\n').map((line, i) => ({ file, line: i + 1, text: line })).filter((l) => /^\s*(-\s+)?uses:/.test(l.text)));
+
+  test('every `uses:` names a 40-character commit SHA, with its tag in a comment (Renovate keeps both current)', () => {
+    expect(uses.length).toBeGreaterThan(10);
+    const bad = uses.filter((u) => {
+      const value = /uses:\s*(\S+)(.*)$/.exec(u.text)!;
+      if (value[1].startsWith('./')) return false;
+      return !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(value[1]) || !/^\s+# v\d+(\.\d+){0,2}$/.test(value[2]);
+    });
+    expect(bad).toEqual([]);
+  });
+
+  test('one version per action across the workflows', () => {
+    const byAction = new Map<string, Set<string>>();
+    for (const u of uses) {
+      const [action, ref] = /uses:\s*(\S+)/.exec(u.text)![1].split('@');
+      if (ref) byAction.set(action, (byAction.get(action) ?? new Set()).add(ref));
     }
+    for (const [action, refs] of byAction) expect([action, refs.size]).toEqual([action, 1]);
+  });
+
+  test('Renovate pins action digests', () => {
+    const renovate = JSON.parse(readFileSync(join(__dirname, '..', 'renovate.json'), 'utf8')) as { extends: string[] };
+    expect(renovate.extends).toContain('helpers:pinGitHubActionDigests');
+  });
+});
+
+describe('the deploy runners (environments/ → matrix → docs)', () => {
+  test('a stack deploys on the environment\'s own runner exactly where a hosted one cannot reach', () => {
+    for (const env of envs) {
+      const entry = json.deploy[env.stage].find((d) => d.environment === env.name)!;
+      const own = env.delivery.deployRunner.labels;
+      expect(JSON.parse(entry.platformRunner)).toEqual(env.apiAccess.mode === 'private' ? own : HOSTED_RUNNER);
+      expect(JSON.parse(entry.clusterRunner)).toEqual(env.security.diskEncryption === 'customer-managed' ? own : HOSTED_RUNNER);
+      expect(own).not.toContain(HOSTED_RUNNER);
+    }
+  });
+
+  test('the runner that deploys a cluster with a firewalled Key Vault gets through its firewall', () => {
+    for (const entry of json.environments) {
+      if (entry.keyVaultAllowedIpRanges === null) continue;
+      const allowed = entry.keyVaultAllowedIpRanges.map((a) => parseAddressOrCidr(a)!);
+      const runner = entry.deployRunner;
+      const admitted = runner.egressIpRanges.length > 0 && runner.egressIpRanges.every((e) => allowed.some((a) => contains(a, parseAddressOrCidr(e)!)));
+      expect([entry.name, runner.privateKeyVaultAccess || admitted]).toEqual([entry.name, true]);
+    }
+  });
+
+  test('docs/delivery.md names every variable the workflows read, and no deploying identity trusts a pull request', () => {
+    const doc = readFileSync(join(__dirname, '..', 'docs', 'delivery.md'), 'utf8');
+    const read = new Set(files.flatMap((f) => [...text(f).matchAll(/vars\.([A-Z_]+)/g)].map((m) => m[1])));
+    for (const name of [...read, 'AZURE_PLAN_CLIENT_ID_<ENV>', 'AZURE_PLAN_SUBSCRIPTION_ID_<ENV>']) expect(doc).toContain(name);
+    expect(planVariable('CLIENT_ID', 'prod')).toBe('AZURE_PLAN_CLIENT_ID_PROD');
+    const credentials = doc.split('\n').filter((l) => l.includes('federated-credential create'));
+    expect(credentials.length).toBeGreaterThanOrEqual(2);
+    for (const line of credentials) expect([line, line.includes(':pull_request')]).toEqual([line, line.includes('$PLAN_APP')]);
   });
 });
