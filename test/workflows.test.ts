@@ -102,8 +102,9 @@ function checkJob(where: string, job: Job, permissions: Job['permissions'], all:
   }
   for (const step of steps) {
     const run = step.run ?? '';
-    if (/\bterraform\b[^\n]*\b(apply|destroy|import|force-unlock|taint|untaint)\b|\bterraform\b[^\n]*\bstate\s/.test(run)) problems.push(`${where}: terraform writes (${run.split('\n').find((l) => /terraform/.test(l))?.trim()})`);
-    for (const line of run.split('\n').filter((l) => /\bterraform\b.*\splan\s/.test(l))) {
+    // Either engine: the workflows run OpenTofu, a fork may switch to Terraform.
+    if (/\b(terraform|tofu)\b[^\n]*\b(apply|destroy|import|force-unlock|taint|untaint)\b|\b(terraform|tofu)\b[^\n]*\bstate\s/.test(run)) problems.push(`${where}: terraform writes (${run.split('\n').find((l) => /terraform|tofu/.test(l))?.trim()})`);
+    for (const line of run.split('\n').filter((l) => /\b(terraform|tofu)\b.*\splan\s/.test(l))) {
       if (!line.includes('-lock=false')) problems.push(`${where}: terraform plan without -lock=false (the plan identity cannot take the state lock)`);
     }
   }
@@ -125,7 +126,7 @@ describe('pull requests plan with no power (issue 19)', () => {
     expect(broken({ preview: { ...pr.jobs.preview, permissions: { contents: 'read', 'pull-requests': 'write' } } })).toEqual([expect.stringContaining('pull-requests write in a job that runs')]);
     expect(broken({ checks: { ...pr.jobs.checks, permissions: { contents: 'write' } } })).toEqual([expect.stringContaining('contents: write')]);
     expect(broken({}, { permissions: undefined })).toEqual(expect.arrayContaining([expect.stringContaining('checks: no explicit permissions')]));
-    const steps = plan.steps!.map((s) => (s.run?.includes('plan -input=false') ? { ...s, run: s.run.replace(' -lock=false', '').concat('\nterraform apply plan.out\n') } : s));
+    const steps = plan.steps!.map((s) => (s.run?.includes('plan -input=false') ? { ...s, run: s.run.replace(' -lock=false', '').concat('\ntofu apply plan.out\n') } : s));
     expect(broken({ plan: { ...plan, steps } })).toEqual(expect.arrayContaining([expect.stringContaining('terraform writes'), expect.stringContaining('without -lock=false')]));
     expect(broken({ deploy: { uses: './.github/workflows/deploy-stack.yml', with: { stack: 'prod-cluster', environment: 'prod', runner: '["self-hosted", "kubeflow-prod"]' } } })).toEqual(expect.arrayContaining([expect.stringContaining('deploy-stack.yml › deploy: runs on'), expect.stringContaining('GitHub environment')]));
     expect(pullRequestProblems({ ...workflows, 'evil.yml': { on: { pull_request_target: {} }, jobs: {} } })).toEqual([expect.stringContaining('pull_request_target')]);
@@ -139,7 +140,7 @@ describe('pull requests plan with no power (issue 19)', () => {
     expect(plan.strategy!.matrix.include).toBe('${{ fromJSON(needs.environments.outputs.plan) }}');
     expect(plan['runs-on']).toBe(HOSTED_RUNNER);
     expect(plan.env).toMatchObject({ ARM_CLIENT_ID: '${{ vars[matrix.clientIdVariable] }}', ARM_SUBSCRIPTION_ID: '${{ vars[matrix.subscriptionIdVariable] }}', REFRESH: '${{ matrix.refresh }}' });
-    expect(plan.steps!.find((s) => s.run?.includes('terraform -chdir'))!.run).toContain('-refresh="$REFRESH"');
+    expect(plan.steps!.find((s) => s.run?.includes('tofu -chdir'))!.run).toContain('-refresh="$REFRESH"');
     expect(plan.if).toBe("vars.AZURE_TENANT_ID != '' && needs.environments.outputs.plan != '[]'");
   });
 
@@ -310,5 +311,16 @@ describe('the deploy runners (environments/ → matrix → docs)', () => {
     const credentials = doc.split('\n').filter((l) => l.includes('federated-credential create'));
     expect(credentials.length).toBeGreaterThanOrEqual(2);
     for (const line of credentials) expect([line, line.includes(':pull_request')]).toEqual([line, line.includes('$PLAN_APP')]);
+  });
+});
+
+describe('one engine, pinned in one place', () => {
+  test('the workflows run the OpenTofu version CI builds and loads every stack with', () => {
+    const pinned = /github\.com\/opentofu\/opentofu (v[\d.]+)/.exec(readFileSync(join(__dirname, '..', '.ci', 'opentofu', 'go.mod'), 'utf8'))![1];
+    const setups = Object.values(workflows).flatMap((w) => Object.values(w.jobs)).flatMap((j) => j.steps ?? []).filter((s) => s.uses?.startsWith('opentofu/setup-opentofu@'));
+    expect(setups.length).toBeGreaterThanOrEqual(2);
+    for (const s of setups) expect(`v${s.with!.tofu_version}`).toBe(pinned);
+    const all = Object.values(workflows).flatMap((w) => Object.values(w.jobs)).flatMap((j) => j.steps ?? []);
+    expect(all.filter((s) => s.uses?.startsWith('hashicorp/setup-terraform@'))).toEqual([]);
   });
 });
