@@ -135,9 +135,9 @@ export function rehearsalOverride(stack: StackJson, cluster: LocalCluster, paths
   if (stack.provider?.kustomization) providers.kustomization = [{ kubeconfig_raw: JSON.stringify(kubeconfig(cluster)) }];
   if (Object.keys(providers).length > 0) override.provider = providers;
   const resources: Record<string, Record<string, Json>> = {};
-  // No pod ever runs: Helm must not wait for readiness or run hooks, a Job not for completion.
+  // No pod ever runs: Helm must not wait for readiness or run hooks (`atomic` implies waiting), a Job not for completion.
   const releases = Object.keys(stack.resource?.helm_release ?? {});
-  if (releases.length > 0) resources.helm_release = Object.fromEntries(releases.map((id) => [id, { wait: false, wait_for_jobs: false, disable_webhooks: true }]));
+  if (releases.length > 0) resources.helm_release = Object.fromEntries(releases.map((id) => [id, { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true }]));
   const jobs = Object.keys(stack.resource?.kubernetes_job_v1 ?? {});
   if (jobs.length > 0) resources.kubernetes_job_v1 = Object.fromEntries(jobs.map((id) => [id, { wait_for_completion: false }]));
   if (Object.keys(resources).length > 0) override.resource = resources;
@@ -254,7 +254,8 @@ async function startControlPlane(bins: Record<string, string>, work: string): Pr
       '--service-account-signing-key-file', join(work, 'sa.key'), '--service-cluster-ip-range', '10.96.0.0/16',
       // No webhook can be served without pods: admission webhooks are off, everything else (Pod Security included) is on.
       '--disable-admission-plugins', 'MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
-      '--enable-priority-and-fairness=false',
+      // A loopback address cannot be the `kubernetes` Service's endpoint: no reconciler.
+      '--enable-priority-and-fairness=false', '--endpoint-reconciler-type', 'none',
     ]);
     const host = `https://127.0.0.1:${secure}`;
     const certFile = join(certDir, 'apiserver.crt');

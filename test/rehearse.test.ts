@@ -38,7 +38,7 @@ describe('platform rehearsal overrides', () => {
     expect(guarded.provider.kustomization[0].kubeconfig_raw).toContain(cluster.host);
     const releases = Object.keys(parsed.resource.helm_release);
     expect(Object.keys(guarded.resource.helm_release)).toEqual(releases);
-    for (const r of Object.values(guarded.resource.helm_release)) expect(r).toEqual({ wait: false, wait_for_jobs: false, disable_webhooks: true });
+    for (const r of Object.values(guarded.resource.helm_release)) expect(r).toEqual({ atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true });
     expect(Object.values(guarded.resource.kubernetes_job_v1)).toEqual([{ wait_for_completion: false }]);
     expect(guarded.locals).toBeUndefined();
     const unguarded = rehearsalOverride(stack, cluster, paths, false) as Record<string, any>;
