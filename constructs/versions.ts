@@ -42,15 +42,45 @@ export const KUBEFLOW_DISTRIBUTION = {
   version: '0d1a003',
 } as const satisfies TreePin & { release: string };
 
-/** Argo Workflows manifests, which the distribution's Pipelines load from GitHub at this tag (rewritten to the local copy). */
+/**
+ * Kubeflow Pipelines, from its own repository instead of the distribution's copy
+ * (`applications/pipeline/upstream`, 2.16.1 at 26.03.1). 2.17.0 fixes CVE-2026-54745
+ * (GHSA-gqww-5pj5-8fq7, CVSS 10: request forgery through the UI's `/_proxy/` route,
+ * kubeflow/pipelines#13511), which was never backported to 2.16. The tarball holds
+ * `manifests/` at the tag (`4a3592c`); `manifests/kustomize` is what the distribution
+ * copies. Checked 2026-12-06 (../shared/upstream/index.json): 2.17.1 and 2.17.2 exist
+ * upstream but are not in the verified mirror; CVE-2026-88980, -88981 and -77596
+ * are fixed only after 2.17.0 (docs/components/pipelines.md).
+ */
+export const KUBEFLOW_PIPELINES = {
+  repository: 'https://github.com/kubeflow/pipelines',
+  name: 'kubeflow-pipelines',
+  ref: '2.17.0',
+  version: '2.17.0',
+  /** The multi-user install with cert-manager: the counterpart of the distribution's Pipelines path. */
+  path: 'manifests/kustomize/env/cert-manager/platform-agnostic-multi-user',
+} as const satisfies TreePin & { path: string };
+
+/**
+ * Argo Workflows manifests, which Pipelines' kustomizations load from GitHub
+ * (rewritten to this local copy by `npm run upstream -- prepare`). KFP 2.17.0
+ * names `v4.0.5` (`referencedAs`), which still has CVE-2026-54526 (fixed in
+ * v4.0.6); v4.0.10 is the newest 4.0 patch (2026-08-21) and differs from v4.0.5
+ * in the folders KFP uses only by CRD description text (index.json, checked
+ * 2026-12-06). KFP documents support for Argo 3.7 and 4.0. The workflow
+ * controller image and its `--executor-image` argument are set to this version
+ * by the Pipelines construct (KFP's manifests name `referencedAs`).
+ */
 export const ARGO_WORKFLOWS = {
   repository: 'https://github.com/argoproj/argo-workflows',
   name: 'argo-workflows',
-  ref: 'v3.7.3',
-  version: 'v3.7.3',
-} as const satisfies TreePin;
+  ref: 'v4.0.10',
+  version: 'v4.0.10',
+  /** The ref KFP's remote references name; `prepare` rewrites exactly these. */
+  referencedAs: 'v4.0.5',
+} as const satisfies TreePin & { referencedAs: string };
 
-export const TREES: readonly TreePin[] = [KUBEFLOW_DISTRIBUTION, ARGO_WORKFLOWS];
+export const TREES: readonly TreePin[] = [KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, ARGO_WORKFLOWS];
 
 /**
  * Istio's chart repository. The Google Cloud bucket (istio-release.storage.googleapis.com)
@@ -101,7 +131,6 @@ export const KUSTOMIZE_PATHS = {
   oauth2Proxy: 'common/oauth2-proxy/base',
   dashboard: 'applications/dashboard/overlays/istio',
   notebooks: 'applications/notebooks-v1/overlays/istio',
-  pipelines: 'applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user',
   /** Model Registry server with its PostgreSQL (`db` is the MySQL variant). Images: hub server v0.3.9. */
   modelRegistryServer: 'applications/hub/upstream/overlays/postgres',
   /** The server's VirtualService, DestinationRule and AuthorizationPolicy on the Kubeflow gateway. */
@@ -136,6 +165,12 @@ export const IMAGES = {
    * announced upstream but not verifiable here.
    */
   seaweedfs: { name: 'chrislusf/seaweedfs', tag: '4.44' },
+  /**
+   * Argo Workflows' controller and executor, at the tree's version: KFP 2.17.0's manifests
+   * set both to v4.0.5 (third-party/argo/base/workflow-controller-deployment-patch.yaml).
+   */
+  argoWorkflowController: { name: 'quay.io/argoproj/workflow-controller', tag: ARGO_WORKFLOWS.version },
+  argoExecutor: { name: 'quay.io/argoproj/argoexec', tag: ARGO_WORKFLOWS.version },
   /** Default image of the GPU training runtimes (the one Trainer 2.2.0's torch-distributed runtime uses). */
   pytorchGpu: 'pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime',
 } as const;

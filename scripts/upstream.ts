@@ -15,7 +15,7 @@ import { execFileSync } from 'child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
 import { dirname, join, relative, resolve } from 'path';
 import { TREE_MARKER, UPSTREAM_WORK_DIR } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_DISTRIBUTION, TREES, TreePin, chartFile, treeFile } from '../constructs/versions';
+import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, TREES, TreePin, chartFile, treeFile } from '../constructs/versions';
 import { runCommand } from './run-command';
 
 const ROOT = resolve(__dirname, '..');
@@ -69,10 +69,22 @@ export function verifyCache(cache: string, lock: Lock = readLock()): string[] {
   return problems;
 }
 
-/** Kustomize remote references of the distribution to Argo Workflows, rewritten to the local copy. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Kustomize remote references of Pipelines to Argo Workflows at the ref KFP names
+ * (`ARGO_WORKFLOWS.referencedAs`), rewritten to the local copy of the pinned tree.
+ * The whole URL goes, query included: KFP 2.17.0 appends `&timeout=60s` to one of
+ * them, and a rewrite that stopped at the ref would leave `…&timeout=60s` on a path.
+ */
 export function rewriteArgoReferences(text: string, fromDir: string, argoDir: string): string {
-  const remote = new RegExp(`${ARGO_WORKFLOWS.repository.replace(/[.]/g, '\\.')}/(manifests/[A-Za-z0-9/_.-]+)\\?ref=${ARGO_WORKFLOWS.ref.replace(/[.]/g, '\\.')}`, 'g');
+  const remote = new RegExp(`${escape(ARGO_WORKFLOWS.repository)}/(manifests/[A-Za-z0-9/_.-]+)\\?ref=${escape(ARGO_WORKFLOWS.referencedAs)}(?:&[A-Za-z0-9_]+=[A-Za-z0-9_.%-]*)*(?=\\s|$|["'])`, 'gm');
   return text.replace(remote, (_match, sub: string) => relative(fromDir, join(argoDir, sub)));
+}
+
+/** Remote resources (URLs) left in a kustomization: a plan would need the network for each. */
+export function remoteReferences(text: string): string[] {
+  return [...text.matchAll(/^\s*-\s*["']?((?:https?:\/\/|git@|github\.com\/)[^\s"']+)/gm)].map((m) => m[1]);
 }
 
 function kustomizationFiles(dir: string): string[] {
@@ -124,6 +136,33 @@ export function prepare(cache: string, work: string = join(ROOT, UPSTREAM_WORK_D
   return withLock(`${work}.lock`, () => prepareLocked(cache, work));
 }
 
+/** Writes a tree's marker (its tarball's sha256), which plans check; written last, once the tree is complete. */
+function markVerified(dir: string, sha: string): void {
+  writeFileSync(join(dir, TREE_MARKER), `${sha}\n`);
+}
+
+/**
+ * Makes the Pipelines tree's Argo Workflows references local and refuses a tree
+ * that still loads anything remotely (a KFP bump naming another Argo ref, say).
+ */
+function localizePipelines(kfpDir: string, argoDir: string): number {
+  let rewritten = 0;
+  const left: string[] = [];
+  for (const file of kustomizationFiles(kfpDir)) {
+    const text = readFileSync(file, 'utf8');
+    const next = rewriteArgoReferences(text, dirname(file), argoDir);
+    if (next !== text) {
+      writeFileSync(file, next);
+      rewritten++;
+    }
+    left.push(...remoteReferences(next).map((ref) => `${relative(kfpDir, file)}: ${ref}`));
+  }
+  if (left.length > 0) {
+    throw new Error(`the ${KUBEFLOW_PIPELINES.name} ${KUBEFLOW_PIPELINES.version} tree still loads remote resources after its Argo Workflows references at ${ARGO_WORKFLOWS.referencedAs} were made local:\n  ${left.join('\n  ')}\nSet ARGO_WORKFLOWS.referencedAs in constructs/versions.ts to the ref these name (plans must not need the network).`);
+  }
+  return rewritten;
+}
+
 function prepareLocked(cache: string, work: string): { work: string; rewritten: number } {
   const problems = verifyCache(cache);
   if (problems.length > 0) throw new Error(`upstream cache ${cache} failed verification:\n  ${problems.join('\n  ')}`);
@@ -133,22 +172,20 @@ function prepareLocked(cache: string, work: string): { work: string; rewritten: 
     const target = join(work, artifact.file);
     if (!existsSync(target) || sha256Of(target) !== lock.artifacts[artifact.file].sha256) copyFileSync(join(cache, artifact.file), target);
   }
-  const argoDir = unpackTree(cache, ARGO_WORKFLOWS, work, lock.artifacts[treeFile(ARGO_WORKFLOWS)].sha256);
-  const distSha = lock.artifacts[treeFile(KUBEFLOW_DISTRIBUTION)].sha256;
-  const distDir = unpackTree(cache, KUBEFLOW_DISTRIBUTION, work, distSha);
+  const sha = (pin: TreePin) => lock.artifacts[treeFile(pin)].sha256;
+  const unpacked = (pin: TreePin) => {
+    const dir = unpackTree(cache, pin, work, sha(pin));
+    return { dir, fresh: !existsSync(join(dir, TREE_MARKER)) };
+  };
+  const argo = unpacked(ARGO_WORKFLOWS);
+  if (argo.fresh) markVerified(argo.dir, sha(ARGO_WORKFLOWS));
+  const dist = unpacked(KUBEFLOW_DISTRIBUTION);
+  if (dist.fresh) markVerified(dist.dir, sha(KUBEFLOW_DISTRIBUTION));
+  const kfp = unpacked(KUBEFLOW_PIPELINES);
   let rewritten = 0;
-  if (!existsSync(join(distDir, TREE_MARKER))) {
-    for (const file of kustomizationFiles(distDir)) {
-      const text = readFileSync(file, 'utf8');
-      const next = rewriteArgoReferences(text, dirname(file), argoDir);
-      if (next !== text) {
-        writeFileSync(file, next);
-        rewritten++;
-      }
-    }
-    writeFileSync(join(argoDir, TREE_MARKER), `${lock.artifacts[treeFile(ARGO_WORKFLOWS)].sha256}\n`);
-    // Written last: a plan accepts the tree only once it is complete.
-    writeFileSync(join(distDir, TREE_MARKER), `${distSha}\n`);
+  if (kfp.fresh) {
+    rewritten = localizePipelines(kfp.dir, argo.dir);
+    markVerified(kfp.dir, sha(KUBEFLOW_PIPELINES));
   }
   return { work, rewritten };
 }

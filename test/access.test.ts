@@ -5,7 +5,7 @@ import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federat
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { gpuPoolScheduling } from '../constructs/cluster/gpu-scheduling';
 import { contributorBindingName } from '../constructs/platform/profiles';
-import { KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../constructs/versions';
+import { KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../constructs/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -275,7 +275,7 @@ describe('notebooks', () => {
   test('the large-token workaround on every web app, and on the Pipelines metadata gRPC route', () => {
     const webApps = overlayFor(KUSTOMIZE_PATHS.notebooks).patches.filter((p) => p.patch.includes('GUNICORN_CMD_ARGS')).map((p) => p.target?.name);
     expect(webApps.sort()).toEqual(['jupyter-web-app-deployment', 'tensorboards-web-app-deployment', 'volumes-web-app-deployment']);
-    const grpc = overlayFor(KUSTOMIZE_PATHS.pipelines).patches.find((p) => p.target?.name === 'metadata-grpc')!;
+    const grpc = overlayFor(KUBEFLOW_PIPELINES.path).patches.find((p) => p.target?.name === 'metadata-grpc')!;
     expect(JSON.parse(grpc.patch)[0].value).toEqual({ request: { remove: ['Cookie'] } });
   });
 });

@@ -5,7 +5,7 @@ import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, toler
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
 import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/platform/scrape-objects';
 import { lockedSha256 } from '../constructs/upstream';
-import { CHARTS, KUBEFLOW_DISTRIBUTION, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
+import { CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -283,7 +283,7 @@ describe('Katib', () => {
 });
 
 describe('Kubeflow Pipelines', () => {
-  const overlay = overlayFor(devPlatform.parsed, KUSTOMIZE_PATHS.pipelines);
+  const overlay = overlayFor(devPlatform.parsed, KUBEFLOW_PIPELINES.path);
 
   test('upstream multi-user flavour, CRDs (metacontroller among them) in their own release', () => {
     expect(overlay.resources).toEqual([expect.stringMatching(/platform-agnostic-multi-user$/)]);

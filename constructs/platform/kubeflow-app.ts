@@ -1,5 +1,6 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { TreePin } from '../versions';
 import { CertManager } from './cert-manager';
 import { ClusterConnection } from './cluster-connection';
 import { Istio } from './istio';
@@ -42,6 +43,9 @@ export function kubeflowAppBundle(
     readonly configMapGenerators?: readonly OverlayGenerator[];
     readonly mainDependsOn?: readonly ITerraformDependable[];
     readonly extraPaths?: readonly string[];
+    /** The tree `path` is in, and trees it references. @default the distribution */
+    readonly tree?: TreePin;
+    readonly referencedTrees?: readonly TreePin[];
     /** Paths that bring no CRD need no `<name>-crds` release. @default true */
     readonly withCrdRelease?: boolean;
   } = {},
@@ -50,6 +54,8 @@ export function kubeflowAppBundle(
     name,
     namespace: 'kubeflow',
     paths: [path, ...(extra.extraPaths ?? [])],
+    tree: extra.tree,
+    referencedTrees: extra.referencedTrees,
     patches: [...patches, ...(props.patches ?? [])],
     configMapGenerators: extra.configMapGenerators,
     withCrdRelease: extra.withCrdRelease,

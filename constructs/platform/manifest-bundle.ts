@@ -3,7 +3,8 @@ import { dirname, join } from 'path';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { distributionPath, distributionPrecondition } from '../upstream';
+import { distributionPrecondition, treePrecondition, treeResourcePath } from '../upstream';
+import { KUBEFLOW_DISTRIBUTION, TreePin } from '../versions';
 import { DataKustomizationOverlay, OverlayGenerator, OverlayImage, OverlayPatch } from './kustomize/kustomization-overlay';
 
 const CHART_ASSET_ID = 'manifest-bundle-chart';
@@ -102,8 +103,19 @@ export interface UpstreamBundleProps {
   readonly name: string;
   /** Namespace the Helm releases are recorded in. */
   readonly namespace: string;
-  /** Paths inside the Kubeflow distribution, rendered at the catalog's release tag. */
+  /** Paths inside `tree`, rendered at the catalog's pin. */
   readonly paths: readonly string[];
+  /**
+   * The verified upstream tree the paths are in.
+   * @default KUBEFLOW_DISTRIBUTION
+   */
+  readonly tree?: TreePin;
+  /**
+   * Other verified trees the tree's kustomizations reference (`prepare` rewrote
+   * their remote references to local paths): each is checked at plan time too.
+   * @default []
+   */
+  readonly referencedTrees?: readonly TreePin[];
   /** Image overrides. @default [] */
   readonly images?: readonly OverlayImage[];
   /** Our patches (secrets, admissions enforcer). @default [] */
@@ -147,9 +159,10 @@ export class UpstreamBundle extends Construct {
 
   constructor(scope: Construct, id: string, props: UpstreamBundleProps) {
     super(scope, id);
+    const tree = props.tree ?? KUBEFLOW_DISTRIBUTION;
     this.overlay = new DataKustomizationOverlay(this, 'overlay', {
-      resources: props.paths.map(distributionPath),
-      precondition: distributionPrecondition(),
+      resources: props.paths.map((path) => treeResourcePath(tree, path)),
+      preconditions: [tree === KUBEFLOW_DISTRIBUTION ? distributionPrecondition() : treePrecondition(tree), ...(props.referencedTrees ?? []).map((t) => treePrecondition(t))],
       images: props.images,
       patches: [DROP_NAMESPACES, ...(props.keepCrdsOnUninstall ?? true ? [KEEP_CRDS] : []), ...(props.patches ?? [])],
       configMapGenerators: props.configMapGenerators,

@@ -3,16 +3,17 @@ import { MYSQL_CA_CONFIG_MAP, MYSQL_CA_DIR, MYSQL_CA_FILE, MYSQL_CONSUMERS } fro
 import { dropObjectPatch } from './cluster-secret';
 
 /**
- * Kustomize patches that move Pipelines and Katib (distribution 26.03.1: KFP
- * 2.16.1, Katib 0.19.0) from their in-cluster MySQL to an Azure server, each
+ * Kustomize patches that move Pipelines (KFP 2.17.0) and Katib (distribution
+ * 26.03.1: Katib 0.19.0) from their in-cluster MySQL to an Azure server, each
  * through the component's own settings, with TLS that verifies the server's
  * certificate against the Azure roots only:
  *
  * | consumer | host/port | TLS |
  * | --- | --- | --- |
  * | API server | `mysqlHost`/`mysqlPort` of `pipeline-install-config` (`DBCONFIG_MYSQLCONFIG_*`) | `DBCONFIG_MYSQLCONFIG_EXTRAPARAMS={"tls":"true"}` |
- * | cache server | `dbHost`/`dbPort` (KFP 2.17 renames them, docs/upgrades.md) | `--db_extra_params={"tls":"true"}` |
+ * | cache server | `mysqlHost`/`mysqlPort` (`dbHost`/`dbPort` up to KFP 2.16, kubeflow/pipelines#13504) | `--db_extra_params={"tls":"true"}` |
  * | ML Metadata 1.14 | a server config file (Secret) | `ssl_options { ca, verify_server_cert }`: MLMD has no TLS flags (google/ml-metadata#192) |
+ * | `wait-for-database` init containers (API server, ML Metadata) | `mysqlHost`/`mysqlPort` | none: a TCP connect (`nc -z`) only |
  * | Katib db-manager | `KATIB_MYSQL_DB_HOST`/`_PORT` | no setting (see `KATIB_TLS_DATABASE`) |
  *
  * Go clients (`tls=true`) read the roots from `SSL_CERT_FILE`.
@@ -110,8 +111,8 @@ export function pipelinesAzureMysqlPatches(host: string): OverlayPatch[] {
       ['security.istio.io/v1', 'AuthorizationPolicy', 'mysql'],
     ].map(([version, kind, name]) => dropObjectPatch(version, kind, name)),
     {
-      // Both key pairs: at 2.16.1 the cache server and ML Metadata read dbHost/dbPort, the API server mysqlHost/mysqlPort.
-      patch: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pipeline-install-config' }, data: { dbHost: host, mysqlHost: host, dbPort: '3306', mysqlPort: '3306' } }),
+      // From KFP 2.17 every consumer reads mysqlHost/mysqlPort (dbHost/dbPort are gone).
+      patch: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pipeline-install-config' }, data: { mysqlHost: host, mysqlPort: '3306' } }),
       target: { version: 'v1', kind: 'ConfigMap', name: 'pipeline-install-config' },
     },
     trustAzureRoots('ml-pipeline', 'ml-pipeline-api-server', [{ name: 'DBCONFIG_MYSQLCONFIG_EXTRAPARAMS', value: GO_MYSQL_TLS_PARAMS }]),

@@ -194,6 +194,26 @@ function injected(nsLabels: Record<string, string> | undefined, metadata: { labe
   return nsLabels?.['istio-injection'] === 'enabled' || metadata.labels?.['sidecar.istio.io/inject'] === 'true';
 }
 
+/** The pod annotation that makes istiod inject its proxy as a native sidecar, overriding `ENABLE_NATIVE_SIDECARS`. */
+export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
+
+/**
+ * Whether the injector makes the pod's proxy a native sidecar (an init
+ * container with `restartPolicy: Always`, started before the pod's own init
+ * containers). istiod 1.30 decides by the pod annotation, else by its
+ * `ENABLE_NATIVE_SIDECARS`; that defaults to `auto`, which holds only while
+ * every node's kubelet is 1.33 or newer (pkg/kube/inject/webhook.go at 1.30.3,
+ * `DetectNativeSidecar`): a fact of the nodes at admission time, not of the
+ * rendered objects, so `auto` counts as no.
+ */
+export function nativeSidecar(rendered: RenderedEnvironment, metadata: { annotations?: Record<string, string> }): boolean {
+  const annotation = metadata.annotations?.[NATIVE_SIDECAR_ANNOTATION];
+  if (annotation !== undefined) return annotation === 'true';
+  const istiod = rendered.releases.find((r) => r.name === 'istiod');
+  const env = (istiod?.values as { pilot?: { env?: Record<string, unknown> } } | undefined)?.pilot?.env ?? {};
+  return String(env.ENABLE_NATIVE_SIDECARS) === 'true';
+}
+
 /** Every pod template, with the sidecar injector's containers where injection applies, passes its namespace's Pod Security level. */
 export function podSecurityProblems(rendered: RenderedEnvironment): string[] {
   const labels = namespaceLabels(rendered);
@@ -203,11 +223,69 @@ export function podSecurityProblems(rendered: RenderedEnvironment): string[] {
     const level: PodSecurityLevel = enforcedLevel(labels.get(p.ns));
     if (level === 'privileged') continue;
     const inject = injected(labels.get(p.ns), p.metadata) && sidecars.length > 0;
-    const spec = inject
-      ? { ...p.spec, initContainers: [sidecars[0], ...((p.spec.initContainers as object[]) ?? [])], containers: [...((p.spec.containers as object[]) ?? []), sidecars[1]] }
-      : p.spec;
+    const own = { initContainers: (p.spec.initContainers as object[]) ?? [], containers: (p.spec.containers as object[]) ?? [] };
+    // As the injector orders them: validation, then the proxy (as a native sidecar) or the proxy after the pod's containers.
+    const spec = !inject
+      ? p.spec
+      : nativeSidecar(rendered, p.metadata)
+        ? { ...p.spec, initContainers: [sidecars[0], { ...sidecars[1], restartPolicy: 'Always' }, ...own.initContainers], containers: own.containers }
+        : { ...p.spec, initContainers: [sidecars[0], ...own.initContainers], containers: [...own.containers, sidecars[1]] };
     for (const v of podSecurityViolations(spec, level, p.metadata)) {
       problems.push(`${describe(p.where)}: violates Pod Security "${level}" of namespace ${p.ns}: ${v.message}${inject && v.container?.startsWith('istio-') ? ' (injected by the Istio sidecar injector)' : ''}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every init container of a pod that gets an Istio sidecar runs after that
+ * sidecar, as a native sidecar. With Istio's CNI plugin the pod's traffic is
+ * redirected to the proxy before any init container starts; a classic sidecar
+ * starts after the init containers, so an init container that opens a
+ * connection (KFP 2.17's `nc` port checks) waits for a proxy that never comes.
+ */
+export function meshInitContainerProblems(rendered: RenderedEnvironment): string[] {
+  const labels = namespaceLabels(rendered);
+  if (injectedContainers(rendered).length === 0) return [];
+  return podTemplates(rendered)
+    .filter((p) => injected(labels.get(p.ns), p.metadata) && ((p.spec.initContainers as unknown[] | undefined) ?? []).length > 0)
+    .filter((p) => !nativeSidecar(rendered, p.metadata))
+    .map((p) => {
+      const names = ((p.spec.initContainers as { name: string }[]) ?? []).map((c) => c.name).join(', ');
+      return `${describe(p.where)}: init containers ${names} run before the Istio sidecar, whose traffic redirection is already in place (CNI): they cannot connect anywhere. Annotate the pod ${NATIVE_SIDECAR_ANNOTATION}: "true"`;
+    });
+}
+
+type EnvVar = { name: string; value?: string; valueFrom?: { configMapKeyRef?: { name: string; key: string; optional?: boolean } } };
+
+/** ConfigMaps of a namespace as the cluster will have them (rendered ones; `kube-root-ca.crt` and Istio's root certificate exist in every namespace). */
+function configMapKeys(rendered: RenderedEnvironment): Map<string, Set<string>> {
+  const maps = new Map<string, Set<string>>();
+  for (const l of objectsOf(rendered).filter((x) => x.obj.kind === 'ConfigMap')) {
+    maps.set(`${nsOf(l)}/${l.obj.metadata.name}`, new Set(Object.keys({ ...((l.obj.data as object | undefined) ?? {}), ...((l.obj.binaryData as object | undefined) ?? {}) })));
+  }
+  return maps;
+}
+
+/**
+ * Every environment variable a container takes from a ConfigMap key, without
+ * `optional: true`, names a ConfigMap that is rendered and a key it has: the
+ * kubelet otherwise refuses to start the container (CreateContainerConfigError).
+ * Catches consumers left on a key a release removed (KFP 2.17 dropped
+ * `dbHost`/`dbPort` from `pipeline-install-config`).
+ */
+export function configMapKeyProblems(rendered: RenderedEnvironment): string[] {
+  const maps = configMapKeys(rendered);
+  const problems: string[] = [];
+  for (const p of podTemplates(rendered)) {
+    for (const c of [...((p.spec.initContainers as { name: string; env?: EnvVar[] }[]) ?? []), ...((p.spec.containers as { name: string; env?: EnvVar[] }[]) ?? [])]) {
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.configMapKeyRef;
+        if (!ref || ref.optional === true) continue;
+        const keys = maps.get(`${p.ns}/${ref.name}`);
+        if (!keys) problems.push(`${describe(p.where)}: container ${c.name} reads ${e.name} from ConfigMap ${p.ns}/${ref.name}, which no release renders`);
+        else if (!keys.has(ref.key)) problems.push(`${describe(p.where)}: container ${c.name} reads ${e.name} from key ${ref.key} of ConfigMap ${p.ns}/${ref.name}, which has no such key`);
+      }
     }
   }
   return problems;

@@ -1,7 +1,7 @@
 import type { EnvironmentConfig } from '../../environments';
 import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
-import { dataStoreProblems } from './data-store-checks';
+import { artifactEndpointProblems, artifactEndpoints, dataStoreProblems } from './data-store-checks';
 import { K8sObject, RenderedEnvironment, renderEnvironment } from './render';
 import { renderTools } from './tools';
 
@@ -39,6 +39,7 @@ maybe('the data-store rule', () => {
   test('both fixtures pass every render rule, the data-store rule included', () => {
     for (const rendered of [inCluster, azure]) {
       expect(dataStoreProblems(rendered)).toEqual([]);
+      expect(artifactEndpointProblems(rendered)).toEqual([]);
       for (const [name, fn] of Object.entries(checks)) {
         if (typeof fn === 'function' && name.endsWith('Problems')) expect({ name, problems: (fn as (r: RenderedEnvironment) => string[])(rendered) }).toEqual({ name, problems: [] });
       }
@@ -62,6 +63,23 @@ maybe('the data-store rule', () => {
       containers(o)[0].env = containers(o)[0].env!.map((e) => (e.name === 'KATIB_MYSQL_DB_HOST' ? { ...e, value: 'katib-mysql' } : e));
     }));
     expect(dataStoreProblems(r)).toEqual([expect.stringMatching(/katib-db-manager: KATIB_MYSQL_DB_HOST is "katib-mysql", not the Azure server/)]);
+  });
+
+  test('Pipelines\' consumers and their wait-for-database checks follow mysqlHost (2.17 dropped dbHost/dbPort)', () => {
+    const config = (r: RenderedEnvironment) => r.releases.flatMap((x) => x.objects).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'pipeline-install-config') as unknown as { data: Record<string, string> };
+    expect(config(inCluster).data).toMatchObject({ mysqlHost: 'mysql', mysqlPort: '3306' });
+    expect(config(azure).data).not.toHaveProperty('dbHost');
+    const left = broken(azure, (objects) => objects.map((o) => (o.kind === 'ConfigMap' && o.metadata.name === 'pipeline-install-config' ? { ...o, data: { ...(o as unknown as { data: object }).data, mysqlHost: 'mysql' } } as unknown as K8sObject : o)));
+    expect(dataStoreProblems(left)).toEqual([
+      expect.stringMatching(/^ConfigMap pipeline-install-config: mysqlHost is "mysql", not the Azure server/),
+      expect.stringMatching(/^Deployment ml-pipeline: init container wait-for-database waits for mysql:3306, not the Azure server/),
+      expect.stringMatching(/^Deployment metadata-grpc-deployment: init container wait-for-database waits for mysql:3306, not the Azure server/),
+    ]);
+  });
+
+  test('with blob artifacts SeaweedFS stays every client\'s S3 endpoint', () => {
+    expect(artifactEndpoints(azure).map((e) => e.endpoint)).toEqual(artifactEndpoints(inCluster).map((e) => e.endpoint));
+    expect(artifactEndpoints(azure).map((e) => e.endpoint)).toContain('seaweedfs.kubeflow.svc:9000');
   });
 
   test('a consumer without verified TLS', () => {

@@ -2,6 +2,7 @@ import { ARTIFACT_CONTAINER } from '../../constructs/cluster/artifact-storage';
 import { BLOB_REMOTE } from '../../constructs/platform/artifact-wiring';
 import { MYSQL_CA_FILE } from '../../constructs/platform/azure-mysql';
 import { GO_MYSQL_TLS_PARAMS, MLMD_CONFIG_FILE } from '../../constructs/platform/mysql-wiring';
+import { parse } from 'yaml';
 import { K8sObject, RenderedEnvironment, objectsOf, placeholderFor } from './render';
 
 /**
@@ -14,7 +15,8 @@ import { K8sObject, RenderedEnvironment, objectsOf, placeholderFor } from './ren
  * artifacts: SeaweedFS runs the mirror of the container the cluster stack creates.
  */
 
-type Container = { name: string; image?: string; args?: string[]; env?: { name: string; value?: string; valueFrom?: unknown }[] };
+type EnvVar = { name: string; value?: string; valueFrom?: { configMapKeyRef?: { name: string; key: string } } };
+type Container = { name: string; image?: string; args?: string[]; env?: EnvVar[] };
 
 function deployment(rendered: RenderedEnvironment, name: string): K8sObject | undefined {
   return objectsOf(rendered).find((l) => l.obj.kind === 'Deployment' && l.obj.metadata.name === name)?.obj;
@@ -23,6 +25,26 @@ function deployment(rendered: RenderedEnvironment, name: string): K8sObject | un
 function containersOf(obj: K8sObject | undefined): Container[] {
   const spec = (obj as { spec?: { template?: { spec?: { containers?: Container[] } } } } | undefined)?.spec?.template?.spec;
   return spec?.containers ?? [];
+}
+
+function initContainersOf(obj: K8sObject | undefined): Container[] {
+  return (obj as { spec?: { template?: { spec?: { initContainers?: Container[] } } } } | undefined)?.spec?.template?.spec?.initContainers ?? [];
+}
+
+/** A variable's value as the container sees it: literal, or read from a rendered ConfigMap of the same namespace. */
+function resolvedEnv(rendered: RenderedEnvironment, container: Container | undefined, name: string): string | undefined {
+  const e = container?.env?.find((v) => v.name === name);
+  const ref = e?.valueFrom?.configMapKeyRef;
+  if (!ref) return e?.value;
+  const cm = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && l.obj.metadata.name === ref.name)?.obj as { data?: Record<string, string> } | undefined;
+  return cm?.data?.[ref.key];
+}
+
+/** Init containers of Pipelines that wait for the database with a port check. */
+function databaseWaits(rendered: RenderedEnvironment): { who: string; host?: string; port?: string }[] {
+  return ['ml-pipeline', 'metadata-grpc-deployment'].flatMap((name) => initContainersOf(deployment(rendered, name))
+    .filter((c) => c.name === 'wait-for-database')
+    .map((c) => ({ who: `Deployment ${name}: init container ${c.name}`, host: resolvedEnv(rendered, c, 'WAIT_HOST'), port: resolvedEnv(rendered, c, 'WAIT_PORT') })));
 }
 
 function env(obj: K8sObject | undefined, container: string, name: string): string | undefined {
@@ -60,8 +82,10 @@ export function dataStoreProblems(rendered: RenderedEnvironment): string[] {
       if (l.obj.kind === 'PersistentVolumeClaim' && /mysql/.test(l.obj.metadata.name)) problems.push(`PersistentVolumeClaim ${l.obj.metadata.name} (release ${l.release.name}): an in-cluster MySQL volume is left behind`);
     }
     if (components.pipelines) {
-      for (const key of ['dbHost', 'mysqlHost']) {
-        if (installConfig?.data?.[key] !== host) problems.push(`ConfigMap pipeline-install-config: ${key} is ${JSON.stringify(installConfig?.data?.[key])}, not the Azure server (${host})`);
+      if (installConfig?.data?.mysqlHost !== host) problems.push(`ConfigMap pipeline-install-config: mysqlHost is ${JSON.stringify(installConfig?.data?.mysqlHost)}, not the Azure server (${host})`);
+      if (installConfig?.data?.mysqlPort !== '3306') problems.push(`ConfigMap pipeline-install-config: mysqlPort is ${JSON.stringify(installConfig?.data?.mysqlPort)}, not the Azure server's 3306`);
+      for (const w of databaseWaits(rendered)) {
+        if (w.host !== host || w.port !== '3306') problems.push(`${w.who} waits for ${w.host}:${w.port}, not the Azure server (${host}:3306)`);
       }
       if (env(api, 'ml-pipeline-api-server', 'DBCONFIG_MYSQLCONFIG_EXTRAPARAMS') !== GO_MYSQL_TLS_PARAMS) problems.push('Deployment ml-pipeline: the API server does not ask for verified TLS (DBCONFIG_MYSQLCONFIG_EXTRAPARAMS)');
       if (!containersOf(cache).find((c) => c.name === 'server')?.args?.includes(`--db_extra_params=${GO_MYSQL_TLS_PARAMS}`)) problems.push('Deployment cache-server: the cache server does not ask for verified TLS (--db_extra_params)');
@@ -81,8 +105,9 @@ export function dataStoreProblems(rendered: RenderedEnvironment): string[] {
     const images = mysqlPods.map((l) => l.obj.metadata.name);
     if (components.pipelines) {
       if (!images.includes('mysql')) problems.push('Pipelines uses the in-cluster MySQL, but Deployment mysql is not rendered');
-      for (const key of ['dbHost', 'mysqlHost']) {
-        if (installConfig?.data?.[key] !== 'mysql') problems.push(`ConfigMap pipeline-install-config: ${key} is ${JSON.stringify(installConfig?.data?.[key])}, not the in-cluster service "mysql"`);
+      if (installConfig?.data?.mysqlHost !== 'mysql') problems.push(`ConfigMap pipeline-install-config: mysqlHost is ${JSON.stringify(installConfig?.data?.mysqlHost)}, not the in-cluster service "mysql"`);
+      for (const w of databaseWaits(rendered)) {
+        if (w.host !== 'mysql') problems.push(`${w.who} waits for ${w.host}:${w.port}, not the in-cluster service "mysql"`);
       }
     }
     if (components.katib) {
@@ -105,6 +130,66 @@ export function dataStoreProblems(rendered: RenderedEnvironment): string[] {
     } else if (mirror) {
       problems.push('Deployment seaweedfs: a blob-mirror runs although artifacts are "in-cluster"');
     }
+  }
+  return problems;
+}
+
+/** Where Pipelines' components reach the object store (S3 API of SeaweedFS), as each is configured. */
+export function artifactEndpoints(rendered: RenderedEnvironment): { who: string; endpoint: string }[] {
+  const found: { who: string; endpoint: string }[] = [];
+  const argo = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && l.obj.metadata.name === 'workflow-controller-configmap')?.obj as { data?: Record<string, string> } | undefined;
+  const repository = argo?.data?.artifactRepository ? parse(argo.data.artifactRepository) as { s3?: { endpoint?: string } } : undefined;
+  if (repository?.s3?.endpoint) found.push({ who: 'ConfigMap workflow-controller-configmap: artifactRepository.s3.endpoint (every run\'s artifacts and logs)', endpoint: repository.s3.endpoint });
+  const api = containersOf(deployment(rendered, 'ml-pipeline')).find((c) => c.name === 'ml-pipeline-api-server');
+  const host = resolvedEnv(rendered, api, 'OBJECTSTORECONFIG_HOST');
+  if (host) found.push({ who: 'Deployment ml-pipeline: OBJECTSTORECONFIG_HOST/PORT', endpoint: `${host}:${resolvedEnv(rendered, api, 'OBJECTSTORECONFIG_PORT') ?? '?'}` });
+  const profiles = containersOf(deployment(rendered, 'kubeflow-pipelines-profile-controller'))[0];
+  for (const name of ['S3_ENDPOINT_URL', 'AWS_ENDPOINT_URL']) {
+    const url = resolvedEnv(rendered, profiles, name);
+    if (url) found.push({ who: `Deployment kubeflow-pipelines-profile-controller: ${name}`, endpoint: new URL(url).host });
+  }
+  return found;
+}
+
+/**
+ * Every object-store endpoint of Pipelines (Argo's artifact repository, the API
+ * server, the profile controller's S3 and IAM clients) is a port of a Service in
+ * the cluster that sends it to a port SeaweedFS listens on: KFP 2.17 moved Argo
+ * to `seaweedfs.kubeflow.svc:9000`, a compatibility port of the Service.
+ */
+export function artifactEndpointProblems(rendered: RenderedEnvironment): string[] {
+  if (!rendered.env.platform.components.pipelines) return [];
+  const objects = objectsOf(rendered);
+  const problems: string[] = [];
+  const endpoints = artifactEndpoints(rendered);
+  if (!endpoints.some((e) => e.who.startsWith('ConfigMap workflow-controller-configmap'))) problems.push('ConfigMap workflow-controller-configmap: no S3 artifact repository endpoint (runs would keep no artifacts or logs)');
+  for (const { who, endpoint } of endpoints) {
+    const m = /^([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.svc(?:\.cluster\.local)?)?:(\d+)$/.exec(endpoint);
+    if (!m) {
+      problems.push(`${who}: ${endpoint} is not a Service of the cluster (service[.namespace[.svc[.cluster.local]]]:port)`);
+      continue;
+    }
+    const [, name, ns = 'kubeflow', port] = m;
+    // Runs execute in the profile namespaces: a name without its namespace resolves there, not in kubeflow.
+    if (!m[2] && who.startsWith('ConfigMap workflow-controller-configmap')) problems.push(`${who}: ${endpoint} has no namespace, so it does not resolve from the profile namespaces where runs execute`);
+    const service = objects.find((l) => l.obj.kind === 'Service' && l.obj.metadata.name === name && (l.obj.metadata.namespace ?? l.release.namespace) === ns)?.obj as { spec?: { selector?: Record<string, string>; ports?: { port: number; targetPort?: number | string }[] } } | undefined;
+    const servicePort = service?.spec?.ports?.find((p) => p.port === Number(port));
+    if (!service) {
+      problems.push(`${who}: ${endpoint} names Service ${ns}/${name}, which no release renders`);
+      continue;
+    }
+    if (!servicePort) {
+      problems.push(`${who}: ${endpoint}: Service ${ns}/${name} has no port ${port}`);
+      continue;
+    }
+    const selector = service.spec?.selector ?? {};
+    const target = Number(servicePort.targetPort ?? servicePort.port);
+    const pods = objects.filter((l) => l.obj.kind === 'Deployment' && (l.obj.metadata.namespace ?? l.release.namespace) === ns)
+      .map((l) => (l.obj as unknown as { spec: { template: { metadata?: { labels?: Record<string, string> }; spec: { containers: { name: string; ports?: { containerPort: number }[] }[] } } } }).spec.template)
+      .filter((t) => Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => t.metadata?.labels?.[k] === v));
+    const seaweed = pods.flatMap((t) => t.spec.containers).find((c) => c.name === 'seaweedfs');
+    if (!seaweed) problems.push(`${who}: ${endpoint}: Service ${ns}/${name} does not select the SeaweedFS pod`);
+    else if (!(seaweed.ports ?? []).some((p) => p.containerPort === target)) problems.push(`${who}: ${endpoint}: Service ${ns}/${name} sends port ${port} to ${target}, where SeaweedFS does not listen`);
   }
   return problems;
 }

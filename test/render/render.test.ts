@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ENVIRONMENTS } from '../../environments';
 import * as checks from './checks';
-import { dataStoreProblems } from './data-store-checks';
+import { artifactEndpointProblems, dataStoreProblems } from './data-store-checks';
+import { pipelinesIdentityProblems, pipelinesVersionProblems, tensorboardSigningProblems } from './pipelines-checks';
 import { RenderedEnvironment, objectsOf, renderEnvironment } from './render';
 import { ROOT, renderTools } from './tools';
 import { ineffectiveKeys } from './values-keys';
@@ -25,6 +26,8 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every AuthorizationPolicy principal exists': checks.authorizationPolicyProblems,
   'every binding names an existing role; aggregated roles have sources and targets': checks.rbacProblems,
   'every pod (with its injected sidecar) passes its namespace Pod Security level': checks.podSecurityProblems,
+  'every init container in the mesh runs after a native sidecar': checks.meshInitContainerProblems,
+  'every ConfigMap key a container reads exists': checks.configMapKeyProblems,
   'every Ingress class in use exists and is Istio\'s': checks.ingressClassProblems,
   'KServe\'s Ingresses are served by the Kubeflow gateway': checks.inferenceRouteProblems,
   'every webhook configuration is exempt from the AKS admissions enforcer': checks.webhookProblems,
@@ -37,6 +40,10 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'no generated credential flows into Helm values': checks.secretsInValuesProblems,
   'no image (sidecars included) from a registry being retired': checks.retiredRegistryProblems,
   'every metadata and artifact consumer is wired to the store the environment chose': dataStoreProblems,
+  'every object-store endpoint of Pipelines reaches SeaweedFS': artifactEndpointProblems,
+  'Pipelines and Argo Workflows run the pinned versions (images and the executor argument)': pipelinesVersionProblems,
+  'Pipelines reads the user from the header the gateway sets': pipelinesIdentityProblems,
+  'the Pipelines UI signs TensorBoard links with its own generated key': tensorboardSigningProblems,
   'every managed-Prometheus scrape object selects real labels and ports': checks.scrapeTargetProblems,
   'the DCGM exporter runs on every GPU pool and is scraped': checks.gpuMetricsCoverageProblems,
   'every pod a PodMonitor selects admits the collector through its sidecar': checks.scrapeMeshProblems,

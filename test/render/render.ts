@@ -6,7 +6,7 @@ import { isAbsolute, join, relative } from 'path';
 import { gzipSync } from 'zlib';
 import { Testing } from 'cdktf';
 import { parseAllDocuments, stringify } from 'yaml';
-import { FROM_STACK_RELATIVE, UPSTREAM_WORK_DIR } from '../../constructs/upstream';
+import { FROM_STACK_RELATIVE, TREE_MARKER, UPSTREAM_WORK_DIR } from '../../constructs/upstream';
 import { EnvironmentConfig, ResolvedEnvironment, resolveEnvironment } from '../../environments';
 import { prepare } from '../../scripts/upstream';
 import { addEnvironment } from '../../stacks/app';
@@ -193,13 +193,18 @@ export function overlayKustomization(overlay: OverlayJson): Record<string, unkno
   };
 }
 
+/** The verified markers (tarball checksums) of every prepared tree: an overlay may read several (Pipelines reads Argo's). */
+function treeMarkers(): string {
+  const trees = join(WORK_DIR, 'trees');
+  return readdirSync(trees).sort().filter((t) => existsSync(join(trees, t, TREE_MARKER))).map((t) => `${t}=${readFileSync(join(trees, t, TREE_MARKER), 'utf8').trim()}`).join(',');
+}
+
 /** kustomize build of an overlay, objects in kbst's priority groups (0: namespaces and CRDs, 2: webhooks, 1: the rest). */
 export function buildOverlay(overlay: OverlayJson): K8sObject[][] {
   const { resources, ...rest } = overlay;
   const kustomization = overlayKustomization({ ...substituteDeep(rest), resources });
   const text = stringify(kustomization);
-  const tree = join(WORK_DIR, 'trees', 'community-distribution', '.upstream-verified');
-  const out = cached(`kustomize|${readFileSync(tree, 'utf8')}|${text}`, () => {
+  const out = cached(`kustomize|${treeMarkers()}|${text}`, () => {
     // The kustomization lives next to the cache so that its resource paths are relative (kustomize refuses absolute ones).
     mkdirSync(CACHE_DIR, { recursive: true });
     const dir = mkdtempSync(join(CACHE_DIR, 'overlay-'));

@@ -39,10 +39,14 @@ export interface OverlayGenerator {
 }
 
 export interface KustomizationOverlayConfig {
-  /** Kustomize resources: paths in the verified local copy of the distribution. */
+  /** Kustomize resources: paths in a verified local upstream tree, relative to the stack folder. */
   readonly resources: readonly string[];
-  /** Checked before kustomize runs: a missing or unverified tree fails with a clear message. */
-  readonly precondition?: Precondition;
+  /**
+   * Checked before kustomize runs, one per tree the overlay reads (the tree of
+   * `resources` and any tree its kustomizations reference): a missing or
+   * unverified tree fails with a clear message. @default []
+   */
+  readonly preconditions?: readonly Precondition[];
   /** @default [] */
   readonly images?: readonly OverlayImage[];
   /** @default [] */
@@ -69,7 +73,7 @@ export class DataKustomizationOverlay extends TerraformDataSource {
       terraformResourceType: 'kustomization_overlay',
       terraformGeneratorMetadata: { providerName: 'kustomization', providerVersion: PROVIDERS.kustomization.version },
       provider: config.provider,
-      lifecycle: config.precondition ? { precondition: [config.precondition] } : undefined,
+      lifecycle: config.preconditions?.length ? { precondition: [...config.preconditions] } : undefined,
     });
     this.config = config;
   }
