@@ -145,7 +145,7 @@ function markVerified(dir: string, sha: string): void {
  * Makes the Pipelines tree's Argo Workflows references local and refuses a tree
  * that still loads anything remotely (a KFP bump naming another Argo ref, say).
  */
-function localizePipelines(kfpDir: string, argoDir: string): number {
+export function localizePipelines(kfpDir: string, argoDir: string): number {
   let rewritten = 0;
   const left: string[] = [];
   for (const file of kustomizationFiles(kfpDir)) {

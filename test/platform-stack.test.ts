@@ -5,7 +5,7 @@ import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, toler
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
 import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/platform/scrape-objects';
 import { lockedSha256 } from '../constructs/upstream';
-import { CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -86,13 +86,18 @@ describe('version catalog', () => {
     expect(KUBEFLOW_DISTRIBUTION.ref).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  test('every kustomize resource is a path of the verified distribution tree: no git, no network at plan time', () => {
+  test('every kustomize resource is a path of a verified tree, read by checksum: no git, no network at plan time', () => {
+    const trees = { 'community-distribution': KUBEFLOW_DISTRIBUTION, 'kubeflow-pipelines': KUBEFLOW_PIPELINES };
     for (const overlay of Object.values(overlays(devPlatform.parsed))) {
-      // Relative to the stack folder: the kustomize inside kbst/kustomization 0.9.8 refuses absolute directories at plan time.
-      for (const resource of overlay.resources) expect(resource).toMatch(/^\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/trees\/community-distribution\/[a-z0-9/-]+$/);
-      const precondition = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition[0];
-      expect(precondition.condition).toContain(lockedSha256(treeFile(KUBEFLOW_DISTRIBUTION)));
-      expect(precondition.error_message).toContain('npm run upstream -- prepare');
+      const preconditions = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition;
+      for (const resource of overlay.resources) {
+        // Relative to the stack folder: the kustomize inside kbst/kustomization 0.9.8 refuses absolute directories at plan time.
+        const m = /^\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/trees\/(community-distribution|kubeflow-pipelines)\/[a-z0-9/-]+$/.exec(resource);
+        expect(m).not.toBeNull();
+        const tree = trees[m![1] as keyof typeof trees];
+        expect(preconditions[0].condition).toBe(`\${try(trimspace(file("\${abspath(path.module)}/../../../.cache/upstream-work/trees/${tree.name}/.upstream-verified")), "missing") == "${lockedSha256(treeFile(tree))}"}`);
+      }
+      for (const p of preconditions) expect(p.error_message).toContain('npm run upstream -- prepare');
     }
   });
 });
@@ -285,10 +290,38 @@ describe('Katib', () => {
 describe('Kubeflow Pipelines', () => {
   const overlay = overlayFor(devPlatform.parsed, KUBEFLOW_PIPELINES.path);
 
-  test('upstream multi-user flavour, CRDs (metacontroller among them) in their own release', () => {
-    expect(overlay.resources).toEqual([expect.stringMatching(/platform-agnostic-multi-user$/)]);
+  test('upstream multi-user flavour from KFP\'s own tree, CRDs (metacontroller among them) in their own release', () => {
+    expect(overlay.resources).toEqual([`../../../.cache/upstream-work/trees/kubeflow-pipelines/${KUBEFLOW_PIPELINES.path}`]);
     expect(devReleases['pipelines-crds']).toBeDefined();
     expect(devReleases.pipelines.depends_on).toEqual(expect.arrayContaining([devReleases['pipelines-crds'].address, devReleases['cert-manager-kubeflow'].address, devReleases.istiod.address]));
+  });
+
+  test('the plan reads the KFP tree and the Argo tree it references by checksum, each with its own message', () => {
+    const preconditions = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition;
+    expect(preconditions.map((p) => /== "([0-9a-f]{64})"/.exec(p.condition)?.[1])).toEqual([lockedSha256(treeFile(KUBEFLOW_PIPELINES)), lockedSha256(treeFile(ARGO_WORKFLOWS))]);
+    expect(preconditions[0].condition).toContain('/trees/kubeflow-pipelines/.upstream-verified');
+    expect(preconditions[1].condition).toContain('/trees/argo-workflows/.upstream-verified');
+    expect(preconditions[0].error_message).toMatch(/^The upstream tree kubeflow-pipelines 2\.17\.0 is not prepared .*npm run upstream -- prepare/);
+    expect(preconditions[1].error_message).toMatch(/^The upstream tree argo-workflows v4\.0\.10 is not prepared/);
+  });
+
+  test('the Argo controller and the executor image it passes to every run both at the Argo tree\'s version, each checked against what KFP sets', () => {
+    const patch = overlay.patches.find((p) => p.target?.kind === 'Deployment' && p.target?.name === 'workflow-controller')!;
+    expect(JSON.parse(patch.patch)).toEqual([
+      { op: 'test', path: '/spec/template/spec/containers/0/name', value: 'workflow-controller' },
+      { op: 'test', path: '/spec/template/spec/containers/0/image', value: 'quay.io/argoproj/workflow-controller:v4.0.5' },
+      { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'quay.io/argoproj/workflow-controller:v4.0.10' },
+      { op: 'test', path: '/spec/template/spec/containers/0/args/2', value: '--executor-image' },
+      { op: 'test', path: '/spec/template/spec/containers/0/args/3', value: 'quay.io/argoproj/argoexec:v4.0.5' },
+      { op: 'replace', path: '/spec/template/spec/containers/0/args/3', value: 'quay.io/argoproj/argoexec:v4.0.10' },
+    ]);
+  });
+
+  test('the UI\'s TensorBoard signing key is generated on its own, written by the kubernetes provider', () => {
+    const key = secretData('ml-pipeline-ui-tensorboard-proxy').key;
+    expect(key).toMatch(/^\$\{random_password\.pipelines_tensorboard-signing-key_value_[0-9A-F]+\.result\}$/);
+    expect(Object.values(secretData('mlpipeline-minio-artifact'))).not.toContain(key);
+    expect(JSON.stringify(overlay)).not.toContain('random_password');
   });
 
   const secretData = (name: string) => Object.values(devPlatform.parsed.resource.kubernetes_secret_v1).find((s) => (s.metadata as { name: string }).name === name)!.data as Record<string, string>;

@@ -28,8 +28,8 @@ describe('no secret in synthesized output', () => {
   test('generated credentials appear only as references (fixture dev)', () => {
     const fixture = synthesizeAll([dev])['dev-platform'] as { resource: Record<string, Record<string, unknown>> };
     expect(JSON.stringify(fixture)).toMatch(/random_password\.[\w-]+\.result/);
-    // Katib MySQL, Pipelines MySQL and object-store keys, oauth2-proxy's cookie secret, Model Registry's PostgreSQL.
-    expect(Object.keys(fixture.resource.random_password)).toHaveLength(6);
+    // Katib MySQL, Pipelines MySQL, object-store keys and TensorBoard signing key, oauth2-proxy's cookie secret, Model Registry's PostgreSQL.
+    expect(Object.keys(fixture.resource.random_password)).toHaveLength(7);
     // Each reaches the cluster only through a kubernetes Secret (sensitive in plans), never a Helm value.
     for (const release of Object.values(fixture.resource.helm_release)) expect(JSON.stringify(release)).not.toContain('random_password');
   });

@@ -1,17 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { lockedArtifacts } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, TREES, chartFile, treeFile } from '../constructs/versions';
-import { fetchCommands, pinnedArtifacts, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, TREES, chartFile, treeFile } from '../constructs/versions';
+import { fetchCommands, localizePipelines, pinnedArtifacts, remoteReferences, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
 import { ENVIRONMENTS } from '../environments';
 import { synthPlatform } from './helpers';
 import { upstreamCache } from './render/tools';
 
 /**
  * The upstream cache: every pin has a locked checksum, a tampered or missing
- * artifact is refused, the distribution's remote Argo references become local
- * paths, and `fetch` asks the real registries for exactly the pins.
+ * artifact is refused, Pipelines' remote Argo references become local paths
+ * (and a tree that keeps one is refused), and `fetch` asks the real registries
+ * for exactly the pins.
  */
 describe('upstream.lock.json and the version catalog', () => {
   test('every pinned chart and tree has a locked sha256, and the lock holds nothing else', () => {
@@ -57,23 +58,42 @@ describe('verify', () => {
 });
 
 describe('prepare', () => {
-  test('Argo Workflows references become relative paths into the local copy', () => {
-    const text = `resources:\n- ${ARGO_WORKFLOWS.repository}/manifests/base/workflow-controller?ref=${ARGO_WORKFLOWS.ref}\n- ../other\n`;
-    const out = rewriteArgoReferences(text, '/w/trees/community-distribution/applications/pipeline/upstream/third-party/argo/base', '/w/trees/argo-workflows');
-    expect(out).toBe('resources:\n- ../../../../../../../argo-workflows/manifests/base/workflow-controller\n- ../other\n');
+  const from = '/w/trees/kubeflow-pipelines/manifests/kustomize/third-party/argo/base';
+
+  test('KFP\'s Argo Workflows references (the ref it names, query included) become relative paths into the local copy', () => {
+    expect(ARGO_WORKFLOWS.referencedAs).not.toBe(ARGO_WORKFLOWS.ref);
+    const text = `resources:\n- ${ARGO_WORKFLOWS.repository}/manifests/base/workflow-controller?ref=${ARGO_WORKFLOWS.referencedAs}&timeout=60s\n- ${ARGO_WORKFLOWS.repository}/manifests/base/crds/minimal?ref=${ARGO_WORKFLOWS.referencedAs}\n- ../other\n`;
+    const out = rewriteArgoReferences(text, from, '/w/trees/argo-workflows');
+    expect(out).toBe('resources:\n- ../../../../../../argo-workflows/manifests/base/workflow-controller\n- ../../../../../../argo-workflows/manifests/base/crds/minimal\n- ../other\n');
+    expect(remoteReferences(out)).toEqual([]);
   });
 
-  test('another ref of Argo is left alone (and kustomize would then fail offline, loudly)', () => {
-    const text = `- ${ARGO_WORKFLOWS.repository}/manifests/base/crds/minimal?ref=v9.9.9`;
-    expect(rewriteArgoReferences(text, '/a', '/b')).toBe(text);
+  test('another ref of Argo is left alone, and prepare refuses a tree that keeps it', () => {
+    for (const ref of ['v9.9.9', `${ARGO_WORKFLOWS.referencedAs}0`, `${ARGO_WORKFLOWS.referencedAs}-rc1`]) {
+      const text = `- ${ARGO_WORKFLOWS.repository}/manifests/base/crds/minimal?ref=${ref}`;
+      expect(rewriteArgoReferences(text, '/a', '/b')).toBe(text);
+      expect(remoteReferences(text)).toEqual([`${ARGO_WORKFLOWS.repository}/manifests/base/crds/minimal?ref=${ref}`]);
+    }
+  });
+
+  test('a Pipelines tree that still loads something remotely is refused, naming the file and the setting to change', () => {
+    const kfp = mkdtempSync(join(tmpdir(), 'kfp-'));
+    const dir = join(kfp, 'manifests/kustomize/third-party/argo/installs/cluster');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n- ${ARGO_WORKFLOWS.repository}/manifests/base/crds/minimal?ref=${ARGO_WORKFLOWS.referencedAs}\n- https://github.com/argoproj/argo-workflows/manifests/cluster-install-no-crds/workflow-controller-rbac?ref=v4.0.8\n`);
+    expect(() => localizePipelines(kfp, '/w/trees/argo-workflows')).toThrow(/still loads remote resources .*\n  manifests\/kustomize\/third-party\/argo\/installs\/cluster\/kustomization.yaml: https:\/\/github.com\/argoproj\/argo-workflows\/manifests\/cluster-install-no-crds\/workflow-controller-rbac\?ref=v4.0.8\nSet ARGO_WORKFLOWS.referencedAs in constructs\/versions.ts/s);
   });
 
   const cache = upstreamCache();
-  (cache ? test : test.skip)('a prepared work folder needs no network: no remote reference is left in the distribution tree', () => {
-    const work = join(__dirname, '..', '.cache', 'upstream-work', 'trees', 'community-distribution');
+  (cache ? test : test.skip)('a prepared work folder needs no network: no remote reference is left in the Pipelines tree', () => {
+    const work = join(__dirname, '..', '.cache', 'upstream-work', 'trees', KUBEFLOW_PIPELINES.name);
     if (!existsSync(join(work, '.upstream-verified'))) return;
-    const argoBase = readFileSync(join(work, 'applications/pipeline/upstream/third-party/argo/base/kustomization.yaml'), 'utf8');
-    expect(argoBase).not.toContain('github.com');
+    const argoBase = readFileSync(join(work, 'manifests/kustomize/third-party/argo/base/kustomization.yaml'), 'utf8');
+    expect(argoBase).toContain('- ../../../../../../argo-workflows/manifests/base/workflow-controller\n');
+    const files: string[] = [];
+    const walk = (dir: string) => { for (const e of readdirSync(dir, { withFileTypes: true })) { if (e.isDirectory()) walk(join(dir, e.name)); else if (e.name === 'kustomization.yaml') files.push(join(dir, e.name)); } };
+    walk(work);
+    expect(files.flatMap((f) => remoteReferences(readFileSync(f, 'utf8')))).toEqual([]);
   });
 });
 
@@ -84,6 +104,8 @@ describe('fetch (online)', () => {
     expect(commands).toContainEqual(['helm', 'pull', 'oci://ghcr.io/kubeflow/charts/kubeflow-trainer', '--version', CHARTS.trainer.version, '--destination', '/cache/charts']);
     expect(commands).toContainEqual(['helm', 'pull', 'istiod', '--repo', 'https://blob.istio.io/istio-release/charts', '--version', CHARTS.istiod.version, '--destination', '/cache/charts']);
     expect(commands).toContainEqual(['curl', '--fail', '--location', '--silent', '--show-error', '--output', `/cache/${treeFile(KUBEFLOW_DISTRIBUTION)}`, `https://codeload.github.com/kubeflow/community-distribution/tar.gz/${KUBEFLOW_DISTRIBUTION.ref}`]);
+    expect(commands).toContainEqual(['curl', '--fail', '--location', '--silent', '--show-error', '--output', '/cache/trees/kubeflow-pipelines-2.17.0.tar.gz', 'https://codeload.github.com/kubeflow/pipelines/tar.gz/2.17.0']);
+    expect(commands).toContainEqual(['curl', '--fail', '--location', '--silent', '--show-error', '--output', '/cache/trees/argo-workflows-v4.0.10.tar.gz', 'https://codeload.github.com/argoproj/argo-workflows/tar.gz/v4.0.10']);
   });
 });
 

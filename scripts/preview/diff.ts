@@ -84,8 +84,8 @@ function overlayChanges(before: StackJson | undefined, after: StackJson | undefi
     const old = a.get(address);
     const now = b.get(address);
     if (!old || !now) continue;
-    // Overlays render from the verified distribution tree: its locked checksum (in the precondition) is the pin.
-    const treePin = (o: Record<string, unknown>) => /== \\?"([0-9a-f]{64})\\?"/.exec(JSON.stringify((o.lifecycle as unknown) ?? ''))?.[1]?.slice(0, 12);
+    // Overlays render from verified trees: their locked checksums (one precondition per tree read, e.g. Pipelines and Argo) are the pin.
+    const treePin = (o: Record<string, unknown>) => [...JSON.stringify((o.lifecycle as unknown) ?? '').matchAll(/== \\?"([0-9a-f]{64})\\?"/g)].map((m) => m[1].slice(0, 12)).join(', ');
     const refs = (o: Record<string, unknown>) => ((o.resources as string[] | undefined) ?? []).map((r) => r.replace(/^.*\/\.cache\/upstream-work\/trees\//, '')).join(', ') + (treePin(o) ? ` (tree sha256 ${treePin(o)})` : '');
     if (refs(old) !== refs(now)) versions.push({ subject: address, from: refs(old), to: refs(now) });
     const items = (o: Record<string, unknown>) => [
