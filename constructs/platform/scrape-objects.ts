@@ -38,10 +38,10 @@ export const DCGM_EXPORTER = { name: 'nvidia-dcgm-exporter', labels: { app: 'nvi
 export const AKS_NODE_NAME_POOL_REGEX = 'aks-([a-z][a-z0-9]{0,11})-[0-9]+-vmss.*';
 
 /**
- * Kubeflow Pipelines 2.16.1 components that serve Prometheus metrics without
+ * Kubeflow Pipelines components (read at 2.16.1, checked again at 2.17.0) that serve Prometheus metrics without
  * authentication, as the distribution deploys them:
  * - the API server registers `/metrics` on its HTTP mux (`--httpPortFlag`,
- *   default `:8888`, container port `http`; kubeflow/pipelines 2.16.1
+ *   default `:8888`, container port `http`; kubeflow/pipelines 2.17.0
  *   `backend/src/apiserver/main.go`), plain HTTP because the distribution sets
  *   no `--tlsCertPath`;
  * - the scheduled-workflow controller serves `/metrics` on `--metricsPort`
