@@ -15,7 +15,7 @@ import { execFileSync } from 'child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
 import { dirname, join, relative, resolve } from 'path';
 import { TREE_MARKER, UPSTREAM_WORK_DIR } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, TREES, TreePin, chartFile, treeFile } from '../constructs/versions';
+import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_PIPELINES, TREES, TreePin, chartFile, treeFile } from '../constructs/versions';
 import { runCommand } from './run-command';
 
 const ROOT = resolve(__dirname, '..');
@@ -172,20 +172,14 @@ function prepareLocked(cache: string, work: string): { work: string; rewritten: 
     const target = join(work, artifact.file);
     if (!existsSync(target) || sha256Of(target) !== lock.artifacts[artifact.file].sha256) copyFileSync(join(cache, artifact.file), target);
   }
-  const sha = (pin: TreePin) => lock.artifacts[treeFile(pin)].sha256;
-  const unpacked = (pin: TreePin) => {
-    const dir = unpackTree(cache, pin, work, sha(pin));
-    return { dir, fresh: !existsSync(join(dir, TREE_MARKER)) };
-  };
-  const argo = unpacked(ARGO_WORKFLOWS);
-  if (argo.fresh) markVerified(argo.dir, sha(ARGO_WORKFLOWS));
-  const dist = unpacked(KUBEFLOW_DISTRIBUTION);
-  if (dist.fresh) markVerified(dist.dir, sha(KUBEFLOW_DISTRIBUTION));
-  const kfp = unpacked(KUBEFLOW_PIPELINES);
   let rewritten = 0;
-  if (kfp.fresh) {
-    rewritten = localizePipelines(kfp.dir, argo.dir);
-    markVerified(kfp.dir, sha(KUBEFLOW_PIPELINES));
+  for (const pin of TREES) {
+    const sha = lock.artifacts[treeFile(pin)].sha256;
+    const dir = unpackTree(cache, pin, work, sha);
+    if (existsSync(join(dir, TREE_MARKER))) continue;
+    // Pipelines loads Argo Workflows remotely: point it at the local Argo tree (by name, so the order of TREES does not matter).
+    if (pin === KUBEFLOW_PIPELINES) rewritten = localizePipelines(dir, join(work, 'trees', ARGO_WORKFLOWS.name));
+    markVerified(dir, sha);
   }
   return { work, rewritten };
 }
