@@ -36,6 +36,7 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every GPU request can be met by a pool': checks.gpuRequestProblems,
   'no generated credential flows into Helm values': checks.secretsInValuesProblems,
   'no image (sidecars included) from a registry being retired': checks.retiredRegistryProblems,
+  'every Istio image (control plane, sidecars, gateway, CNI) runs the patched release': checks.istioImageProblems,
   'every metadata and artifact consumer is wired to the store the environment chose': dataStoreProblems,
   'every managed-Prometheus scrape object selects real labels and ports': checks.scrapeTargetProblems,
   'the DCGM exporter runs on every GPU pool and is scraped': checks.gpuMetricsCoverageProblems,
