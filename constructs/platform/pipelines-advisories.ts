@@ -85,8 +85,9 @@ export function advisoryPolicies(namespace: string): object[] {
 export interface PipelinesAdvisoryMitigationsProps {
   /** Namespace of Kubeflow Pipelines. @default 'kubeflow' */
   readonly namespace?: string;
-  /** The Pipelines release (and Istio) the policies follow. */
+  /** The Pipelines release the policies follow (it brings the workloads they select; Istio comes before it). */
   readonly dependsOn: readonly ITerraformDependable[];
+  /** The cluster's Helm provider. @default - the stack's default `helm` provider */
   readonly provider?: TerraformProvider;
 }
 
