@@ -20,7 +20,7 @@ import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
 import { PipelinesAdvisoryMitigations, uiRefusalRoutePatch } from '../constructs/platform/pipelines-advisories';
 import { MYSQL_ADMIN_LOGIN } from '../constructs/cluster/mysql-server';
-import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
+import { PROVIDED_OUTSIDE, Prerequisite, readinessOf } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
 import { SparkOperator } from '../constructs/platform/spark-operator';
 import { ScrapeObjects } from '../constructs/platform/scrape-objects';
@@ -291,7 +291,8 @@ export class PlatformStack extends TerraformStack {
       })
       : undefined;
     const pipelinesAdvisories = components.pipelines
-      ? new PipelinesAdvisoryMitigations(this, 'pipelines-advisories', { dependsOn: [components.pipelines.bundle.main.release], provider: connection.helm })
+      // Beside Pipelines, not after it: the policies only need Istio's CRDs, and are in place as soon as the workloads are.
+      ? new PipelinesAdvisoryMitigations(this, 'pipelines-advisories', { dependsOn: [...namespaces.ready, ...readinessOf(kubeflowApp().istio)], provider: connection.helm })
       : undefined;
     this.components = { ...components, scrape, pipelinesAdvisories };
   }

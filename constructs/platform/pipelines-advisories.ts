@@ -85,7 +85,7 @@ export function advisoryPolicies(namespace: string): object[] {
 export interface PipelinesAdvisoryMitigationsProps {
   /** Namespace of Kubeflow Pipelines. @default 'kubeflow' */
   readonly namespace?: string;
-  /** The Pipelines release the policies follow (it brings the workloads they select; Istio comes before it). */
+  /** What the policies wait for: Istio (their CRD) and the namespace. They select Pipelines' pods by label, so they need not wait for Pipelines. */
   readonly dependsOn: readonly ITerraformDependable[];
   /** The cluster's Helm provider. @default - the stack's default `helm` provider */
   readonly provider?: TerraformProvider;
