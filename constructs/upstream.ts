@@ -79,12 +79,20 @@ export function distributionPath(path: string): string {
   return treeResourcePath(KUBEFLOW_DISTRIBUTION, path);
 }
 
-/** The plan-time check that the distribution tree was unpacked from the locked tarball. */
-export function distributionPrecondition(): Precondition {
-  const sha = lockedSha256(treeFile(KUBEFLOW_DISTRIBUTION));
-  const marker = `${treeDirectory(KUBEFLOW_DISTRIBUTION)}/${TREE_MARKER}`;
+/**
+ * The plan-time check that a tree was unpacked from its locked tarball: the
+ * marker `prepare` writes holds the tarball's sha256 from upstream.lock.json.
+ */
+export function treePrecondition(pin: TreePin, label = `The ${pin.name} tree ${pin.version}`): Precondition {
+  const sha = lockedSha256(treeFile(pin));
+  const marker = `${treeDirectory(pin)}/${TREE_MARKER}`;
   return {
     condition: `\${try(trimspace(file("${marker}")), "missing") == "${sha}"}`,
-    errorMessage: `The Kubeflow distribution ${KUBEFLOW_DISTRIBUTION.release} (${KUBEFLOW_DISTRIBUTION.version}) is not prepared in ${UPSTREAM_WORK_DIR} or does not match upstream.lock.json. Run \`${PREPARE_COMMAND}\` in the repository; no git and no network are needed at plan time.`,
+    errorMessage: `${label} is not prepared in ${UPSTREAM_WORK_DIR} or does not match upstream.lock.json. Run \`${PREPARE_COMMAND}\` in the repository; no git and no network are needed at plan time.`,
   };
+}
+
+/** The plan-time check that the distribution tree was unpacked from the locked tarball. */
+export function distributionPrecondition(): Precondition {
+  return treePrecondition(KUBEFLOW_DISTRIBUTION, `The Kubeflow distribution ${KUBEFLOW_DISTRIBUTION.release} (${KUBEFLOW_DISTRIBUTION.version})`);
 }

@@ -133,6 +133,12 @@ function prepareLocked(cache: string, work: string): { work: string; rewritten: 
     const target = join(work, artifact.file);
     if (!existsSync(target) || sha256Of(target) !== lock.artifacts[artifact.file].sha256) copyFileSync(join(cache, artifact.file), target);
   }
+  // Trees used as they are (no references to rewrite): unpacked, then marked with their checksum.
+  for (const pin of TREES.filter((t) => t !== KUBEFLOW_DISTRIBUTION && t !== ARGO_WORKFLOWS)) {
+    const sha = lock.artifacts[treeFile(pin)].sha256;
+    const dir = unpackTree(cache, pin, work, sha);
+    writeFileSync(join(dir, TREE_MARKER), `${sha}\n`);
+  }
   const argoDir = unpackTree(cache, ARGO_WORKFLOWS, work, lock.artifacts[treeFile(ARGO_WORKFLOWS)].sha256);
   const distSha = lock.artifacts[treeFile(KUBEFLOW_DISTRIBUTION)].sha256;
   const distDir = unpackTree(cache, KUBEFLOW_DISTRIBUTION, work, distSha);

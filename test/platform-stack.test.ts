@@ -5,7 +5,7 @@ import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, toler
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
 import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/platform/scrape-objects';
 import { lockedSha256 } from '../constructs/upstream';
-import { CHARTS, KUBEFLOW_DISTRIBUTION, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
+import { CHARTS, KUBEFLOW_DISTRIBUTION, KUSTOMIZE_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -86,12 +86,15 @@ describe('version catalog', () => {
     expect(KUBEFLOW_DISTRIBUTION.ref).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  test('every kustomize resource is a path of the verified distribution tree: no git, no network at plan time', () => {
+  test('every kustomize resource is a path of a verified tree, checked against that tree\'s locked sha256: no git, no network at plan time', () => {
     for (const overlay of Object.values(overlays(devPlatform.parsed))) {
       // Relative to the stack folder: the kustomize inside kbst/kustomization 0.9.8 refuses absolute directories at plan time.
-      for (const resource of overlay.resources) expect(resource).toMatch(/^\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/trees\/community-distribution\/[a-z0-9/-]+$/);
+      const trees = new Set(overlay.resources.map((resource) => /^\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/trees\/([a-z-]+)\/[a-z0-9/-]+$/.exec(resource)?.[1]));
+      expect(trees.size).toBe(1);
+      const tree = TREES.find((t) => trees.has(t.name));
+      expect(tree).toBeDefined();
       const precondition = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition[0];
-      expect(precondition.condition).toContain(lockedSha256(treeFile(KUBEFLOW_DISTRIBUTION)));
+      expect(precondition.condition).toContain(lockedSha256(treeFile(tree!)));
       expect(precondition.error_message).toContain('npm run upstream -- prepare');
     }
   });
@@ -366,7 +369,8 @@ describe('each workload component is deployable on its own, with its prerequisit
 
   test('pipelines', () => {
     // managed-prometheus-scrape: the API server and the scheduled-workflow controller expose metrics.
-    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape', 'pipelines', 'pipelines-crds']);
+    // pipelines-advisory-mitigations: the policies of the open Pipelines advisories (docs/security.md).
+    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape', 'pipelines', 'pipelines-advisory-mitigations', 'pipelines-crds']);
   });
 
   test('serving', () => {

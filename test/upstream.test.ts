@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { lockedArtifacts } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, TREES, chartFile, treeFile } from '../constructs/versions';
-import { fetchCommands, pinnedArtifacts, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, MODELS_WEB_APP, MODELS_WEB_APP_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
+import { fetchCommands, pinnedArtifacts, prepare, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
 import { ENVIRONMENTS } from '../environments';
 import { synthPlatform } from './helpers';
 import { upstreamCache } from './render/tools';
@@ -74,6 +74,13 @@ describe('prepare', () => {
     if (!existsSync(join(work, '.upstream-verified'))) return;
     const argoBase = readFileSync(join(work, 'applications/pipeline/upstream/third-party/argo/base/kustomization.yaml'), 'utf8');
     expect(argoBase).not.toContain('github.com');
+  });
+
+  (cache ? test : test.skip)('a tree used as it is (the models web app) is unpacked and marked with its locked checksum', () => {
+    const { work } = prepare(cache!);
+    const dir = join(work, 'trees', MODELS_WEB_APP.name);
+    expect(readFileSync(join(dir, '.upstream-verified'), 'utf8').trim()).toBe(lockedArtifacts()[treeFile(MODELS_WEB_APP)].sha256);
+    expect(existsSync(join(dir, MODELS_WEB_APP_PATHS.kubeflow, 'kustomization.yaml'))).toBe(true);
   });
 });
 

@@ -3,7 +3,8 @@ import { dirname, join } from 'path';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { AssetType, ITerraformDependable, TerraformAsset, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { distributionPath, distributionPrecondition } from '../upstream';
+import { KUBEFLOW_DISTRIBUTION, TreePin } from '../versions';
+import { distributionPrecondition, treePrecondition, treeResourcePath } from '../upstream';
 import { DataKustomizationOverlay, OverlayGenerator, OverlayImage, OverlayPatch } from './kustomize/kustomization-overlay';
 
 const CHART_ASSET_ID = 'manifest-bundle-chart';
@@ -102,8 +103,13 @@ export interface UpstreamBundleProps {
   readonly name: string;
   /** Namespace the Helm releases are recorded in. */
   readonly namespace: string;
-  /** Paths inside the Kubeflow distribution, rendered at the catalog's release tag. */
+  /** Paths inside `tree`, rendered at its pinned ref. */
   readonly paths: readonly string[];
+  /**
+   * The verified upstream tree the paths are in; the plan checks it against upstream.lock.json.
+   * @default KUBEFLOW_DISTRIBUTION
+   */
+  readonly tree?: TreePin;
   /** Image overrides. @default [] */
   readonly images?: readonly OverlayImage[];
   /** Our patches (secrets, admissions enforcer). @default [] */
@@ -148,8 +154,8 @@ export class UpstreamBundle extends Construct {
   constructor(scope: Construct, id: string, props: UpstreamBundleProps) {
     super(scope, id);
     this.overlay = new DataKustomizationOverlay(this, 'overlay', {
-      resources: props.paths.map(distributionPath),
-      precondition: distributionPrecondition(),
+      resources: props.paths.map((path) => treeResourcePath(props.tree ?? KUBEFLOW_DISTRIBUTION, path)),
+      precondition: props.tree && props.tree !== KUBEFLOW_DISTRIBUTION ? treePrecondition(props.tree) : distributionPrecondition(),
       images: props.images,
       patches: [DROP_NAMESPACES, ...(props.keepCrdsOnUninstall ?? true ? [KEEP_CRDS] : []), ...(props.patches ?? [])],
       configMapGenerators: props.configMapGenerators,

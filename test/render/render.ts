@@ -198,8 +198,10 @@ export function buildOverlay(overlay: OverlayJson): K8sObject[][] {
   const { resources, ...rest } = overlay;
   const kustomization = overlayKustomization({ ...substituteDeep(rest), resources });
   const text = stringify(kustomization);
-  const tree = join(WORK_DIR, 'trees', 'community-distribution', '.upstream-verified');
-  const out = cached(`kustomize|${readFileSync(tree, 'utf8')}|${text}`, () => {
+  // Keyed on every prepared tree's checksum marker: an overlay may read any of them.
+  const trees = join(WORK_DIR, 'trees');
+  const markers = readdirSync(trees).sort().map((t) => (existsSync(join(trees, t, '.upstream-verified')) ? readFileSync(join(trees, t, '.upstream-verified'), 'utf8') : t)).join('|');
+  const out = cached(`kustomize|${markers}|${text}`, () => {
     // The kustomization lives next to the cache so that its resource paths are relative (kustomize refuses absolute ones).
     mkdirSync(CACHE_DIR, { recursive: true });
     const dir = mkdtempSync(join(CACHE_DIR, 'overlay-'));
