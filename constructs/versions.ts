@@ -80,7 +80,19 @@ export const ARGO_WORKFLOWS = {
   referencedAs: 'v4.0.5',
 } as const satisfies TreePin & { referencedAs: string };
 
-export const TREES: readonly TreePin[] = [KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, ARGO_WORKFLOWS];
+/**
+ * KServe's models web app manifests (kserve/models-web-app `manifests/kustomize` at v1.0.1,
+ * commit c260554): rendered from this tree, not from the distribution's copy (v0.18.0).
+ * Its base still names image 0.18.0: `IMAGES.modelsWebApp` sets the image.
+ */
+export const MODELS_WEB_APP = {
+  repository: 'https://github.com/kserve/models-web-app',
+  name: 'models-web-app',
+  ref: 'v1.0.1',
+  version: 'v1.0.1',
+} as const satisfies TreePin;
+
+export const TREES: readonly TreePin[] = [KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, ARGO_WORKFLOWS, MODELS_WEB_APP];
 
 /**
  * Istio's chart repository. The Google Cloud bucket (istio-release.storage.googleapis.com)
@@ -93,9 +105,9 @@ const ISTIO_CHARTS = 'https://blob.istio.io/istio-release/charts';
 /**
  * Checked 2026-11-29 (release notes, support calendars; details in docs/upgrades.md):
  * - cert-manager v1.20.3 fixes GHSA-8rvj-mm4h-c258 (cert-manager-edit could use ClusterIssuer credentials).
- * - Istio 1.30.3 is the newest 1.30 patch in our verified mirror. 1.30.4 (2026-08-26) fixes 13 Envoy
+ * - Istio 1.30.3 is the newest 1.30 chart in our verified mirror. 1.30.4 (2026-08-26) fixes 13 Envoy
  *   CVEs, GHSA-qm8v-g4f9-qhjx and an istio-cni deadlock after node reboot; 1.30.5 (2026-09-21) followed.
- *   TAKE 1.30.5 (or newer) AS SOON AS IT IS IN THE MIRROR: `npm run versions:check` flags it.
+ *   Since 2026-12-06 every Istio image runs 1.30.5 over these charts (`ISTIO_IMAGE_TAG`).
  * - Trainer 2.2.1: the patch release of the 2.2 line (values identical to 2.2.0).
  * - KServe 0.20.0: KServe supports its last two minors (0.19, 0.20); 0.18 is out of support.
  * Checked 2026-11-30:
@@ -105,7 +117,11 @@ const ISTIO_CHARTS = 'https://blob.istio.io/istio-release/charts';
  *   kubeflow/community-distribution#3506, 2026-06-16) and 2.5.2 are bug-fix releases; searching their
  *   release threads and changelogs (search tool, issues and pages corpora) found no security advisory
  *   for 2.5.0. Its values.yaml was read at 2.5.0 for every key SparkOperator sets.
- *   TAKE 2.5.2 WHEN IT IS IN THE MIRROR, after rereading its values.yaml.
+ * Checked 2026-12-06:
+ * - Spark Operator 2.5.2 (now in the mirror): the three keys SparkOperator sets (`controller.nodeSelector`,
+ *   `webhook.nodeSelector`, `spark.jobNamespaces`) are unchanged from 2.5.0; new keys (`kubeAPIQPS`,
+ *   `kubeAPIBurst`, `prometheus.metrics.jobSubmitLatencyBuckets`) keep their defaults; the controller's
+ *   ClusterRole is narrower (no PersistentVolumeClaim management) and the webhooks declare `sideEffects: None`.
  */
 export const CHARTS = {
   certManager: { repository: 'https://charts.jetstack.io', chart: 'cert-manager', version: 'v1.20.3' },
@@ -119,7 +135,7 @@ export const CHARTS = {
   trainer: { repository: 'oci://ghcr.io/kubeflow/charts', chart: 'kubeflow-trainer', version: '2.2.1' },
   kserveCrd: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-crd', version: 'v0.20.0' },
   kserveResources: { repository: 'oci://ghcr.io/kserve/charts', chart: 'kserve-resources', version: 'v0.20.0' },
-  sparkOperator: { repository: 'https://kubeflow.github.io/spark-operator', chart: 'spark-operator', version: '2.5.0' },
+  sparkOperator: { repository: 'https://kubeflow.github.io/spark-operator', chart: 'spark-operator', version: '2.5.2' },
 } as const satisfies Record<string, ChartPin>;
 
 /** Kustomize paths inside the Kubeflow distribution at `KUBEFLOW_DISTRIBUTION.ref`. */
@@ -137,12 +153,36 @@ export const KUSTOMIZE_PATHS = {
   modelRegistryIstio: 'applications/hub/upstream/options/istio',
   /** The Model Registry UI in Kubeflow mode, routed at `/model-registry/`. Image: hub ui v0.3.9. */
   modelRegistryUi: 'applications/hub/upstream/options/ui/overlays/istio',
-  /** KServe's models web app (`/kserve-endpoints/`), Kubeflow flavour. Image: models-web-app 0.18.0. */
-  modelsWebApp: 'applications/kserve/models-web-app/overlays/kubeflow',
 } as const;
 
-/** Image registry of Istio's images (istiod's `global.hub`; sidecars and gateways follow it). */
+/** Kustomize paths inside the models web app tree at `MODELS_WEB_APP.ref`. */
+export const MODELS_WEB_APP_PATHS = {
+  /** The Kubeflow flavour (`/kserve-endpoints/`), counterpart of the distribution's `applications/kserve/models-web-app/overlays/kubeflow`. */
+  kubeflow: 'manifests/kustomize/overlays/kubeflow',
+} as const;
+
+/**
+ * Image registry of Istio's images (istiod's `global.hub`; sidecars and gateways follow it).
+ * Docker Hub, not `registry.istio.io`: Istio retires that registry and its GCP chart bucket
+ * (test outage 2026-12-08 15:00 to 12-09 15:00 UTC, istio/istio#61467; nothing from 1.31 on is
+ * published there). `docker.io/istio` is Istio's long-standing public hub and carries every
+ * 1.30 patch. Mirror it into your own registry (and set this) for production pulls.
+ */
 export const ISTIO_HUB = 'docker.io/istio';
+
+/**
+ * Tag of every Istio image: istiod (pilot), the injected sidecars and the ingress gateway
+ * (proxyv2, stamped by the injector from istiod's `global.tag`), and the CNI agent (install-cni).
+ * 1.30.5 over the 1.30.3 charts (`CHARTS.istio*`): no chart newer than 1.30.3 is in the verified
+ * mirror. Patch releases of 1.30 leave the charts unchanged from 1.30.3 on: `manifests/` of
+ * istio/istio is identical between tag 1.30.3 and the head of `release-1.30` on 2026-08-21
+ * (52 commits, the 1.30.4 security fixes among them), and the 1.30.4 and 1.30.5 release notes
+ * name no chart or values change. (1.30.1 → 1.30.3 did change templates: a validation rule and
+ * one istiod variable; see docs/components/istio.md.) 1.30.4 fixes 13 Envoy CVEs and
+ * GHSA-qm8v-g4f9-qhjx (ISTIO-SECURITY-2026-006); 1.30.5 (2026-09-21) is the newest patch known.
+ * Checked 2026-12-06.
+ */
+export const ISTIO_IMAGE_TAG = '1.30.5';
 
 export const IMAGES = {
   /**
@@ -171,6 +211,13 @@ export const IMAGES = {
    */
   argoWorkflowController: { name: 'quay.io/argoproj/workflow-controller', tag: ARGO_WORKFLOWS.version },
   argoExecutor: { name: 'quay.io/argoproj/argoexec', tag: ARGO_WORKFLOWS.version },
+  /**
+   * KServe's models web app. The v1.0.1 manifests (`MODELS_WEB_APP`) still set 0.18.0:
+   * this override runs the release they belong to (kserve/models-web-app v1.0.1, bug fixes;
+   * no advisory found, checked 2026-12-06). Its release workflow tags images with the bare
+   * semver (`docker/metadata-action` `type=semver,pattern={{version}}`): `1.0.1`, as `0.18.0`.
+   */
+  modelsWebApp: { name: 'ghcr.io/kserve/models-web-app', tag: '1.0.1' },
   /** Default image of the GPU training runtimes (the one Trainer 2.2.0's torch-distributed runtime uses). */
   pytorchGpu: 'pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime',
 } as const;

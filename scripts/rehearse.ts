@@ -46,6 +46,18 @@ export const BINARIES = [
   { name: 'kube-controller-manager', module: '.ci/kube-apiserver', pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager' },
 ] as const;
 
+/**
+ * The version a Kubernetes binary reports: a plain `go build` says
+ * `v0.0.0-master+$Format:%H$`, which charts comparing `.Capabilities.KubeVersion`
+ * refuse; the release build stamps it the same way.
+ */
+export function kubernetesLdflags(goMod: string): string[] {
+  const version = /k8s\.io\/kubernetes (v(\d+)\.(\d+)\.\d+)/.exec(goMod);
+  if (!version) return [];
+  const pkg = 'k8s.io/component-base/version';
+  return ['-ldflags', [`-X ${pkg}.gitVersion=${version[1]}`, `-X ${pkg}.gitMajor=${version[2]}`, `-X ${pkg}.gitMinor=${version[3]}`, `-X ${pkg}.gitTreeState=clean`].join(' ')];
+}
+
 type Json = Record<string, unknown>;
 
 interface StackJson {
@@ -203,7 +215,8 @@ function ensureBinaries(dir: string): Record<string, string> {
     const path = join(dir, b.name);
     if (!existsSync(path)) {
       console.log(`building ${b.name} from the Go module proxy (${b.module}); the first build takes long, later runs reuse ${dir}`);
-      const run = spawnSync('go', ['build', '-trimpath', '-buildvcs=false', '-o', path, b.pkg], { cwd: join(ROOT, b.module), stdio: 'inherit' });
+      const ldflags = kubernetesLdflags(readFileSync(join(ROOT, b.module, 'go.mod'), 'utf8'));
+      const run = spawnSync('go', ['build', '-trimpath', '-buildvcs=false', ...ldflags, '-o', path, b.pkg], { cwd: join(ROOT, b.module), stdio: 'inherit' });
       if (run.error || run.status !== 0) throw new Error(`building ${b.name} failed (${run.error?.message ?? `exit ${run.status}`}): Go ≥ 1.26 and the Go module proxy are needed, or put the binary in REHEARSAL_BIN_DIR`);
     }
     paths[b.name] = path;
@@ -264,6 +277,8 @@ async function startControlPlane(bins: Record<string, string>, work: string): Pr
     const caPem = readFileSync(certFile, 'utf8');
     const cluster = { host, caPem, token };
     await until('kube-apiserver', 180_000, async () => (await apiGet(cluster, '/readyz')).status === 200, api.p, api.out);
+    const { gitVersion } = JSON.parse((await apiGet(cluster, '/version')).body) as { gitVersion: string };
+    if (!/^v\d+\.\d+\.\d+$/.test(gitVersion)) throw new Error(`kube-apiserver reports version "${gitVersion}", which charts refuse: remove ${bins['kube-apiserver']} and run again to rebuild it with its version stamped`);
 
     const tokenCommand = join(work, 'token.sh');
     writeFileSync(tokenCommand, `#!/bin/sh\nprintf '%s' '${JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: { token } })}'\n`, { mode: 0o700 });

@@ -1,17 +1,31 @@
 /**
  * `npm run versions:check`: for each pin of the version catalog, the newest
  * release known, flagged where a newer one fixes security issues or where ours
- * is out of support.
+ * is out of support; then the advisory gate: every known advisory
+ * (scripts/versions/advisories.json) against the pinned versions.
  *
- *   npm run versions:check                offline: the upstream cache's index and scripts/versions/release-facts.json
- *   npm run versions:check -- --online    also GitHub releases of each project (needs internet)
- *   npm run versions:check -- --strict    exit 1 when a pin is flagged
+ *   npm run versions:check                offline: the upstream cache's index, scripts/versions/release-facts.json
+ *                                         and scripts/versions/advisories.json
+ *   npm run versions:check -- --online    also GitHub releases of each project, and the OSV database for the
+ *                                         advisories (refreshed severity and dates, ranges that differ, advisories
+ *                                         the file does not list); needs internet
+ *   npm run versions:check -- --online --write   also write the refreshed advisories.json (review the diff)
+ *   npm run versions:check -- --strict    also exit 1 when a release flag is raised (security release or support)
+ *
+ * Exit 1 when the advisory gate fails: a pin inside a critical or high
+ * advisory without a valid exception, an expired exception, or a malformed file
+ * (with --online: also a critical or high advisory the file does not list).
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import facts from './versions/release-facts.json';
-import { ARGO_WORKFLOWS, CHARTS, ChartPin, IMAGES, KUBEFLOW_DISTRIBUTION } from '../constructs/versions';
+import advisoriesJson from './versions/advisories.json';
+import { AdvisoryFile, PinnedComponent, evaluateAdvisories, refreshOnline, today } from './versions/advisory-gate';
+import { compareVersions } from './versions/compare';
+import { ARGO_WORKFLOWS, CHARTS, ChartPin, IMAGES, ISTIO_IMAGE_TAG, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES } from '../constructs/versions';
 import { runCommand } from './run-command';
+
+export { compareVersions };
 
 export interface Known {
   readonly version: string;
@@ -26,23 +40,6 @@ export interface CheckRow {
 }
 
 type Facts = { components: Record<string, { support: string; supportedMinors?: string[]; releases: (Known & { date?: string; source: string })[] }> };
-
-/** Numeric comparison of `v1.2.3`-style versions (pre-releases sort before their release). */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string) => v.replace(/^v/, '').split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  const pa = parse(a);
-  const pb = parse(b);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === y) continue;
-    if (x === undefined) return typeof y === 'string' ? 1 : -1;
-    if (y === undefined) return typeof x === 'string' ? -1 : 1;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return 0;
-}
 
 const minorOf = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).join('.');
 
@@ -76,6 +73,29 @@ async function githubReleases(repo: string): Promise<Known[]> {
   return releases.filter((r) => !r.prerelease).map((r) => ({ version: r.tag_name, ...(/CVE-\d|GHSA-|security/i.test(r.body ?? '') ? { security: 'security fixes (release notes)' } : {}) }));
 }
 
+/**
+ * The version of each component that runs, as the advisory gate checks it.
+ * Istio: the image tag (the charts are templates; `ISTIO_IMAGE_TAG` runs).
+ */
+export function pinnedComponents(): Record<string, PinnedComponent> {
+  return {
+    'kubeflow-pipelines': { version: KUBEFLOW_PIPELINES.version, pin: 'KUBEFLOW_PIPELINES' },
+    'argo-workflows': { version: ARGO_WORKFLOWS.version, pin: 'ARGO_WORKFLOWS' },
+    istio: { version: ISTIO_IMAGE_TAG, pin: 'ISTIO_IMAGE_TAG' },
+    'cert-manager': { version: CHARTS.certManager.version, pin: 'CHARTS.certManager' },
+    kserve: { version: CHARTS.kserveResources.version, pin: 'CHARTS.kserveResources' },
+    'kubeflow-trainer': { version: CHARTS.trainer.version, pin: 'CHARTS.trainer' },
+    'spark-operator': { version: CHARTS.sparkOperator.version, pin: 'CHARTS.sparkOperator' },
+    'gpu-operator': { version: CHARTS.gpuOperator.version, pin: 'CHARTS.gpuOperator' },
+    'models-web-app': { version: IMAGES.modelsWebApp.tag, pin: 'IMAGES.modelsWebApp' },
+    'oauth2-proxy': { version: IMAGES.oauth2Proxy.tag, pin: 'IMAGES.oauth2Proxy' },
+    seaweedfs: { version: IMAGES.seaweedfs.tag, pin: 'IMAGES.seaweedfs' },
+  };
+}
+
+/** Istio's charts only template the images; what runs, and what releases fix, is `ISTIO_IMAGE_TAG`. */
+const ISTIO_CHART_KEYS = new Set(['istioBase', 'istiod', 'istioGateway', 'istioCni']);
+
 export async function check(options: { cache?: string; online?: boolean } = {}): Promise<CheckRow[]> {
   const index = cacheIndex(options.cache);
   const f = facts as Facts;
@@ -89,6 +109,12 @@ export async function check(options: { cache?: string; online?: boolean } = {}):
       ...(f.components[component]?.releases ?? []),
       ...(online.get(component) ?? []),
     ];
+    if (ISTIO_CHART_KEYS.has(key)) {
+      // Release facts describe the binaries: check the images that run over this chart.
+      const row = checkPin(`${pin.chart} (${key}) chart ${pin.version}, images`, ISTIO_IMAGE_TAG, known, f.components[component]);
+      rows.push(row);
+      continue;
+    }
     rows.push(checkPin(`${pin.chart} (${key})`, pin.version, known, f.components[component]));
   }
   const oauth = f.components['oauth2-proxy'];
@@ -97,7 +123,10 @@ export async function check(options: { cache?: string; online?: boolean } = {}):
     rows.push(checkPin(label, tag, [...(f.components[key]?.releases ?? []), ...(online.get(key) ?? [])], f.components[key]));
   }
   rows.push({ pin: `community-distribution ${KUBEFLOW_DISTRIBUTION.release}`, current: KUBEFLOW_DISTRIBUTION.version, newest: (index.get('community-distribution') ?? [KUBEFLOW_DISTRIBUTION.version]).join(', '), flags: [] });
-  rows.push({ pin: 'argo-workflows (via the distribution)', current: ARGO_WORKFLOWS.ref, newest: (index.get('argo-workflows') ?? [ARGO_WORKFLOWS.ref]).join(', '), flags: [] });
+  const mirrored = (name: string) => (index.get(name) ?? []).map((version) => ({ version }));
+  rows.push(checkPin('kubeflow-pipelines', KUBEFLOW_PIPELINES.version, mirrored('kubeflow-pipelines')));
+  // The version that runs (controller and executor images), not the one KFP's manifests name (`referencedAs`).
+  rows.push(checkPin(`argo-workflows (Pipelines' engine; KFP names ${ARGO_WORKFLOWS.referencedAs})`, ARGO_WORKFLOWS.version, mirrored('argo-workflows')));
   return rows;
 }
 
@@ -106,19 +135,47 @@ function defaultCache(): string | undefined {
   return [process.env.KUBEFLOW_UPSTREAM_CACHE, join(root, '.cache', 'upstream'), resolve(root, '..', 'shared', 'upstream')].find((c): c is string => !!c && existsSync(join(c, 'index.json')));
 }
 
+const ADVISORIES_FILE = join(__dirname, 'versions', 'advisories.json');
+
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    process.stdout.write('Usage: npm run versions:check -- [--online] [--strict]\n  Newest known release of each pin; flags security releases and unsupported versions.\n');
+    process.stdout.write('Usage: npm run versions:check -- [--online [--write]] [--strict]\n  Newest known release of each pin (flags security releases and unsupported versions), then the advisory gate\n  (scripts/versions/advisories.json): exit 1 when a pin is inside a critical or high advisory without a valid exception.\n');
     return 0;
   }
-  const rows = await check({ cache: defaultCache(), online: argv.includes('--online') });
+  const online = argv.includes('--online');
+  const rows = await check({ cache: defaultCache(), online });
   for (const r of rows) {
     const mark = r.flags.length > 0 ? '✗' : r.newest !== r.current ? '↑' : '✓';
     console.log(`${mark} ${r.pin}: ${r.current}${r.newest !== r.current ? ` (newest known: ${r.newest})` : ''}`);
     for (const flag of r.flags) console.log(`    ${flag}`);
   }
   const flagged = rows.filter((r) => r.flags.length > 0).length;
-  console.log(`${flagged} pin(s) flagged (facts recorded ${(facts as { recorded: string }).recorded}${argv.includes('--online') ? ', GitHub releases read now' : ', offline'})`);
+  console.log(`${flagged} pin(s) flagged (facts recorded ${(facts as { recorded: string }).recorded}${online ? ', GitHub releases read now' : ', offline'})`);
+
+  const date = today();
+  const pins = pinnedComponents();
+  let file = advisoriesJson as AdvisoryFile;
+  let unknownFailures: string[] = [];
+  if (online) {
+    const refreshed = await refreshOnline(file, pins, date, (url, init) => fetch(url, init));
+    for (const note of refreshed.notes) console.log(`  OSV: ${note}`);
+    for (const u of refreshed.unknown) console.log(`  OSV: NEW ${u}`);
+    unknownFailures = refreshed.unknown.filter((u) => /, (critical|high):/.test(u));
+    file = refreshed.file;
+    if (argv.includes('--write')) {
+      writeFileSync(ADVISORIES_FILE, `${JSON.stringify(file, null, 2)}\n`);
+      console.log('  wrote scripts/versions/advisories.json: review the diff, add the new advisories by hand');
+    }
+  }
+  const gate = evaluateAdvisories(file, pins, date);
+  console.log(`\nAdvisories (scripts/versions/advisories.json, recorded ${file.recorded}; today ${date}):`);
+  for (const f of gate.findings) console.log(`${f.status === 'fail' ? '✗' : f.status === 'excepted' ? '!' : '·'} ${f.message}`);
+  for (const p of gate.failures.filter((m) => !gate.findings.some((f) => f.message === m))) console.log(`✗ ${p}`);
+  for (const w of gate.warnings) console.log(`  note: ${w}`);
+  for (const u of unknownFailures) console.log(`✗ not in the file: ${u}`);
+  const failures = gate.failures.length + unknownFailures.length;
+  console.log(`${failures === 0 ? '✓' : '✗'} advisory gate: ${failures} failure(s), ${gate.findings.filter((f) => f.status === 'excepted').length} exception(s) in force`);
+  if (failures > 0) return 1;
   return argv.includes('--strict') && flagged > 0 ? 1 : 0;
 }
 

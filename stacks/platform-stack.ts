@@ -18,8 +18,9 @@ import { ModelsWebApp } from '../constructs/platform/models-web-app';
 import { Notebooks } from '../constructs/platform/notebooks';
 import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
+import { PipelinesAdvisoryMitigations, uiRefusalRoutePatch } from '../constructs/platform/pipelines-advisories';
 import { MYSQL_ADMIN_LOGIN } from '../constructs/cluster/mysql-server';
-import { PROVIDED_OUTSIDE, Prerequisite } from '../constructs/platform/prerequisites';
+import { PROVIDED_OUTSIDE, Prerequisite, readinessOf } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
 import { SparkOperator } from '../constructs/platform/spark-operator';
 import { ScrapeObjects } from '../constructs/platform/scrape-objects';
@@ -67,6 +68,8 @@ export interface PlatformComponents {
   readonly clusterRoles?: KubeflowClusterRoles;
   /** Scrape objects for managed Prometheus, when it is on and something is scraped. */
   readonly scrape?: ScrapeObjects;
+  /** Mitigations of open Pipelines advisories (scripts/versions/advisories.json), with Pipelines. */
+  readonly pipelinesAdvisories?: PipelinesAdvisoryMitigations;
 }
 
 function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
@@ -232,7 +235,7 @@ export class PlatformStack extends TerraformStack {
         ? new Trainer(this, 'trainer', { connection, gpuPools, valuesOverride: platform.values.trainer })
         : undefined,
       katib: c.katib ? new Katib(this, 'katib', { ...kubeflowApp(), azureMysql }) : undefined,
-      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), largeTokenWorkaround: access !== undefined,
+      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), patches: [uiRefusalRoutePatch()], largeTokenWorkaround: access !== undefined,
         azureMysql,
         ...(props.cluster.artifacts && env.dataStores.artifactStorage ? {
           blobMirror: {
@@ -287,6 +290,10 @@ export class PlatformStack extends TerraformStack {
         kubeflowNamespace: namespaces,
       })
       : undefined;
-    this.components = { ...components, scrape };
+    const pipelinesAdvisories = components.pipelines
+      // Beside Pipelines, not after it: the policies only need Istio's CRDs, and are in place as soon as the workloads are.
+      ? new PipelinesAdvisoryMitigations(this, 'pipelines-advisories', { dependsOn: [...namespaces.ready, ...readinessOf(kubeflowApp().istio)], provider: connection.helm })
+      : undefined;
+    this.components = { ...components, scrape, pipelinesAdvisories };
   }
 }

@@ -6,7 +6,8 @@ import { profileAccessRoles } from '../constructs/platform/kubeflow-roles';
 import { MODEL_REGISTRY_DB_SECRET } from '../constructs/platform/model-registry';
 import { ComponentError } from '../constructs/platform/prerequisites';
 import { SPARK_GPU_DISCOVERY_SCRIPT, SparkOperator, sparkGpuPlacement } from '../constructs/platform/spark-operator';
-import { CHARTS, KUSTOMIZE_PATHS, chartFile } from '../constructs/versions';
+import { lockedSha256 } from '../constructs/upstream';
+import { CHARTS, IMAGES, KUSTOMIZE_PATHS, MODELS_WEB_APP, MODELS_WEB_APP_PATHS, chartFile, treeFile } from '../constructs/versions';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { dev, staging } from './fixtures/environments';
 import { SynthJson, devWith, releaseValues, releasesByName, synthPlatform } from './helpers';
@@ -69,7 +70,7 @@ describe('off switches', () => {
     const names = Object.keys(releasesByName(r.parsed));
     for (const name of ['model-registry', 'models-web-app', 'kserve-kubeflow-roles', 'spark-operator', 'spark-operator-kubeflow-roles']) expect(names).not.toContain(name);
     expect(r.json).not.toContain(KUSTOMIZE_PATHS.modelRegistryServer);
-    expect(r.json).not.toContain(KUSTOMIZE_PATHS.modelsWebApp);
+    expect(r.json).not.toContain(MODELS_WEB_APP_PATHS.kubeflow);
     expect(r.json).not.toContain(MODEL_REGISTRY_DB_SECRET);
   });
 });
@@ -168,6 +169,18 @@ describe('KServe models web app', () => {
     expect(view.rules[0].verbs).toEqual(['get', 'list', 'watch']);
     expect(edit.rules[0].verbs).toContain('create');
     expect(allReleases['kserve-kubeflow-roles'].values[0]).toContain('kubeflow-kserve-edit');
+  });
+
+  test('renders from its own release tree, checked by checksum at plan time, with the image of that release', () => {
+    const overlays = (all.parsed.data?.kustomization_overlay ?? {}) as Record<string, { resources: string[]; images: { name: string; new_tag?: string }[]; lifecycle?: { precondition?: { condition: string }[] } }>;
+    const [overlay] = Object.values(overlays).filter((o) => o.resources.some((r) => r.endsWith(MODELS_WEB_APP_PATHS.kubeflow)));
+    // Relative to the stack folder (kbst's kustomize refuses absolute roots), inside the tree's own folder.
+    expect(overlay.resources).toEqual([`../../../.cache/upstream-work/trees/${MODELS_WEB_APP.name}/${MODELS_WEB_APP_PATHS.kubeflow}`]);
+    expect(overlay.images).toEqual([expect.objectContaining({ name: IMAGES.modelsWebApp.name, new_tag: IMAGES.modelsWebApp.tag })]);
+    const condition = overlay.lifecycle?.precondition?.[0].condition ?? '';
+    expect(condition).toContain(`trees/${MODELS_WEB_APP.name}/.upstream-verified`);
+    expect(condition).toContain(lockedSha256(treeFile(MODELS_WEB_APP)));
+    expect(all.json).not.toContain('applications/kserve/models-web-app');
   });
 
   test('needs KServe: an explicit true without it is refused', () => {

@@ -5,7 +5,7 @@ import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, toler
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
 import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/platform/scrape-objects';
 import { lockedSha256 } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, chartFile, treeFile } from '../constructs/versions';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';
@@ -86,17 +86,16 @@ describe('version catalog', () => {
     expect(KUBEFLOW_DISTRIBUTION.ref).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  test('every kustomize resource is a path of a verified tree, read by checksum: no git, no network at plan time', () => {
-    const trees = { 'community-distribution': KUBEFLOW_DISTRIBUTION, 'kubeflow-pipelines': KUBEFLOW_PIPELINES };
+  test('every kustomize resource is a path of one verified tree, and every tree the overlay reads is checked against its locked sha256: no git, no network at plan time', () => {
     for (const overlay of Object.values(overlays(devPlatform.parsed))) {
       const preconditions = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition;
-      for (const resource of overlay.resources) {
-        // Relative to the stack folder: the kustomize inside kbst/kustomization 0.9.8 refuses absolute directories at plan time.
-        const m = /^\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/trees\/(community-distribution|kubeflow-pipelines)\/[a-z0-9/-]+$/.exec(resource);
-        expect(m).not.toBeNull();
-        const tree = trees[m![1] as keyof typeof trees];
-        expect(preconditions[0].condition).toBe(`\${try(trimspace(file("\${abspath(path.module)}/../../../.cache/upstream-work/trees/${tree.name}/.upstream-verified")), "missing") == "${lockedSha256(treeFile(tree))}"}`);
-      }
+      // Relative to the stack folder: the kustomize inside kbst/kustomization 0.9.8 refuses absolute directories at plan time.
+      const names = new Set(overlay.resources.map((resource) => /^\.\.\/\.\.\/\.\.\/\.cache\/upstream-work\/trees\/([a-z-]+)\/[a-z0-9/-]+$/.exec(resource)?.[1]));
+      expect(names.size).toBe(1);
+      const tree = TREES.find((t) => names.has(t.name));
+      expect(tree).toBeDefined();
+      // The first precondition is the tree of the resources; any further one a tree its kustomizations reference.
+      expect(preconditions[0].condition).toBe(`\${try(trimspace(file("\${abspath(path.module)}/../../../.cache/upstream-work/trees/${tree!.name}/.upstream-verified")), "missing") == "${lockedSha256(treeFile(tree!))}"}`);
       for (const p of preconditions) expect(p.error_message).toContain('npm run upstream -- prepare');
     }
   });
@@ -399,7 +398,8 @@ describe('each workload component is deployable on its own, with its prerequisit
 
   test('pipelines', () => {
     // managed-prometheus-scrape: the API server and the scheduled-workflow controller expose metrics.
-    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape', 'pipelines', 'pipelines-crds']);
+    // pipelines-advisory-mitigations: the policies of the open Pipelines advisories (docs/security.md).
+    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape', 'pipelines', 'pipelines-advisory-mitigations', 'pipelines-crds']);
   });
 
   test('serving', () => {

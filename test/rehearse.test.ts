@@ -1,5 +1,7 @@
 // The rehearsal's overrides change what a throwaway API server needs, and nothing else.
-import { LocalCluster, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { LocalCluster, kubernetesLdflags, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
 import { dev, prod } from './fixtures/environments';
 import { synthPlatform } from './helpers';
 
@@ -51,4 +53,12 @@ describe('platform rehearsal overrides', () => {
     expect(Object.keys(override.resource)).toEqual(['helm_release']);
     expect(Object.keys(override.data)).toEqual(['terraform_remote_state']);
   });
+});
+
+test('the Kubernetes binaries are stamped with the version their module pins (charts compare it)', () => {
+  const goMod = readFileSync(join(__dirname, '..', '.ci', 'kube-apiserver', 'go.mod'), 'utf8');
+  const flags = kubernetesLdflags(goMod);
+  expect(flags[0]).toBe('-ldflags');
+  expect(flags[1]).toMatch(/-X k8s\.io\/component-base\/version\.gitVersion=v1\.36\.\d+ -X k8s\.io\/component-base\/version\.gitMajor=1 -X k8s\.io\/component-base\/version\.gitMinor=36/);
+  expect(kubernetesLdflags('module x\n')).toEqual([]);
 });

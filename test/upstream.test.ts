@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { lockedArtifacts } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, TREES, chartFile, treeFile } from '../constructs/versions';
-import { fetchCommands, localizePipelines, pinnedArtifacts, remoteReferences, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, MODELS_WEB_APP, MODELS_WEB_APP_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
+import { fetchCommands, localizePipelines, pinnedArtifacts, prepare, remoteReferences, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
 import { ENVIRONMENTS } from '../environments';
 import { synthPlatform } from './helpers';
 import { upstreamCache } from './render/tools';
@@ -94,6 +94,13 @@ describe('prepare', () => {
     const walk = (dir: string) => { for (const e of readdirSync(dir, { withFileTypes: true })) { if (e.isDirectory()) walk(join(dir, e.name)); else if (e.name === 'kustomization.yaml') files.push(join(dir, e.name)); } };
     walk(work);
     expect(files.flatMap((f) => remoteReferences(readFileSync(f, 'utf8')))).toEqual([]);
+  });
+
+  (cache ? test : test.skip)('a tree used as it is (the models web app) is unpacked and marked with its locked checksum', () => {
+    const { work } = prepare(cache!);
+    const dir = join(work, 'trees', MODELS_WEB_APP.name);
+    expect(readFileSync(join(dir, '.upstream-verified'), 'utf8').trim()).toBe(lockedArtifacts()[treeFile(MODELS_WEB_APP)].sha256);
+    expect(existsSync(join(dir, MODELS_WEB_APP_PATHS.kubeflow, 'kustomization.yaml'))).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { PLATFORM_NODE_SELECTOR } from '../cluster/gpu-scheduling';
-import { CHARTS, ISTIO_HUB, KUSTOMIZE_PATHS } from '../versions';
+import { CHARTS, ISTIO_HUB, ISTIO_IMAGE_TAG, KUSTOMIZE_PATHS } from '../versions';
 import { ChartRelease } from './chart-release';
 import { ClusterConnection } from './cluster-connection';
 import { KubeflowNamespaces } from './kubeflow-namespaces';
@@ -77,7 +77,8 @@ export interface IstioProps {
  * Kubeflow: the oauth2-proxy extension provider, the sidecar injector exempted
  * from the AKS admissions enforcer, an ingress gateway labelled
  * `istio: ingressgateway`, and the Kubeflow gateway and roles from the
- * distribution.
+ * distribution. Every Istio image (control plane, sidecars, gateway, CNI)
+ * runs `ISTIO_IMAGE_TAG` from `ISTIO_HUB`, whatever the chart version.
  * @see docs/components/istio.md
  */
 export class Istio extends Construct {
@@ -120,7 +121,8 @@ export class Istio extends Construct {
       pin: CHARTS.istioCni,
       values: {
         seccompProfile: { type: 'RuntimeDefault' },
-        global: { hub: ISTIO_HUB },
+        // The patched images over the chart's templates (ISTIO_IMAGE_TAG explains why that holds).
+        global: { hub: ISTIO_HUB, tag: ISTIO_IMAGE_TAG },
         // AppArmor through the securityContext field (Kubernetes ≥ 1.30), not the deprecated annotation.
         useAppArmorAnnotation: false,
       },
@@ -137,9 +139,11 @@ export class Istio extends Construct {
         sidecarInjectorWebhookAnnotations: { [ADMISSIONS_ENFORCER_ANNOTATION]: 'true' },
         // Injected sidecars get istio-validation (no capabilities) instead of istio-init.
         pilot: { nodeSelector, cni: { enabled: true } },
-        // Images from a registry that is not being retired (sidecars and gateways follow this hub);
-        // injected containers pass `restricted` only with a seccomp profile.
-        global: { hub: ISTIO_HUB, proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
+        // Images from a registry that is not being retired, at the patched tag: pilot reads `tag`
+        // falling back to `global.tag`; the injector stamps `global.hub`/`global.tag` into every
+        // sidecar and into the ingress gateway (its chart's `image: auto`). Injected containers
+        // pass `restricted` only with a seccomp profile.
+        global: { hub: ISTIO_HUB, tag: ISTIO_IMAGE_TAG, proxy: { seccompProfile: { type: 'RuntimeDefault' } } },
       },
       valuesOverride: props.valuesOverride?.istiod,
       dependsOn: [this.base.release],

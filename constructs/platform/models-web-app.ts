@@ -1,9 +1,9 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { KUSTOMIZE_PATHS } from '../versions';
+import { IMAGES, MODELS_WEB_APP, MODELS_WEB_APP_PATHS } from '../versions';
 import { EntraAuthentication } from './entra-authentication';
 import { KServe } from './kserve';
-import { KubeflowAppProps, afterSignIn, kubeflowAppBundle } from './kubeflow-app';
+import { KubeflowAppProps, afterSignIn } from './kubeflow-app';
 import { ProfileAccessRoles } from './kubeflow-roles';
 import { UpstreamBundle } from './manifest-bundle';
 import { Prerequisite, ProvidedOutside, readinessOf } from './prerequisites';
@@ -17,12 +17,14 @@ export interface ModelsWebAppProps extends KubeflowAppProps {
 
 /**
  * KServe's models web app ("KServe Endpoints" in the dashboard,
- * `/kserve-endpoints/`) from the distribution's
- * `applications/kserve/models-web-app/overlays/kubeflow`: on the Kubeflow
- * gateway, behind the same sign-in, with user authorization on (the overlay
- * replaces the base's `APP_DISABLE_AUTH`). Waits for KServe. The web app acts
- * with the signed-in user's rights, so profile members get roles on KServe's
- * resources through `kubeflow-edit/view` (KServe's chart brings none).
+ * `/kserve-endpoints/`) from its own release tree (`MODELS_WEB_APP`,
+ * `manifests/kustomize/overlays/kubeflow`, verified by checksum at plan time)
+ * with its image at the same release (`IMAGES.modelsWebApp`; the tree's base
+ * still names 0.18.0): on the Kubeflow gateway, behind the same sign-in, with
+ * user authorization on (the overlay replaces the base's `APP_DISABLE_AUTH`).
+ * Waits for KServe. The web app acts with the signed-in user's rights, so
+ * profile members get roles on KServe's resources through
+ * `kubeflow-edit/view` (KServe's chart brings none).
  * @see docs/components/models-web-app.md
  */
 export class ModelsWebApp extends Construct {
@@ -32,9 +34,19 @@ export class ModelsWebApp extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelsWebAppProps) {
     super(scope, id);
-    this.bundle = kubeflowAppBundle(this, props, 'models-web-app', KUSTOMIZE_PATHS.modelsWebApp, [], {
+    // The same releases and ordering as the distribution's applications (kubeflowAppBundle), from another tree.
+    this.bundle = new UpstreamBundle(this, 'bundle', {
+      name: 'models-web-app',
+      namespace: 'kubeflow',
+      tree: MODELS_WEB_APP,
+      paths: [MODELS_WEB_APP_PATHS.kubeflow],
+      images: [{ name: IMAGES.modelsWebApp.name, newTag: IMAGES.modelsWebApp.tag }],
+      patches: props.patches,
       withCrdRelease: false,
-      mainDependsOn: [...readinessOf(props.kserve), ...afterSignIn(props)],
+      dependsOn: [...props.namespaces.ready],
+      mainDependsOn: [...readinessOf(props.certManager, props.istio), ...(props.gatewaySecured ?? []), ...readinessOf(props.kserve), ...afterSignIn(props)],
+      kustomizationProvider: props.connection.kustomization,
+      helmProvider: props.connection.helm,
     });
     this.roles = new ProfileAccessRoles(this, 'kubeflow-roles', {
       releaseName: 'kserve-kubeflow-roles',

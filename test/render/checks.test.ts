@@ -4,6 +4,7 @@ import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } fr
 import { renderTools } from './tools';
 import { ineffectiveKeys } from './values-keys';
 import { AZURE_LABEL_LIMITS } from '../../constructs/platform/scrape-objects';
+import { CHARTS, ISTIO_HUB } from '../../constructs/versions';
 
 /**
  * Each rule of the render tests catches what it is for: the fixture
@@ -207,6 +208,29 @@ maybe('render rules on broken inputs', () => {
     const problems = checks.retiredRegistryProblems(r);
     expect(problems).toContainEqual(expect.stringMatching(/^DaemonSet istio-cni\/istio-cni-node \(release istio-cni\): image registry\.istio\.io\/release\/install-cni:/));
     expect(problems).toContainEqual('ConfigMap istio-system/istio-sidecar-injector: injects sidecars from registry.istio.io/release, a retired registry');
+  });
+
+  test('Istio on the chart\'s own tag, a sidecar image pinned by annotation, a gateway the injector skips', () => {
+    const atChartTag = checks.istioImageProblems(fixture, { hub: ISTIO_HUB, tag: CHARTS.istiod.version });
+    expect(atChartTag).toContainEqual(expect.stringMatching(/^Deployment istio-system\/istiod \(release istiod\): runs docker\.io\/istio\/pilot:1\.30\.5, not docker\.io\/istio\/pilot:1\.30\.3$/));
+    expect(atChartTag).toContainEqual(expect.stringMatching(/^DaemonSet istio-cni\/istio-cni-node \(release istio-cni\): runs docker\.io\/istio\/install-cni:1\.30\.5/));
+    expect(atChartTag).toContainEqual(expect.stringContaining('ConfigMap istio-system/istio-sidecar-injector (release istiod): injects sidecars and gateways from docker.io/istio, tag 1.30.5'));
+    const r = broken((c) => {
+      const istiod = release(c, 'istiod');
+      istiod.objects = istiod.objects.map((o) => (o.kind === 'ConfigMap' && o.metadata.name === 'istio-sidecar-injector'
+        ? { ...o, data: { ...(o.data as Record<string, string>), values: String((o.data as Record<string, string>).values).replace(/"tag":\s*"1\.30\.5"/, '"tag": "1.30.3"') } }
+        : o));
+      const ui = find(c, 'pipelines', 'Deployment', 'ml-pipeline-ui') as unknown as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+      ui.spec.template.metadata.annotations = { ...ui.spec.template.metadata.annotations, 'sidecar.istio.io/proxyImage': 'docker.io/istio/proxyv2:1.30.3' };
+      const gateway = find(c, 'istio-ingressgateway', 'Deployment', 'istio-ingressgateway') as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } };
+      const { 'sidecar.istio.io/inject': _dropped, ...labels } = gateway.spec.template.metadata.labels;
+      gateway.spec.template.metadata.labels = labels;
+    });
+    const problems = checks.istioImageProblems(r);
+    expect(problems).toHaveLength(3);
+    expect(problems).toContainEqual('ConfigMap istio-system/istio-sidecar-injector (release istiod): injects sidecars and gateways from docker.io/istio, tag 1.30.3, not docker.io/istio, tag 1.30.5');
+    expect(problems).toContainEqual(expect.stringMatching(/^Deployment istio-system\/istio-ingressgateway \(release istio-ingressgateway\): has image "auto" but no sidecar\.istio\.io\/inject=true label/));
+    expect(problems).toContainEqual(expect.stringMatching(/^Deployment kubeflow\/ml-pipeline-ui \(release pipelines\): annotation sidecar\.istio\.io\/proxyImage=docker\.io\/istio\/proxyv2:1\.30\.3/));
   });
 
   const scrape = (r: RenderedEnvironment, kind: string, name: string) => find(r, 'managed-prometheus-scrape', kind, name) as Record<string, unknown> & K8sObject & { spec: Record<string, unknown> };

@@ -1,6 +1,7 @@
 import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/cluster/gpu-scheduling';
 import { vmSizeFacts } from '../../environments/vm-sizes';
 import { AZURE_MONITORING_API } from '../../constructs/platform/scrape-objects';
+import { ISTIO_HUB, ISTIO_IMAGE_TAG } from '../../constructs/versions';
 import { parse } from 'yaml';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
@@ -904,5 +905,51 @@ export function retiredRegistryProblems(rendered: RenderedEnvironment): string[]
   const injector = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && l.obj.metadata.name === 'istio-sidecar-injector');
   const hub = /"hub":\s*"([^"]+)"/.exec(String((injector?.obj.data as Record<string, string> | undefined)?.values ?? ''))?.[1];
   if (hub && RETIRED_REGISTRIES.some((r) => hub.startsWith(r))) problems.push(`ConfigMap istio-system/istio-sidecar-injector: injects sidecars from ${hub}, a retired registry`);
+  return problems;
+}
+
+/** Istio's images: the control plane, the proxy (sidecars, gateways), the CNI agent and ztunnel. */
+const ISTIO_IMAGE = /(^|\/)(pilot|proxyv2|install-cni|ztunnel)(:|@|$)/;
+
+/**
+ * Every Istio image that reaches a node runs the patched release from the chosen hub:
+ * images in rendered objects (istiod, the CNI agent), the hub and tag the sidecar
+ * injector stamps into every injected pod and into the gateway (whose chart leaves
+ * `image: auto` for the injector), with no pod overriding the proxy image.
+ */
+export function istioImageProblems(rendered: RenderedEnvironment, expected: { hub: string; tag: string } = { hub: ISTIO_HUB, tag: ISTIO_IMAGE_TAG }): string[] {
+  const problems: string[] = [];
+  const found = new Set<string>();
+  const walk = (value: unknown, where: Located) => {
+    if (Array.isArray(value)) value.forEach((v) => walk(v, where));
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'image' && typeof v === 'string' && ISTIO_IMAGE.test(v)) {
+          const name = ISTIO_IMAGE.exec(v)?.[2] ?? '';
+          found.add(name);
+          if (v !== `${expected.hub}/${name}:${expected.tag}`) problems.push(`${describe(where)}: runs ${v}, not ${expected.hub}/${name}:${expected.tag}`);
+        } else walk(v, where);
+      }
+    }
+  };
+  for (const l of objectsOf(rendered)) walk(l.obj, l);
+  const injector = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && l.obj.metadata.name === 'istio-sidecar-injector');
+  if (!injector) return problems;
+  for (const name of ['pilot', 'install-cni']) if (!found.has(name)) problems.push(`no rendered object runs Istio's ${name} image: is the chart's image key still the one we set?`);
+  const values = JSON.parse(String((injector.obj.data as Record<string, string> | undefined)?.values ?? '{}')) as { global?: { hub?: string; tag?: string; proxy?: { image?: string }; proxy_init?: { image?: string } } };
+  const g = values.global ?? {};
+  if (g.hub !== expected.hub || g.tag !== expected.tag) problems.push(`${describe(injector)}: injects sidecars and gateways from ${g.hub}, tag ${g.tag}, not ${expected.hub}, tag ${expected.tag}`);
+  for (const [key, image] of [['proxy', g.proxy?.image], ['proxy_init', g.proxy_init?.image]] as const) {
+    // A full reference here would bypass global.hub/global.tag (the injection template uses it as is).
+    if (image?.includes('/')) problems.push(`${describe(injector)}: global.${key}.image is ${image}, a full reference that ignores the hub and tag`);
+  }
+  for (const p of podTemplates(rendered)) {
+    const override = p.metadata.annotations?.['sidecar.istio.io/proxyImage'];
+    if (override) problems.push(`${describe(p.where)}: annotation sidecar.istio.io/proxyImage=${override} overrides the injected proxy image`);
+    const containers = [...((p.spec.containers as { image?: string }[] | undefined) ?? []), ...((p.spec.initContainers as { image?: string }[] | undefined) ?? [])];
+    if (containers.some((c) => c.image === 'auto') && p.metadata.labels?.['sidecar.istio.io/inject'] !== 'true') {
+      problems.push(`${describe(p.where)}: has image "auto" but no sidecar.istio.io/inject=true label, so the injector never sets its image`);
+    }
+  }
   return problems;
 }

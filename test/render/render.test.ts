@@ -3,6 +3,7 @@ import { join } from 'path';
 import { ENVIRONMENTS } from '../../environments';
 import * as checks from './checks';
 import { artifactEndpointProblems, dataStoreProblems } from './data-store-checks';
+import { pipelinesUiAdvisoryProblems, pipelinesUploadAdvisoryProblems } from './pipelines-advisories';
 import { pipelinesIdentityProblems, pipelinesVersionProblems, tensorboardSigningProblems } from './pipelines-checks';
 import { RenderedEnvironment, objectsOf, renderEnvironment } from './render';
 import { ROOT, renderTools } from './tools';
@@ -39,6 +40,9 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'every GPU request can be met by a pool': checks.gpuRequestProblems,
   'no generated credential flows into Helm values': checks.secretsInValuesProblems,
   'no image (sidecars included) from a registry being retired': checks.retiredRegistryProblems,
+  'every Istio image (control plane, sidecars, gateway, CNI) runs the patched release': checks.istioImageProblems,
+  'the Pipelines UI refuses its artifact and pod-log endpoints at the gateway and to every in-cluster caller (mitigates CVE-2026-88980, CVE-2026-88981)': pipelinesUiAdvisoryProblems,
+  'the Pipelines API server refuses HTTP pipeline uploads from every caller (mitigates CVE-2026-77596)': pipelinesUploadAdvisoryProblems,
   'every metadata and artifact consumer is wired to the store the environment chose': dataStoreProblems,
   'every object-store endpoint of Pipelines reaches SeaweedFS': artifactEndpointProblems,
   'Pipelines and Argo Workflows run the pinned versions (images and the executor argument)': pipelinesVersionProblems,
