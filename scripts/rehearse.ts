@@ -77,6 +77,33 @@ export interface LocalCluster {
   readonly tokenCommand: string;
 }
 
+/** Releases that install CRDs only (our `<name>-crds` bundles, KServe's CRD chart, Istio's base chart). */
+export const CRD_RELEASE = /^(.+-crds?|istio-base)$/;
+
+/**
+ * CRDs that AKS itself provides and the platform uses: the managed Prometheus
+ * add-on's `azmonitoring.coreos.com` PodMonitor and ServiceMonitor. The
+ * rehearsal stands them in (schema left open) before the apply.
+ */
+export const AKS_PROVIDED_CRDS: readonly { group: string; kind: string; plural: string }[] = [
+  { group: 'azmonitoring.coreos.com', kind: 'PodMonitor', plural: 'podmonitors' },
+  { group: 'azmonitoring.coreos.com', kind: 'ServiceMonitor', plural: 'servicemonitors' },
+];
+
+export function standInCrd(c: { group: string; kind: string; plural: string }): Json {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${c.plural}.${c.group}`, labels: { 'rehearsal.kubeflow-aks/stand-in': 'aks-add-on' } },
+    spec: {
+      group: c.group,
+      names: { kind: c.kind, plural: c.plural, singular: c.kind.toLowerCase(), listKind: `${c.kind}List` },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+}
+
 /** The cluster-stack outputs a platform stack reads (`outputs.<name>`), from its JSON. */
 export function remoteOutputs(stack: StackJson): string[] {
   return [...new Set([...JSON.stringify(stack).matchAll(/outputs\.(cross-stack-output-[A-Za-z0-9_-]+)/g)].map((m) => m[1]))].sort();
@@ -148,8 +175,14 @@ export function rehearsalOverride(stack: StackJson, cluster: LocalCluster, paths
   if (Object.keys(providers).length > 0) override.provider = providers;
   const resources: Record<string, Record<string, Json>> = {};
   // No pod ever runs: Helm must not wait for readiness or run hooks (`atomic` implies waiting), a Job not for completion.
-  const releases = Object.keys(stack.resource?.helm_release ?? {});
-  if (releases.length > 0) resources.helm_release = Object.fromEntries(releases.map((id) => [id, { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true }]));
+  // Releases that hold only CRDs keep their wait: Helm then waits until each CRD is established, as a deploy does,
+  // so the releases that use them find their kinds (without it, the next release can race the API server's discovery).
+  const releases = Object.entries(stack.resource?.helm_release ?? {});
+  if (releases.length > 0) {
+    resources.helm_release = Object.fromEntries(releases.map(([id, r]) => [id, CRD_RELEASE.test(String(r.name))
+      ? { atomic: false, wait_for_jobs: false, disable_webhooks: true }
+      : { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true }]));
+  }
   const jobs = Object.keys(stack.resource?.kubernetes_job_v1 ?? {});
   if (jobs.length > 0) resources.kubernetes_job_v1 = Object.fromEntries(jobs.map((id) => [id, { wait_for_completion: false }]));
   if (Object.keys(resources).length > 0) override.resource = resources;
@@ -203,6 +236,20 @@ function apiGet(cluster: { host: string; caPem: string; token: string }, path: s
   });
 }
 
+function apiPost(cluster: { host: string; caPem: string; token: string }, path: string, body: Json): Promise<{ status: number; body: string }> {
+  return new Promise((ok, fail) => {
+    const data = JSON.stringify(body);
+    const req = request(`${cluster.host}${path}`, { method: 'POST', ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => ok({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', fail);
+    req.end(data);
+  });
+}
+
 function binDir(): string {
   return resolve(process.env.REHEARSAL_BIN_DIR ?? join(ROOT, '.cache', 'rehearsal-bin'));
 }
@@ -232,7 +279,9 @@ interface ControlPlane extends LocalCluster {
 
 async function startControlPlane(bins: Record<string, string>, work: string): Promise<ControlPlane> {
   const procs: ChildProcess[] = [];
-  const stop = () => { for (const p of procs.reverse()) if (p.exitCode === null) p.kill('SIGTERM'); };
+  // SIGKILL: the data is thrown away, and a graceful API server shutdown outlives this process.
+  const stop = () => { for (const p of [...procs].reverse()) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); };
+  process.once('exit', stop);
   try {
     const [client, peer, secure] = [await freePort(), await freePort(), await freePort()];
     const logs = join(work, 'logs');
@@ -291,6 +340,11 @@ async function startControlPlane(bins: Record<string, string>, work: string): Pr
       '--use-service-account-credentials=false', '--leader-elect=false',
     ]);
     await until('kube-controller-manager', 120_000, async () => (await apiGet(cluster, '/api/v1/namespaces/kube-system/serviceaccounts/default')).status === 200, kcm.p, kcm.out);
+    for (const crd of AKS_PROVIDED_CRDS) {
+      const created = await apiPost(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', standInCrd(crd));
+      if (created.status !== 201) throw new Error(`creating the stand-in CRD for ${crd.kind}.${crd.group} failed: ${created.status} ${created.body.slice(0, 300)}`);
+    }
+    await until('stand-in CRDs', 60_000, async () => (await apiGet(cluster, `/apis/${AKS_PROVIDED_CRDS[0].group}/v1`)).status === 200);
     return { ...local, token, kubeconfigPath, stop };
   } catch (error) {
     stop();

@@ -1,7 +1,7 @@
 // The rehearsal's overrides change what a throwaway API server needs, and nothing else.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { LocalCluster, kubernetesLdflags, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
+import { CRD_RELEASE, LocalCluster, kubernetesLdflags, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
 import { dev, prod } from './fixtures/environments';
 import { synthPlatform } from './helpers';
 
@@ -40,7 +40,15 @@ describe('platform rehearsal overrides', () => {
     expect(guarded.provider.kustomization[0].kubeconfig_raw).toContain(cluster.host);
     const releases = Object.keys(parsed.resource.helm_release);
     expect(Object.keys(guarded.resource.helm_release)).toEqual(releases);
-    for (const r of Object.values(guarded.resource.helm_release)) expect(r).toEqual({ atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true });
+    const name = (id: string) => String(parsed.resource.helm_release[id].name);
+    const crdReleases = releases.filter((id) => CRD_RELEASE.test(name(id))).map(name).sort();
+    // CRD-only releases keep their wait (Helm waits until the CRDs are established); everything else does not wait.
+    expect(crdReleases).toEqual(expect.arrayContaining(['dashboard-crds', 'istio-base', 'kserve-crd', 'katib-crds', 'notebooks-crds', 'pipelines-crds']));
+    for (const id of releases) {
+      expect(guarded.resource.helm_release[id]).toEqual(CRD_RELEASE.test(name(id))
+        ? { atomic: false, wait_for_jobs: false, disable_webhooks: true }
+        : { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true });
+    }
     expect(Object.values(guarded.resource.kubernetes_job_v1)).toEqual([{ wait_for_completion: false }]);
     expect(guarded.locals).toBeUndefined();
     const unguarded = rehearsalOverride(stack, cluster, paths, false) as Record<string, any>;
