@@ -193,6 +193,52 @@ export function rehearsalOverride(stack: StackJson, cluster: LocalCluster, paths
   return override;
 }
 
+/** A release that failed because a kind was not (yet) served: `no matches for kind`. */
+export interface CrdRace { readonly release: string; readonly group: string; readonly kind: string }
+
+/** The CRD races in an apply's output, one per failed release and missing kind; other errors are not listed. */
+export function crdRaces(output: string): CrdRace[] {
+  const races: CrdRace[] = [];
+  for (const block of output.split(/\nError: /).slice(1)) {
+    const release = /with helm_release\.([A-Za-z0-9_-]+),/.exec(block)?.[1];
+    const kinds = [...block.matchAll(/no\s+matches\s+for\s+kind\s+"(\w+)"\s+in\s+version\s+"([\w.-]+)\/\w+"/g)];
+    if (!release || kinds.length === 0) return [];
+    for (const k of kinds) races.push({ release, kind: k[1], group: k[2] });
+  }
+  return races;
+}
+
+export interface CrdJson {
+  readonly metadata: { readonly annotations?: Record<string, string>; readonly labels?: Record<string, string> };
+  readonly spec: { readonly group: string; readonly names: { readonly kind: string } };
+  readonly status?: { readonly conditions?: readonly { type: string; status: string }[] };
+}
+
+/** The helm_release ids a release depends on, directly or not. */
+export function releaseAncestors(stack: StackJson, id: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (current: string) => {
+    const deps = ((stack.resource?.helm_release?.[current]?.depends_on ?? []) as string[]).filter((d) => d.startsWith('helm_release.')).map((d) => d.slice('helm_release.'.length));
+    for (const d of deps) if (!seen.has(d)) { seen.add(d); visit(d); }
+  };
+  visit(id);
+  return seen;
+}
+
+/** Why a race is not one: the CRD is missing or not established, or no dependency of the release installs it. */
+export function raceProblems(stack: StackJson, race: CrdRace, crds: readonly CrdJson[]): string[] {
+  const crd = crds.find((c) => c.spec.group === race.group && c.spec.names.kind === race.kind);
+  const where = `${race.release} uses ${race.kind}.${race.group}`;
+  if (!crd) return [`${where}, whose CRD no release installed`];
+  if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return [`${where}, whose CRD is not established`];
+  if (crd.metadata.labels?.['rehearsal.kubeflow-aks/stand-in']) return [];
+  const owner = crd.metadata.annotations?.['meta.helm.sh/release-name'];
+  const ownerId = Object.entries(stack.resource?.helm_release ?? {}).find(([, r]) => r.name === owner)?.[0];
+  if (!ownerId) return [`${where}, whose CRD belongs to no release of the stack (${owner ?? 'no Helm annotation'})`];
+  if (!releaseAncestors(stack, race.release).has(ownerId)) return [`${where}, installed by ${owner}, which ${race.release} does not depend on: an ordering defect`];
+  return [];
+}
+
 // ---------------------------------------------------------------------------
 // The local control plane
 
@@ -372,6 +418,8 @@ export interface RehearsalSummary {
   readonly environment: string;
   readonly engine: string;
   readonly guardStoppedPlan: boolean | 'no placeholders';
+  /** Releases that raced CRD discovery and were applied again (each checked to depend on its CRD's release). */
+  readonly racedCrdDiscovery: readonly string[];
   readonly planned: string;
   readonly applied: string;
   readonly secondPlanClean: boolean;
@@ -420,7 +468,22 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
     const plan = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-out=rehearsal.tfplan'], tfEnv);
     if (plan.status !== 0) throw new Error(`plan failed:\n${plan.output.slice(-8000)}`);
     const planned = /Plan: [^\n]+/.exec(plan.output)?.[0] ?? 'no plan line';
-    const apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+    let apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+    const raced: string[] = [];
+    for (let pass = 2; apply.status !== 0 && pass <= 3; pass++) {
+      // A release whose Deployments Helm does not wait for here (no pods) may finish before its CRDs are served;
+      // in a deploy Helm's wait covers that. Applying again is fair only if every failure is such a race and the
+      // CRD's release is one the failing release depends on: that is the ordering a deploy relies on.
+      const races = crdRaces(apply.output);
+      if (races.length === 0) break;
+      const crds = JSON.parse((await apiGet(plane, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body) as { items: CrdJson[] };
+      const problems = races.flatMap((r) => raceProblems(stack, r, crds.items));
+      if (problems.length > 0) throw new Error(`apply failed, and not by a race with CRD establishment:\n  ${problems.join('\n  ')}\n${apply.output.slice(-4000)}`);
+      raced.push(...races.map((r) => `${r.release} (${r.kind}.${r.group})`));
+      console.log(`  ${races.length} release(s) raced the API server's discovery of CRDs their dependencies installed; applying again (pass ${pass})`);
+      await new Promise((r) => setTimeout(r, 5000));
+      apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', '-auto-approve'], tfEnv);
+    }
     if (apply.status !== 0) throw new Error(`apply failed:\n${apply.output.slice(-8000)}`);
     const applied = /Apply complete![^\n]+/.exec(apply.output)?.[0] ?? 'no apply line';
     const second = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], tfEnv);
@@ -442,6 +505,7 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
       environment: envName,
       engine: engineRun(engine, dir, ['version'], tfEnv).output.split('\n')[0],
       guardStoppedPlan,
+      racedCrdDiscovery: raced,
       planned,
       applied,
       secondPlanClean,
