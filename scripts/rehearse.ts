@@ -421,7 +421,8 @@ export interface RehearsalSummary {
   /** Releases that raced CRD discovery and were applied again (each checked to depend on its CRD's release). */
   readonly racedCrdDiscovery: readonly string[];
   readonly planned: string;
-  readonly applied: string;
+  /** The apply line of each pass. */
+  readonly applied: readonly string[];
   readonly secondPlanClean: boolean;
   readonly releasesDeployed: number;
   readonly failedCreates: number;
@@ -469,6 +470,8 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
     if (plan.status !== 0) throw new Error(`plan failed:\n${plan.output.slice(-8000)}`);
     const planned = /Plan: [^\n]+/.exec(plan.output)?.[0] ?? 'no plan line';
     let apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+    const applyLine = (output: string) => /Apply complete![^\n]+/.exec(output)?.[0] ?? 'failed';
+    const applied: string[] = [applyLine(apply.output)];
     const raced: string[] = [];
     for (let pass = 2; apply.status !== 0 && pass <= 3; pass++) {
       // A release whose Deployments Helm does not wait for here (no pods) may finish before its CRDs are served;
@@ -483,9 +486,9 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
       console.log(`  ${races.length} release(s) raced the API server's discovery of CRDs their dependencies installed; applying again (pass ${pass})`);
       await new Promise((r) => setTimeout(r, 5000));
       apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', '-auto-approve'], tfEnv);
+      applied.push(applyLine(apply.output));
     }
     if (apply.status !== 0) throw new Error(`apply failed:\n${apply.output.slice(-8000)}`);
-    const applied = /Apply complete![^\n]+/.exec(apply.output)?.[0] ?? 'no apply line';
     const second = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], tfEnv);
     if (second.status === 1) throw new Error(`second plan failed:\n${second.output.slice(-8000)}`);
     const secondPlanClean = second.status === 0;
