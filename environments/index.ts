@@ -1,3 +1,4 @@
+import { checkAcrossEnvironments } from './across-environments';
 import { ConfigError } from './config-error';
 import { dev } from './dev';
 import { prod } from './prod';
@@ -26,9 +27,10 @@ export class EnvironmentsError extends Error {
 }
 
 /**
- * Validates every environment and the rules between them (unique names, one
- * state location each), reporting all broken environments together. Throws an
- * `EnvironmentsError` before any stack is built.
+ * Validates every environment and the rules between them (unique names, hosts
+ * and state accounts; overlapping networks are warnings, see
+ * `across-environments.ts`), reporting all broken environments together.
+ * Throws an `EnvironmentsError` before any stack is built.
  */
 export function loadEnvironments(configs: readonly EnvironmentConfig[] = ENVIRONMENTS, options: ResolveOptions = {}): ResolvedEnvironment[] {
   const resolved: ResolvedEnvironment[] = [];
@@ -48,6 +50,11 @@ export function loadEnvironments(configs: readonly EnvironmentConfig[] = ENVIRON
     }
     names.add(env.name);
   }
+  const across = checkAcrossEnvironments(resolved);
+  errors.push(...across.errors);
   if (errors.length > 0) throw new EnvironmentsError(errors);
-  return resolved;
+  return resolved.map((env) => {
+    const more = across.warnings.get(env.name);
+    return more ? { ...env, warnings: [...env.warnings, ...more] } : env;
+  });
 }

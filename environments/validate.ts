@@ -28,6 +28,7 @@ import type {
 } from './types';
 import { AKS_SUPPORT, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors } from './aks-support';
 import { SETTING_KEYS } from './setting-keys';
+import { checkTemplateText } from './template-text';
 import { CPU_SIZE_NAMES, GPU_SIZE_NAMES, GpuFacts, vmSizeFacts } from './vm-sizes';
 
 /** An environment after validation, with every default filled in. Constructs take this. */
@@ -166,6 +167,7 @@ export function resolveEnvironment(input: EnvironmentConfig, options: ResolveOpt
   if (!raw) throw new ConfigError('(unnamed)', c.problems);
   const envName = typeof raw.name === 'string' ? raw.name : '(unnamed)';
   checkUnknownSettings(c, raw);
+  checkTemplateText(c, raw);
 
   const name = c.text('name', raw.name, /^[a-z][a-z0-9]{1,9}$/, 'accepted: 2 to 10 lowercase letters and digits, starting with a letter (it prefixes stack and resource names)');
   const stage = c.oneOf('stage', raw.stage, STAGES);
@@ -928,13 +930,13 @@ function checkProfiles(c: Checker, value: unknown, hasAccess: boolean, gpuPools:
     if (name && RESERVED_NAMESPACES.includes(name)) c.fail(`${prefix}.name`, name, `is a namespace of the platform itself: choose another (reserved: ${RESERVED_NAMESPACES.join(', ')})`);
     else if (name && names.has(name)) c.fail(`${prefix}.name`, name, 'another profile has this name: profile names must be unique');
     if (name) names.add(name);
-    const owner = c.text(`${prefix}.owner`, p.owner, EMAIL, 'accepted: the owner\'s email address exactly as Entra ID issues it in the email claim (it becomes kubeflow-userid)');
+    const owner = lowerCaseEmail(c, `${prefix}.owner`, c.text(`${prefix}.owner`, p.owner, EMAIL, 'accepted: the owner\'s email address exactly as Entra ID issues it in the email claim (it becomes kubeflow-userid)'));
     const contributors: { email: string; role: 'edit' | 'view' }[] = [];
     (c.list(`${prefix}.contributors`, p.contributors, []) ?? []).forEach((entry, j) => {
       const cp = `${prefix}.contributors[${j}]`;
       const e = c.record(cp, entry);
       if (!e) return;
-      const email = c.text(`${cp}.email`, e.email, EMAIL, 'accepted: an email address exactly as Entra ID issues it');
+      const email = lowerCaseEmail(c, `${cp}.email`, c.text(`${cp}.email`, e.email, EMAIL, 'accepted: an email address exactly as Entra ID issues it'));
       const role = c.oneOf(`${cp}.role`, e.role, ['edit', 'view'] as const);
       if (email && owner && email.toLowerCase() === owner.toLowerCase()) c.fail(`${cp}.email`, email, 'is the owner, who already has every right: remove this contributor');
       else if (email && contributors.some((x) => x.email.toLowerCase() === email.toLowerCase())) c.fail(`${cp}.email`, email, 'listed twice: keep one entry with the role you want');
@@ -971,6 +973,19 @@ function checkProfiles(c: Checker, value: unknown, hasAccess: boolean, gpuPools:
     if (name && owner) result.push({ name, owner, contributors, ...(quota ? { quota } : {}) });
   });
   return result.length === list.length ? result : undefined;
+}
+
+/**
+ * Profile owners and contributors in lower case only. Kubeflow compares the
+ * signed-in user's email claim (the `kubeflow-userid` header) with these
+ * addresses character for character (Profile owner, RoleBinding subjects,
+ * AuthorizationPolicy header values), so `Alice@…` in the file and `alice@…` in
+ * the claim lock the owner out. Refused rather than lower-cased silently: the
+ * file then shows exactly what is compared.
+ */
+function lowerCaseEmail(c: Checker, setting: string, email: string | undefined): string | undefined {
+  if (email === undefined || email === email.toLowerCase()) return email;
+  return c.fail(setting, email, `has capitals: Kubeflow compares this address with the signed-in user's email claim (the kubeflow-userid header) character for character, and profile addresses are written in lower case: write "${email.toLowerCase()}" (the user's address in Entra ID must be lower case too: docs/components/profiles.md)`);
 }
 
 function checkNotebooks(c: Checker, value: unknown, hasAccess: boolean, platform: ResolvedPlatform | undefined): ResolvedEnvironment['notebooks'] | undefined {

@@ -77,6 +77,33 @@ export interface LocalCluster {
   readonly tokenCommand: string;
 }
 
+/** Releases that install CRDs only (our `<name>-crds` bundles, KServe's CRD chart, Istio's base chart). */
+export const CRD_RELEASE = /^(.+-crds?|istio-base)$/;
+
+/**
+ * CRDs that AKS itself provides and the platform uses: the managed Prometheus
+ * add-on's `azmonitoring.coreos.com` PodMonitor and ServiceMonitor. The
+ * rehearsal stands them in (schema left open) before the apply.
+ */
+export const AKS_PROVIDED_CRDS: readonly { group: string; kind: string; plural: string }[] = [
+  { group: 'azmonitoring.coreos.com', kind: 'PodMonitor', plural: 'podmonitors' },
+  { group: 'azmonitoring.coreos.com', kind: 'ServiceMonitor', plural: 'servicemonitors' },
+];
+
+export function standInCrd(c: { group: string; kind: string; plural: string }): Json {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${c.plural}.${c.group}`, labels: { 'rehearsal.kubeflow-aks/stand-in': 'aks-add-on' } },
+    spec: {
+      group: c.group,
+      names: { kind: c.kind, plural: c.plural, singular: c.kind.toLowerCase(), listKind: `${c.kind}List` },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+}
+
 /** The cluster-stack outputs a platform stack reads (`outputs.<name>`), from its JSON. */
 export function remoteOutputs(stack: StackJson): string[] {
   return [...new Set([...JSON.stringify(stack).matchAll(/outputs\.(cross-stack-output-[A-Za-z0-9_-]+)/g)].map((m) => m[1]))].sort();
@@ -148,8 +175,14 @@ export function rehearsalOverride(stack: StackJson, cluster: LocalCluster, paths
   if (Object.keys(providers).length > 0) override.provider = providers;
   const resources: Record<string, Record<string, Json>> = {};
   // No pod ever runs: Helm must not wait for readiness or run hooks (`atomic` implies waiting), a Job not for completion.
-  const releases = Object.keys(stack.resource?.helm_release ?? {});
-  if (releases.length > 0) resources.helm_release = Object.fromEntries(releases.map((id) => [id, { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true }]));
+  // Releases that hold only CRDs keep their wait: Helm then waits until each CRD is established, as a deploy does,
+  // so the releases that use them find their kinds (without it, the next release can race the API server's discovery).
+  const releases = Object.entries(stack.resource?.helm_release ?? {});
+  if (releases.length > 0) {
+    resources.helm_release = Object.fromEntries(releases.map(([id, r]) => [id, CRD_RELEASE.test(String(r.name))
+      ? { atomic: false, wait_for_jobs: false, disable_webhooks: true }
+      : { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true }]));
+  }
   const jobs = Object.keys(stack.resource?.kubernetes_job_v1 ?? {});
   if (jobs.length > 0) resources.kubernetes_job_v1 = Object.fromEntries(jobs.map((id) => [id, { wait_for_completion: false }]));
   if (Object.keys(resources).length > 0) override.resource = resources;
@@ -158,6 +191,52 @@ export function rehearsalOverride(stack: StackJson, cluster: LocalCluster, paths
     if (guard.length > 0) override.locals = Object.fromEntries(guard.map((name) => [name, []]));
   }
   return override;
+}
+
+/** A release that failed because a kind was not (yet) served: `no matches for kind`. */
+export interface CrdRace { readonly release: string; readonly group: string; readonly kind: string }
+
+/** The CRD races in an apply's output, one per failed release and missing kind; other errors are not listed. */
+export function crdRaces(output: string): CrdRace[] {
+  const races: CrdRace[] = [];
+  for (const block of output.split(/\nError: /).slice(1)) {
+    const release = /with helm_release\.([A-Za-z0-9_-]+),/.exec(block)?.[1];
+    const kinds = [...block.matchAll(/no\s+matches\s+for\s+kind\s+"(\w+)"\s+in\s+version\s+"([\w.-]+)\/\w+"/g)];
+    if (!release || kinds.length === 0) return [];
+    for (const k of kinds) races.push({ release, kind: k[1], group: k[2] });
+  }
+  return races;
+}
+
+export interface CrdJson {
+  readonly metadata: { readonly annotations?: Record<string, string>; readonly labels?: Record<string, string> };
+  readonly spec: { readonly group: string; readonly names: { readonly kind: string } };
+  readonly status?: { readonly conditions?: readonly { type: string; status: string }[] };
+}
+
+/** The helm_release ids a release depends on, directly or not. */
+export function releaseAncestors(stack: StackJson, id: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (current: string) => {
+    const deps = ((stack.resource?.helm_release?.[current]?.depends_on ?? []) as string[]).filter((d) => d.startsWith('helm_release.')).map((d) => d.slice('helm_release.'.length));
+    for (const d of deps) if (!seen.has(d)) { seen.add(d); visit(d); }
+  };
+  visit(id);
+  return seen;
+}
+
+/** Why a race is not one: the CRD is missing or not established, or no dependency of the release installs it. */
+export function raceProblems(stack: StackJson, race: CrdRace, crds: readonly CrdJson[]): string[] {
+  const crd = crds.find((c) => c.spec.group === race.group && c.spec.names.kind === race.kind);
+  const where = `${race.release} uses ${race.kind}.${race.group}`;
+  if (!crd) return [`${where}, whose CRD no release installed`];
+  if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return [`${where}, whose CRD is not established`];
+  if (crd.metadata.labels?.['rehearsal.kubeflow-aks/stand-in']) return [];
+  const owner = crd.metadata.annotations?.['meta.helm.sh/release-name'];
+  const ownerId = Object.entries(stack.resource?.helm_release ?? {}).find(([, r]) => r.name === owner)?.[0];
+  if (!ownerId) return [`${where}, whose CRD belongs to no release of the stack (${owner ?? 'no Helm annotation'})`];
+  if (!releaseAncestors(stack, race.release).has(ownerId)) return [`${where}, installed by ${owner}, which ${race.release} does not depend on: an ordering defect`];
+  return [];
 }
 
 // ---------------------------------------------------------------------------
@@ -203,6 +282,20 @@ function apiGet(cluster: { host: string; caPem: string; token: string }, path: s
   });
 }
 
+function apiPost(cluster: { host: string; caPem: string; token: string }, path: string, body: Json): Promise<{ status: number; body: string }> {
+  return new Promise((ok, fail) => {
+    const data = JSON.stringify(body);
+    const req = request(`${cluster.host}${path}`, { method: 'POST', ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => ok({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', fail);
+    req.end(data);
+  });
+}
+
 function binDir(): string {
   return resolve(process.env.REHEARSAL_BIN_DIR ?? join(ROOT, '.cache', 'rehearsal-bin'));
 }
@@ -232,7 +325,9 @@ interface ControlPlane extends LocalCluster {
 
 async function startControlPlane(bins: Record<string, string>, work: string): Promise<ControlPlane> {
   const procs: ChildProcess[] = [];
-  const stop = () => { for (const p of procs.reverse()) if (p.exitCode === null) p.kill('SIGTERM'); };
+  // SIGKILL: the data is thrown away, and a graceful API server shutdown outlives this process.
+  const stop = () => { for (const p of [...procs].reverse()) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); };
+  process.once('exit', stop);
   try {
     const [client, peer, secure] = [await freePort(), await freePort(), await freePort()];
     const logs = join(work, 'logs');
@@ -291,6 +386,11 @@ async function startControlPlane(bins: Record<string, string>, work: string): Pr
       '--use-service-account-credentials=false', '--leader-elect=false',
     ]);
     await until('kube-controller-manager', 120_000, async () => (await apiGet(cluster, '/api/v1/namespaces/kube-system/serviceaccounts/default')).status === 200, kcm.p, kcm.out);
+    for (const crd of AKS_PROVIDED_CRDS) {
+      const created = await apiPost(cluster, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', standInCrd(crd));
+      if (created.status !== 201) throw new Error(`creating the stand-in CRD for ${crd.kind}.${crd.group} failed: ${created.status} ${created.body.slice(0, 300)}`);
+    }
+    await until('stand-in CRDs', 60_000, async () => (await apiGet(cluster, `/apis/${AKS_PROVIDED_CRDS[0].group}/v1`)).status === 200);
     return { ...local, token, kubeconfigPath, stop };
   } catch (error) {
     stop();
@@ -318,8 +418,11 @@ export interface RehearsalSummary {
   readonly environment: string;
   readonly engine: string;
   readonly guardStoppedPlan: boolean | 'no placeholders';
+  /** Releases that raced CRD discovery and were applied again (each checked to depend on its CRD's release). */
+  readonly racedCrdDiscovery: readonly string[];
   readonly planned: string;
-  readonly applied: string;
+  /** The apply line of each pass. */
+  readonly applied: readonly string[];
   readonly secondPlanClean: boolean;
   readonly releasesDeployed: number;
   readonly failedCreates: number;
@@ -366,9 +469,26 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
     const plan = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-out=rehearsal.tfplan'], tfEnv);
     if (plan.status !== 0) throw new Error(`plan failed:\n${plan.output.slice(-8000)}`);
     const planned = /Plan: [^\n]+/.exec(plan.output)?.[0] ?? 'no plan line';
-    const apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+    let apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+    const applyLine = (output: string) => /Apply complete![^\n]+/.exec(output)?.[0] ?? 'failed';
+    const applied: string[] = [applyLine(apply.output)];
+    const raced: string[] = [];
+    for (let pass = 2; apply.status !== 0 && pass <= 3; pass++) {
+      // A release whose Deployments Helm does not wait for here (no pods) may finish before its CRDs are served;
+      // in a deploy Helm's wait covers that. Applying again is fair only if every failure is such a race and the
+      // CRD's release is one the failing release depends on: that is the ordering a deploy relies on.
+      const races = crdRaces(apply.output);
+      if (races.length === 0) break;
+      const crds = JSON.parse((await apiGet(plane, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body) as { items: CrdJson[] };
+      const problems = races.flatMap((r) => raceProblems(stack, r, crds.items));
+      if (problems.length > 0) throw new Error(`apply failed, and not by a race with CRD establishment:\n  ${problems.join('\n  ')}\n${apply.output.slice(-4000)}`);
+      raced.push(...races.map((r) => `${r.release} (${r.kind}.${r.group})`));
+      console.log(`  ${races.length} release(s) raced the API server's discovery of CRDs their dependencies installed; applying again (pass ${pass})`);
+      await new Promise((r) => setTimeout(r, 5000));
+      apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', '-auto-approve'], tfEnv);
+      applied.push(applyLine(apply.output));
+    }
     if (apply.status !== 0) throw new Error(`apply failed:\n${apply.output.slice(-8000)}`);
-    const applied = /Apply complete![^\n]+/.exec(apply.output)?.[0] ?? 'no apply line';
     const second = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], tfEnv);
     if (second.status === 1) throw new Error(`second plan failed:\n${second.output.slice(-8000)}`);
     const secondPlanClean = second.status === 0;
@@ -388,6 +508,7 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
       environment: envName,
       engine: engineRun(engine, dir, ['version'], tfEnv).output.split('\n')[0],
       guardStoppedPlan,
+      racedCrdDiscovery: raced,
       planned,
       applied,
       secondPlanClean,

@@ -163,6 +163,7 @@ export class ClusterStack extends TerraformStack {
         this.dnsChallengeIdentity = new DnsChallengeIdentity(this, 'dns-challenge-identity', {
           ...common,
           dnsZone: access.tls.dnsZone,
+          host: access.host,
           oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
           serviceAccount: CERT_MANAGER_SERVICE_ACCOUNT,
         });

@@ -152,6 +152,7 @@ export class PlatformStack extends TerraformStack {
         consumers,
         dependsOn: namespaces.ready,
         kubernetes: connection.kubernetes,
+        helm: connection.helm,
         random: connection.random,
       })
       : undefined;

@@ -3,6 +3,7 @@ import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/
 import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { CHALLENGE_RECORD_PLACEHOLDER, challengeRecordName } from '../constructs/cluster/dns-challenge-identity';
 import { gpuPoolScheduling } from '../constructs/cluster/gpu-scheduling';
 import { contributorBindingName } from '../constructs/platform/profiles';
 import { KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../constructs/versions';
@@ -75,11 +76,39 @@ describe('Entra ID application (cluster stack)', () => {
     expect(existing.json).toHaveResource(ApplicationFederatedIdentityCredential);
   });
 
-  test('cert-manager gets a DNS Zone Contributor identity on the zone only, federated with its service account', () => {
+  test('cert-manager\'s identity may change its own challenge record set only, in the zone\'s subscription, federated with its service account', () => {
     const grants = Object.values(resourcesOfType(devCluster.parsed, 'azurerm_role_assignment')).filter((r) => r.role_definition_name === 'DNS Zone Contributor');
     expect(grants).toHaveLength(1);
-    expect(grants[0].scope).toBe('/subscriptions/0f3c9a1e-6b2d-4e8f-a7c5-1d9e3b6f4a20/resourceGroups/rg-dns/providers/Microsoft.Network/dnszones/example.com');
+    const records = Object.entries(resourcesOfType(devCluster.parsed, 'azurerm_dns_txt_record'));
+    expect(records).toHaveLength(1);
+    const [recordId, record] = records[0];
+    // The scope is the record set, never the zone: no grant names the zone or its resource group.
+    expect(grants[0].scope).toBe(`\${azurerm_dns_txt_record.${recordId}.id}`);
+    expect(JSON.stringify(resourcesOfType(devCluster.parsed, 'azurerm_role_assignment'))).not.toMatch(/dnszones\/example\.com"|resourceGroups\/rg-dns"/i);
+    expect(record).toMatchObject({
+      name: '_acme-challenge.kubeflow.dev',
+      zone_name: 'example.com',
+      resource_group_name: 'rg-dns',
+      ttl: 60,
+      record: [{ value: CHALLENGE_RECORD_PLACEHOLDER }],
+      lifecycle: { ignore_changes: ['record'] },
+      provider: 'azurerm.dns_zone',
+    });
+    expect(grants[0].provider).toBe('azurerm.dns_zone');
+    const providers = (devCluster.parsed.provider as { azurerm: Record<string, unknown>[] }).azurerm;
+    expect(providers).toContainEqual(expect.objectContaining({ alias: 'dns_zone', subscription_id: '0f3c9a1e-6b2d-4e8f-a7c5-1d9e3b6f4a20', resource_provider_registrations: 'none' }));
     expect(devCluster.json).toHaveResourceWithProperties(FederatedIdentityCredential, { subject: 'system:serviceaccount:cert-manager:cert-manager', audience: ['api://AzureADTokenExchange'] });
+  });
+
+  test('each environment\'s identity gets a different record set of the shared zone', () => {
+    const names = [dev, staging, prod].map((config) => Object.values(resourcesOfType(synthCluster(config).parsed, 'azurerm_dns_txt_record')).map((r) => `${String(r.zone_name)}/${String(r.name)}`));
+    expect(names).toEqual([['example.com/_acme-challenge.kubeflow.dev'], ['example.com/_acme-challenge.kubeflow.staging'], ['example.com/_acme-challenge.kubeflow']]);
+  });
+
+  test('the challenge record name is relative to the zone; the apex has the bare name', () => {
+    expect(challengeRecordName('kubeflow.dev.example.com', 'example.com')).toBe('_acme-challenge.kubeflow.dev');
+    expect(challengeRecordName('example.com', 'example.com')).toBe('_acme-challenge');
+    expect(() => challengeRecordName('kubeflow.example.org', 'example.com')).toThrow(/not inside the DNS zone/);
   });
 
   test('no access layer, no Entra resources', () => {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { upgradeCommand } from '../constructs/cluster/aks-cluster';
+import { upgradeAction } from '../constructs/cluster/aks-cluster';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { AKS_SUPPORT, AksSupportTable, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors, tableDate } from '../environments/aks-support';
 import { applySkus, applyVersions } from '../scripts/update-aks-support';
@@ -90,20 +90,29 @@ describe('environment validation against the recorded table', () => {
 });
 
 describe('the deliberate minor upgrade (what terraform_data runs)', () => {
-  /** Runs the command as Terraform would (after its `$${` unescaping) with a stub `az`. */
-  function run(current: string, minor: string): string {
+  /** Runs the command as Terraform would (after its `$${` unescaping, with its environment) with a stub `az` that prints its arguments one per line. */
+  function run(current: string, minor: string, names: { group: string; cluster: string } = { group: 'rg-x', cluster: 'aks-x' }): { output: string; dir: string } {
     const dir = mkdtempSync(join(tmpdir(), 'az-'));
-    writeFileSync(join(dir, 'az'), `#!/bin/sh\nif [ "$2" = show ]; then echo ${current}; else echo "az $*"; fi\n`);
+    writeFileSync(join(dir, 'az'), `#!/bin/sh\nif [ "$2" = show ]; then echo ${current}; else printf '[%s]' "$@"; echo; fi\n`);
     chmodSync(join(dir, 'az'), 0o755);
-    const script = upgradeCommand('rg-x', 'aks-x', minor).replace(/\$\$\{/g, '${');
-    return execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    const { command, environment } = upgradeAction(names.group, names.cluster, minor);
+    const output = execFileSync('sh', ['-c', command.replace(/\$\$\{/g, '${')], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...environment, PATH: `${dir}:${process.env.PATH}` } });
+    return { output, dir };
   }
   test('upgrades when the file names a newer minor', () => {
-    expect(run('1.35.6', '1.36')).toBe('az aks upgrade --resource-group rg-x --name aks-x --kubernetes-version 1.36 --yes\n');
+    expect(run('1.35.6', '1.36').output).toBe('[aks][upgrade][--resource-group][rg-x][--name][aks-x][--kubernetes-version][1.36][--yes]\n');
   });
   test('does nothing when the cluster runs it, or a newer minor already', () => {
-    expect(run('1.36.2', '1.36')).toContain('nothing to do');
-    expect(run('1.37.1', '1.36')).toContain('nothing to do');
+    expect(run('1.36.2', '1.36').output).toContain('nothing to do');
+    expect(run('1.37.1', '1.36').output).toContain('nothing to do');
+  });
+  test('names reach az as single arguments, never as shell: the script text holds none of them', () => {
+    const hostile = { group: 'rg x; touch pwned', cluster: 'aks"$(touch pwned2)"' };
+    const { output, dir } = run('1.35.6', '1.36', hostile);
+    expect(output).toContain('[--resource-group][rg x; touch pwned][--name][aks"$(touch pwned2)"]');
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(existsSync(join(dir, 'pwned2'))).toBe(false);
+    expect(upgradeAction('given-group', 'given-cluster', '9.99').command).not.toMatch(/given-group|given-cluster|9\.99/);
   });
 });
 

@@ -171,9 +171,9 @@ describe('SKU tier, zones and Kubernetes version', () => {
     for (const pool of Object.values(resourcesOfType(parsed, 'azurerm_kubernetes_cluster_node_pool'))) expect(pool.lifecycle).toEqual({ ignore_changes: ['orchestrator_version'] });
     const keeper = Object.entries(resourcesOfType(parsed, 'terraform_data')).find(([id]) => id.startsWith('cluster_minor-upgrade'))![1];
     expect(keeper.triggers_replace).toEqual({ minor: newest });
-    const command = (keeper.provisioner as { 'local-exec': { command: string } }[])[0]['local-exec'].command;
-    expect(command).toContain(`az aks upgrade --resource-group \${azurerm_resource_group.`);
-    expect(command).toContain(`--kubernetes-version ${newest} --yes`);
+    const action = (keeper.provisioner as { 'local-exec': { command: string; environment: Record<string, string> } }[])[0]['local-exec'];
+    expect(action.command).toContain('az aks upgrade --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --kubernetes-version "$MINOR" --yes');
+    expect(action.environment).toEqual({ RESOURCE_GROUP: expect.stringMatching(/^\$\{azurerm_resource_group\./), CLUSTER: expect.stringMatching(/^\$\{azurerm_kubernetes_cluster\./), MINOR: newest });
   });
 
   test('channel node-image: the version in the file is the version, nothing ignored, no upgrade action', () => {
@@ -395,11 +395,12 @@ describe('GPU alerts, action group and Grafana (managed Prometheus on)', () => {
   test('Grafana is created at the major azurerm 4.55 accepts, then moved to the pinned supported major, which the provider leaves alone', () => {
     const grafana = onlyResource(devStack.parsed, 'azurerm_dashboard_grafana') as { lifecycle: { ignore_changes: string[] } };
     expect(grafana.lifecycle.ignore_changes).toEqual(['grafana_major_version']);
-    const upgrades = Object.values(resourcesOfType(devStack.parsed, 'terraform_data')).filter((r) => JSON.stringify(r).includes('--major-version')) as { triggers_replace: { majorVersion: string }; provisioner: { 'local-exec': { command: string } }[] }[];
+    const upgrades = Object.values(resourcesOfType(devStack.parsed, 'terraform_data')).filter((r) => JSON.stringify(r).includes('--major-version')) as { triggers_replace: { majorVersion: string }; provisioner: { 'local-exec': { command: string; environment: Record<string, string> } }[] }[];
     expect(upgrades).toHaveLength(1);
     expect(upgrades[0].triggers_replace.majorVersion).toBe(GRAFANA_MAJOR_VERSION);
     expect(Number(GRAFANA_MAJOR_VERSION)).toBeGreaterThan(Number(GRAFANA_CREATE_MAJOR_VERSION));
-    expect(upgrades[0].provisioner[0]['local-exec'].command).toContain(`--major-version ${GRAFANA_MAJOR_VERSION}`);
+    expect(upgrades[0].provisioner[0]['local-exec'].command).toContain('--major-version "$MAJOR_VERSION"');
+    expect(upgrades[0].provisioner[0]['local-exec'].environment.MAJOR_VERSION).toBe(GRAFANA_MAJOR_VERSION);
     // The dashboards are imported into the upgraded workspace.
     const imports = Object.entries(resourcesOfType(devStack.parsed, 'terraform_data')).filter(([, r]) => JSON.stringify(r).includes('az grafana dashboard import'));
     const upgradeId = Object.entries(resourcesOfType(devStack.parsed, 'terraform_data')).find(([, r]) => JSON.stringify(r).includes('--major-version'))![0];
@@ -407,10 +408,11 @@ describe('GPU alerts, action group and Grafana (managed Prometheus on)', () => {
   });
 
   test('the GPU dashboard of the repository is imported with the Azure CLI, again whenever its JSON changes', () => {
-    const imports = Object.values(resourcesOfType(devStack.parsed, 'terraform_data')).filter((r) => JSON.stringify(r).includes('az grafana dashboard import')) as { triggers_replace: { sha256: string }; provisioner: { 'local-exec': { command: string } }[] }[];
+    const imports = Object.values(resourcesOfType(devStack.parsed, 'terraform_data')).filter((r) => JSON.stringify(r).includes('az grafana dashboard import')) as { triggers_replace: { sha256: string }; provisioner: { 'local-exec': { command: string; environment: Record<string, string> } }[] }[];
     expect(imports).toHaveLength(1);
     expect(imports[0].triggers_replace.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(imports[0].provisioner[0]['local-exec'].command).toMatch(/--definition "assets\/.*gpu\.json"/);
+    expect(imports[0].provisioner[0]['local-exec'].command).toContain('--definition "$DASHBOARD_FILE"');
+    expect(imports[0].provisioner[0]['local-exec'].environment.DASHBOARD_FILE).toMatch(/^assets\/.*gpu\.json$/);
   });
 
   test('without managed Prometheus: no rule groups, no action group, no Grafana', () => {

@@ -1,15 +1,19 @@
+import { spawnSync } from 'child_process';
 import { X509Certificate } from 'crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { AKS_SUPPORT } from '../environments/aks-support';
 import { MYSQL_SERVER_PARAMETERS, mysqlServerParameters } from '../constructs/cluster/mysql-server';
 import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/platform/azure-mysql-roots';
-import { MYSQL_CONSUMERS, userSql } from '../constructs/platform/azure-mysql';
+import { MYSQL_CONSUMERS, userJobScript, userSql } from '../constructs/platform/azure-mysql';
 import { KATIB_TLS_DATABASE, mlmdServerConfig } from '../constructs/platform/mysql-wiring';
 import { mirrorScript } from '../constructs/platform/artifact-wiring';
 import { repeatingInterval } from '../constructs/cluster/cluster-backup';
 import { checkovSkips } from '../scripts/environments';
 import { dev, prod, staging } from './fixtures/environments';
-import { SynthJson, onlyResource, resourcesOfType, synthCluster, synthPlatform } from './helpers';
+import { SynthJson, onlyResource, releaseValues, releasesByName, resourcesOfType, synthCluster, synthPlatform } from './helpers';
 import { costEnvelope } from '../scripts/preview/cost';
 import { STATEFUL } from '../scripts/preview/destructive';
 import { PRICES } from '../scripts/preview/prices';
@@ -265,14 +269,103 @@ describe('Azure MySQL in the platform stack (prod fixture)', () => {
 
   test('credentials travel only in sensitive Secrets, as references', () => {
     const secrets = Object.values(resourcesOfType(parsed, 'kubernetes_secret_v1')) as { metadata: { name: string }; data: Record<string, string> }[];
-    const admin = secrets.find((s) => s.metadata.name === 'azure-mysql-admin')!;
-    expect(admin.data.password).toMatch(/^\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.[\w-]+\}$/);
+    const job = secrets.find((s) => s.metadata.name === 'azure-mysql-user-job')!;
+    expect(job.data.ADMIN_PASSWORD).toMatch(/^\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.[\w-]+\}$/);
+    // No Secret keeps the administrator password once the Job has run (see below); none is named for it.
+    expect(secrets.map((s) => s.metadata.name)).not.toContain('azure-mysql-admin');
     const mlmd = secrets.find((s) => s.metadata.name === 'mlmd-mysql-config')!;
     expect(mlmd.data['config.pbtxt']).toMatch(/password: "\$\{random_password\.[\w-]+\.result\}"/);
     expect(mlmd.data['config.pbtxt']).toContain('verify_server_cert: true');
     expect(secrets.find((s) => s.metadata.name === 'katib-mysql-secrets')!.data).toEqual({ DB_USER: 'katib', DB_PASSWORD: expect.stringMatching(/^\$\{random_password\./) });
     // No generated password is ever written out as a value.
     expect(json).not.toMatch(/"(password|DB_PASSWORD|MYSQL_ROOT_PASSWORD)":\s*"[A-Za-z0-9]{20,}"/);
+  });
+
+  describe('the administrator password is in the cluster only while the user Job runs', () => {
+    type Resource = Record<string, unknown> & { metadata: { name: string }; lifecycle?: { ignore_changes?: string[]; replace_triggered_by?: string[] }; depends_on?: string[] };
+    const byType = (type: string) => Object.entries(resourcesOfType(parsed, type)) as [string, Resource][];
+    const [secretId, secret] = byType('kubernetes_secret_v1').find(([, r]) => r.metadata.name === 'azure-mysql-user-job')!;
+    const [versionId, version] = byType('terraform_data').find(([id]) => id.startsWith('azure-mysql_credentials-version'))!;
+    const [, userJob] = byType('kubernetes_job_v1').find(([, r]) => r.metadata.name === 'azure-mysql-users')!;
+
+    test('the Job\'s Secret holds every credential it needs; Terraform ignores its data, so the emptied Secret is no drift', () => {
+      expect(Object.keys(secret.data as object).sort()).toEqual(['ADMIN_PASSWORD', 'ADMIN_USER', 'KATIB_PASSWORD', 'METADATA_PASSWORD', 'PIPELINES_PASSWORD']);
+      expect(secret.lifecycle).toEqual({ ignore_changes: ['data'], replace_triggered_by: [`terraform_data.${versionId}`] });
+      expect(secret.depends_on).toContain(`terraform_data.${versionId}`);
+    });
+
+    test('the version record changes with any password, the consumers or the Job\'s script: the Secret is filled again and the Job, replaced with it, runs again', () => {
+      const triggers = version.triggers_replace as Record<string, string>;
+      expect(Object.keys(triggers).sort()).toEqual(['admin', 'job', 'katib', 'metadata', 'pipelines']);
+      expect(triggers.admin).toMatch(/^\$\{sha256\(data\.terraform_remote_state\.[\w-]+\.outputs\.[\w-]+\)\}$/);
+      for (const consumer of ['katib', 'metadata', 'pipelines']) expect(triggers[consumer]).toMatch(/^\$\{sha256\(random_password\.azure-mysql_[a-z]+-password_value_[0-9A-F]+\.result\)\}$/);
+      expect(triggers.job).toMatch(/^[0-9a-f]{64}$/);
+      expect(userJob.lifecycle).toEqual({ replace_triggered_by: [`kubernetes_secret_v1.${secretId}`] });
+      expect(userJob.depends_on).toContain(`kubernetes_secret_v1.${secretId}`);
+      // A rotation applied with -target=<the Job> (npm run rotate-secret) takes the record and the Secret with it.
+      expect(userJob.depends_on).toEqual(expect.arrayContaining([`kubernetes_secret_v1.${secretId}`]));
+    });
+
+    test('the Job may patch its own Secret and nothing else: no get, no other Secret', () => {
+      const release = releasesByName(parsed)['azure-mysql-users-access'];
+      const objects = (releaseValues(release).manifests as string[]).map((m) => JSON.parse(m) as { kind: string; rules?: unknown; subjects?: unknown });
+      expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'Role', 'RoleBinding']);
+      expect(objects[1].rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['azure-mysql-user-job'], verbs: ['patch'] }]);
+      expect(objects[2].subjects).toEqual([{ kind: 'ServiceAccount', name: 'azure-mysql-users', namespace: 'kubeflow' }]);
+      expect(userJob.depends_on).toContain(release.address);
+      const spec = (userJob.spec as { template: { spec: { service_account_name: string; automount_service_account_token: boolean; container: { env: { name: string; value_from?: { secret_key_ref: { name: string; optional: boolean } } }[] }[] } } }).template.spec;
+      expect(spec.service_account_name).toBe('azure-mysql-users');
+      expect(spec.automount_service_account_token).toBe(true);
+      // Every credential is optional: a pod started after the Secret was emptied starts, finds nothing to do and succeeds.
+      const fromSecret = spec.container[0].env.filter((e) => e.value_from);
+      expect(fromSecret.map((e) => e.name).sort()).toEqual(['ADMIN_PASSWORD', 'ADMIN_USER', 'KATIB_PASSWORD', 'METADATA_PASSWORD', 'PIPELINES_PASSWORD']);
+      for (const e of fromSecret) expect(e.value_from!.secret_key_ref).toEqual({ name: 'azure-mysql-user-job', key: e.name, optional: true });
+    });
+
+    /** Runs the Job's script with stub mysql and curl that record what they were given. */
+    function runScript(env: Record<string, string>): { status: number; stdout: string; calls: string } {
+      const dir = mkdtempSync(join(tmpdir(), 'mysql-job-'));
+      const calls = join(dir, 'calls');
+      writeFileSync(join(dir, 'mysql'), `#!/bin/sh\n{ echo "mysql $*"; cat; } >> ${calls}\n`);
+      writeFileSync(join(dir, 'curl'), `#!/bin/sh\nprintf 'curl' >> ${calls}; printf ' [%s]' "$@" >> ${calls}; echo >> ${calls}\n`);
+      chmodSync(join(dir, 'mysql'), 0o755);
+      chmodSync(join(dir, 'curl'), 0o755);
+      mkdirSync(join(dir, 'sa'));
+      writeFileSync(join(dir, 'sa', 'token'), 'the-job-token');
+      writeFileSync(join(dir, 'sa', 'ca.crt'), 'ca');
+      writeFileSync(calls, '');
+      const script = userJobScript(['pipelines', 'katib']).replace(/\/tmp\//g, `${dir}/`).replace(/\/var\/run\/secrets\/kubernetes\.io\/serviceaccount/g, join(dir, 'sa'));
+      const run = spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: `${dir}:${process.env.PATH}`, MYSQL_HOST: 'server.mysql.database.azure.com', CONSUMERS: 'pipelines,katib', ...env } });
+      return { status: run.status ?? 1, stdout: run.stdout, calls: readFileSync(calls, 'utf8') };
+    }
+
+    test('with credentials, the script sets the users, then empties its Secret with the Job\'s token; the password is on no command line', () => {
+      const run = runScript({ ADMIN_USER: 'kfadmin', ADMIN_PASSWORD: 'Admin0Password0123', PIPELINES_PASSWORD: 'Kfp0Password', KATIB_PASSWORD: 'Katib0Password' });
+      expect(run.status).toBe(0);
+      expect(run.calls).toContain("IDENTIFIED WITH caching_sha2_password BY 'Kfp0Password' REQUIRE SSL;");
+      const curl = run.calls.split('\n').find((l) => l.startsWith('curl'))!;
+      expect(curl).toContain('[--request] [PATCH] [--data] [{"data":null}] [https://kubernetes.default.svc/api/v1/namespaces/kubeflow/secrets/azure-mysql-user-job]');
+      expect(curl).toContain('[Authorization: Bearer the-job-token]');
+      expect(curl).toContain('[Content-Type: application/merge-patch+json]');
+      // The administrator password reaches mysql through its option file (removed afterwards), never as an argument.
+      expect(run.calls.split('\n').filter((l) => l.startsWith('mysql ') || l.startsWith('curl')).join('\n')).not.toContain('Admin0Password0123');
+      expect(run.stdout).toContain('credentials removed from Secret azure-mysql-user-job');
+    });
+
+    test('without a service account token, the script fails rather than send an empty one', () => {
+      const dirless = userJobScript(['katib']);
+      expect(dirless).toMatch(/^token=\$\(cat \/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/token\)$/m);
+      const run = spawnSync('sh', ['-c', 'set -eu\ntoken=$(cat /nonexistent/token)\necho reached'], { encoding: 'utf8' });
+      expect(run.status).not.toBe(0);
+      expect(run.stdout).not.toContain('reached');
+    });
+
+    test('without credentials (the Secret was emptied), the script does nothing and succeeds', () => {
+      const run = runScript({});
+      expect(run.status).toBe(0);
+      expect(run.calls).toBe('');
+      expect(run.stdout).toContain('holds no credentials: a run already set the users and emptied it; nothing to do');
+    });
   });
 
   test('the MLMD configuration and Katib\'s DSN ask for TLS with the Azure roots', () => {

@@ -92,12 +92,14 @@ describe('environments/ as a fork edits it', () => {
   }))));
 
   describe('a new environment: one file, one line in the index', () => {
-    // What a fork's new file would hold: a copy of an existing one with its own name, network and state.
+    // What a fork's new file would hold: a copy of an existing one with its own name, network, state and host
+    // (environments never share a host or a state account: environments/across-environments.ts).
     const added: EnvironmentConfig = {
       ...base,
       name: 'zz9gen',
       network: { vnetCidr: '10.251.0.0/16', nodeSubnetCidr: '10.251.0.0/22' },
       remoteState: { ...base.remoteState, storageAccountName: 'stkubeflowtfstatezz9gen' },
+      ...(base.access ? { access: { ...base.access, host: `zz9gen.${base.access.host}` } } : {}),
     };
     forkRules([...ENVIRONMENTS, added]);
     test('it appears in synth, checkov, the plan matrix and the deploy order', () => {

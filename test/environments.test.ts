@@ -200,7 +200,7 @@ const INVALID: readonly [string, EnvironmentConfig, string, RegExp][] = [
   ['quota that is not a quantity', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', quota: { memory: '64 gigs' } }]), 'profiles[0].quota.memory', /Kubernetes quantity/],
   ['profile on a platform namespace', withSetting(dev, 'profiles', [{ name: 'kubeflow', owner: 'a@example.com' }]), 'profiles[0].name', /namespace of the platform itself/],
   ['two profiles with one name', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com' }, { name: 'team', owner: 'b@example.com' }]), 'profiles[1].name', /must be unique/],
-  ['owner listed as contributor', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', contributors: [{ email: 'A@example.com', role: 'edit' }] }]), 'profiles[0].contributors[0].email', /is the owner/],
+  ['owner listed as contributor', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', contributors: [{ email: 'a@example.com', role: 'edit' }] }]), 'profiles[0].contributors[0].email', /is the owner/],
   ['unknown contributor role', withSetting(dev, 'profiles', [{ name: 'team', owner: 'a@example.com', contributors: [{ email: 'b@example.com', role: 'admin' }] }]), 'profiles[0].contributors[0].role', /"edit", "view"/],
   ['profiles without the access layer', withSetting(withSetting(withSetting(dev, 'access', undefined), 'notebooks', { enabled: false }), 'profiles', [{ name: 'team', owner: 'a@example.com' }]), 'profiles', /need the access layer/],
   ['notebooks without the access layer', withSetting(withSetting(withSetting(dev, 'access', undefined), 'profiles', []), 'notebooks', { enabled: true }), 'notebooks.enabled', /add an access section/],

@@ -1,7 +1,7 @@
 // The rehearsal's overrides change what a throwaway API server needs, and nothing else.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { LocalCluster, kubernetesLdflags, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
+import { CRD_RELEASE, CrdJson, LocalCluster, crdRaces, kubernetesLdflags, raceProblems, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
 import { dev, prod } from './fixtures/environments';
 import { synthPlatform } from './helpers';
 
@@ -40,7 +40,15 @@ describe('platform rehearsal overrides', () => {
     expect(guarded.provider.kustomization[0].kubeconfig_raw).toContain(cluster.host);
     const releases = Object.keys(parsed.resource.helm_release);
     expect(Object.keys(guarded.resource.helm_release)).toEqual(releases);
-    for (const r of Object.values(guarded.resource.helm_release)) expect(r).toEqual({ atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true });
+    const name = (id: string) => String(parsed.resource.helm_release[id].name);
+    const crdReleases = releases.filter((id) => CRD_RELEASE.test(name(id))).map(name).sort();
+    // CRD-only releases keep their wait (Helm waits until the CRDs are established); everything else does not wait.
+    expect(crdReleases).toEqual(expect.arrayContaining(['dashboard-crds', 'istio-base', 'kserve-crd', 'katib-crds', 'notebooks-crds', 'pipelines-crds']));
+    for (const id of releases) {
+      expect(guarded.resource.helm_release[id]).toEqual(CRD_RELEASE.test(name(id))
+        ? { atomic: false, wait_for_jobs: false, disable_webhooks: true }
+        : { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true });
+    }
     expect(Object.values(guarded.resource.kubernetes_job_v1)).toEqual([{ wait_for_completion: false }]);
     expect(guarded.locals).toBeUndefined();
     const unguarded = rehearsalOverride(stack, cluster, paths, false) as Record<string, any>;
@@ -61,4 +69,42 @@ test('the Kubernetes binaries are stamped with the version their module pins (ch
   expect(flags[0]).toBe('-ldflags');
   expect(flags[1]).toMatch(/-X k8s\.io\/component-base\/version\.gitVersion=v1\.36\.\d+ -X k8s\.io\/component-base\/version\.gitMajor=1 -X k8s\.io\/component-base\/version\.gitMinor=36/);
   expect(kubernetesLdflags('module x\n')).toEqual([]);
+});
+
+describe('apply again only after a race with CRD discovery, never past an ordering defect', () => {
+  const output = `
+Error: installation failed
+
+  with helm_release.issuer_B,
+  on cdk.tf.json line 744, in resource.helm_release.issuer_B:
+
+unable to build kubernetes objects from release manifest: resource mapping
+not found for name: "x" namespace: "" from "": no
+matches for kind "ClusterIssuer" in version "cert-manager.io/v1"
+ensure CRDs are installed first
+`;
+  const stack = { resource: { helm_release: {
+    'cm_A': { name: 'cert-manager' },
+    'issuer_B': { name: 'issuer', depends_on: ['helm_release.mid_C'] },
+    'mid_C': { name: 'mid', depends_on: ['helm_release.cm_A'] },
+    'other_D': { name: 'other' },
+  } } };
+  const crd = (owner: string, established = true): CrdJson => ({
+    metadata: { annotations: { 'meta.helm.sh/release-name': owner } },
+    spec: { group: 'cert-manager.io', names: { kind: 'ClusterIssuer' } },
+    status: { conditions: [{ type: 'Established', status: established ? 'True' : 'False' }] },
+  });
+
+  test('the races are read from the engine output', () => {
+    expect(crdRaces(output)).toEqual([{ release: 'issuer_B', kind: 'ClusterIssuer', group: 'cert-manager.io' }]);
+    expect(crdRaces(`${output}\nError: something else\n  with helm_release.other_D,\n`)).toEqual([]);
+  });
+
+  test('a CRD from a (transitive) dependency is a race; from any other release, an ordering defect', () => {
+    const [race] = crdRaces(output);
+    expect(raceProblems(stack, race, [crd('cert-manager')])).toEqual([]);
+    expect(raceProblems(stack, race, [crd('other')])).toEqual([expect.stringMatching(/installed by other, which issuer_B does not depend on: an ordering defect/)]);
+    expect(raceProblems(stack, race, [])).toEqual([expect.stringMatching(/whose CRD no release installed/)]);
+    expect(raceProblems(stack, race, [crd('cert-manager', false)])).toEqual([expect.stringMatching(/not established/)]);
+  });
 });

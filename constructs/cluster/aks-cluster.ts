@@ -230,10 +230,7 @@ export class AksCluster extends Construct {
         // A new minor in the environment file: upgrade the control plane and every pool to it
         // (AKS picks its newest patch). Nothing happens when the cluster already runs it.
         triggersReplace: { minor: minorOf(props.kubernetesVersion) },
-        provisioners: [{
-          type: 'local-exec',
-          command: upgradeCommand(props.resourceGroupName, this.cluster.name, minorOf(props.kubernetesVersion)),
-        }],
+        provisioners: [{ type: 'local-exec', ...upgradeAction(props.resourceGroupName, this.cluster.name, minorOf(props.kubernetesVersion)) }],
         dependsOn: [this.cluster],
       })
       : undefined;
@@ -251,15 +248,18 @@ function minorOf(version: string): string {
 
 /**
  * Shell for the deliberate minor upgrade: nothing to do when the cluster already
- * runs the minor, or a newer one an auto-upgrade gave it. `$${` is Terraform's
- * escape for a literal `${` (shell parameter expansion).
+ * runs the minor, or a newer one an auto-upgrade gave it. The names reach the
+ * script as environment variables, quoted where they are used, never as text of
+ * the script: the command holds no Terraform interpolation (`$${` is Terraform's
+ * escape for a literal `${`, shell parameter expansion).
  */
-export function upgradeCommand(resourceGroup: string, cluster: string, minor: string): string {
-  return [
+export function upgradeAction(resourceGroup: string, cluster: string, minor: string): { command: string; environment: Record<string, string> } {
+  const command = [
     'set -eu',
-    `current=$(az aks show --resource-group ${resourceGroup} --name ${cluster} --query currentKubernetesVersion --output tsv)`,
-    `newest=$(printf '%s\\n%s\\n' "${minor}" "$$\{current%.*}" | sort -V | tail -n 1)`,
-    `if [ "$newest" = "$$\{current%.*}" ]; then echo "cluster runs $current: nothing to do for ${minor}"; exit 0; fi`,
-    `az aks upgrade --resource-group ${resourceGroup} --name ${cluster} --kubernetes-version ${minor} --yes`,
+    'current=$(az aks show --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --query currentKubernetesVersion --output tsv)',
+    `newest=$(printf '%s\\n%s\\n' "$MINOR" "$$\{current%.*}" | sort -V | tail -n 1)`,
+    'if [ "$newest" = "$${current%.*}" ]; then echo "cluster runs $current: nothing to do for $MINOR"; exit 0; fi',
+    'az aks upgrade --resource-group "$RESOURCE_GROUP" --name "$CLUSTER" --kubernetes-version "$MINOR" --yes',
   ].join('\n');
+  return { command, environment: { RESOURCE_GROUP: resourceGroup, CLUSTER: cluster, MINOR: minor } };
 }

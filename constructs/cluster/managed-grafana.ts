@@ -78,7 +78,7 @@ export class ManagedGrafana extends Construct {
     // Upgrades are one-way and idempotent: re-run only when the pinned major changes.
     const upgrade = new DataResource(this, 'major-version', {
       triggersReplace: { majorVersion: GRAFANA_MAJOR_VERSION, grafana: this.grafana.id },
-      provisioners: [{ type: 'local-exec', command: majorVersionCommand(props.resourceGroupName, this.grafana.name, GRAFANA_MAJOR_VERSION) }],
+      provisioners: [{ type: 'local-exec', ...majorVersionAction(props.resourceGroupName, this.grafana.name, GRAFANA_MAJOR_VERSION) }],
     });
     const reads = new RoleAssignment(this, 'reads-metrics', {
       scope: props.workspace.id,
@@ -105,22 +105,29 @@ export class ManagedGrafana extends Construct {
       return new DataResource(this, `dashboard-${i}`, {
         // Re-imported whenever the JSON changes.
         triggersReplace: { sha256: createHash('sha256').update(content).digest('hex'), grafana: this.grafana.id },
-        provisioners: [{ type: 'local-exec', command: dashboardImportCommand(props.resourceGroupName, this.grafana.name, asset.path) }],
+        provisioners: [{ type: 'local-exec', ...dashboardImportAction(props.resourceGroupName, this.grafana.name, asset.path) }],
         dependsOn: [reads, deployerEditor, upgrade],
       });
     });
   }
 }
 
+/** A `local-exec` action: a fixed script, its inputs in environment variables (never interpolated into the script). */
+export interface ShellAction {
+  readonly command: string;
+  readonly environment: Record<string, string>;
+}
+
 /** Shell that moves the workspace to a Grafana major (a no-op when it is there already). */
-export function majorVersionCommand(resourceGroup: string, grafana: string, major: string): string {
-  return [
+export function majorVersionAction(resourceGroup: string, grafana: string, major: string): ShellAction {
+  const command = [
     'set -eu',
     'az extension add --name amg --upgrade --only-show-errors >/dev/null',
-    `current=$(az grafana show --resource-group ${resourceGroup} --name ${grafana} --query properties.grafanaMajorVersion --output tsv)`,
-    `if [ "$current" != "${major}" ]; then az grafana update --resource-group ${resourceGroup} --name ${grafana} --major-version ${major} --only-show-errors >/dev/null; fi`,
-    `echo "Grafana ${grafana}: major version ${major}"`,
+    'current=$(az grafana show --resource-group "$RESOURCE_GROUP" --name "$GRAFANA" --query properties.grafanaMajorVersion --output tsv)',
+    'if [ "$current" != "$MAJOR_VERSION" ]; then az grafana update --resource-group "$RESOURCE_GROUP" --name "$GRAFANA" --major-version "$MAJOR_VERSION" --only-show-errors >/dev/null; fi',
+    'echo "Grafana $GRAFANA: major version $MAJOR_VERSION"',
   ].join('\n');
+  return { command, environment: { RESOURCE_GROUP: resourceGroup, GRAFANA: grafana, MAJOR_VERSION: major } };
 }
 
 /**
@@ -128,16 +135,17 @@ export function majorVersionCommand(resourceGroup: string, grafana: string, majo
  * signed-in identity's Entra token. A new role assignment takes minutes to reach
  * Grafana, so the import is retried. The path is relative to the stack folder.
  */
-export function dashboardImportCommand(resourceGroup: string, grafana: string, file: string): string {
-  return [
+export function dashboardImportAction(resourceGroup: string, grafana: string, file: string): ShellAction {
+  const command = [
     'set -eu',
     'az extension add --name amg --upgrade --only-show-errors >/dev/null',
     'for attempt in 1 2 3 4 5 6 7 8 9 10; do',
     // Fails when the folder exists (every apply after the first): that is fine.
-    `  az grafana folder create --resource-group ${resourceGroup} --name ${grafana} --title "${DASHBOARD_FOLDER}" --only-show-errors >/dev/null 2>&1 || true`,
-    `  if az grafana dashboard import --resource-group ${resourceGroup} --name ${grafana} --folder "${DASHBOARD_FOLDER}" --overwrite true --definition "${file}"; then exit 0; fi`,
+    '  az grafana folder create --resource-group "$RESOURCE_GROUP" --name "$GRAFANA" --title "$FOLDER" --only-show-errors >/dev/null 2>&1 || true',
+    '  if az grafana dashboard import --resource-group "$RESOURCE_GROUP" --name "$GRAFANA" --folder "$FOLDER" --overwrite true --definition "$DASHBOARD_FILE"; then exit 0; fi',
     '  echo "import failed (attempt $attempt; role assignments take minutes to apply), retrying in 30 s"; sleep 30',
     'done',
     'exit 1',
   ].join('\n');
+  return { command, environment: { RESOURCE_GROUP: resourceGroup, GRAFANA: grafana, FOLDER: DASHBOARD_FOLDER, DASHBOARD_FILE: file } };
 }

@@ -12,7 +12,7 @@ export interface AcmeDnsSettings {
   readonly email: string;
   readonly server: 'production' | 'staging';
   readonly dnsZone: { readonly name: string; readonly resourceGroupName: string; readonly subscriptionId: string };
-  /** Client id of cert-manager's managed identity (DNS Zone Contributor on the zone). */
+  /** Client id of cert-manager's managed identity (DNS Zone Contributor on the host's challenge record set only). */
   readonly identityClientId: string;
 }
 
