@@ -27,7 +27,10 @@ const FROM_STACK = '${abspath(path.module)}/../../..';
 export const FROM_STACK_RELATIVE = '../../..';
 
 interface LockEntry {
+  /** sha256 of the archive the lock was written from. */
   readonly sha256: string;
+  /** Digest of the files inside (scripts/upstream-digest.ts): what plans check, whoever packaged the archive. */
+  readonly contentSha256?: string;
   readonly source: string;
 }
 
@@ -42,21 +45,42 @@ export function lockedSha256(file: string): string {
   return entry.sha256;
 }
 
+/**
+ * The locked content digest of an artifact: what `prepare` writes into its
+ * marker once the artifact verified, and what plans check. Throws when the
+ * lock lacks it.
+ */
+export function lockedDigest(file: string): string {
+  const digest = ARTIFACTS[file]?.contentSha256;
+  if (!digest) {
+    throw new Error(`upstream.lock.json has no content digest for ${file}: run \`npm run upstream -- lock\` on a verified cache (or \`fetch\` online) and commit the lock`);
+  }
+  return digest;
+}
+
+/** The marker `prepare` writes beside a chart in the work folder: `<content digest> <sha256 of that chart file>`. */
+export const CHART_MARKER_SUFFIX = '.verified';
+
 /** Every artifact file of the lock (for the verify command and tests). */
 export function lockedArtifacts(): Readonly<Record<string, LockEntry>> {
   return ARTIFACTS;
 }
 
-/** A pinned chart's package in the work folder, and the plan-time check that it is the verified one. */
+/**
+ * A pinned chart's package in the work folder, and the plan-time check that it
+ * is the verified one: its marker holds the locked content digest and the
+ * sha256 of this very file (so a package swapped after \`prepare\` fails too).
+ */
 export function localChart(pin: ChartPin): { readonly chart: string; readonly precondition: Precondition } {
   const file = chartFile(pin);
-  const sha = lockedSha256(file);
+  const digest = lockedDigest(file);
   const path = `${FROM_STACK}/${UPSTREAM_WORK_DIR}/${file}`;
+  const marker = `split(" ", trimspace(file("${path}${CHART_MARKER_SUFFIX}")))`;
   return {
     chart: path,
     precondition: {
-      condition: `\${try(filesha256("${path}"), "missing") == "${sha}"}`,
-      errorMessage: `Chart ${pin.chart} ${pin.version} is missing from ${UPSTREAM_WORK_DIR} or does not match upstream.lock.json (sha256 ${sha}). Run \`${PREPARE_COMMAND}\` in the repository (it verifies the cache; \`npm run upstream -- fetch\` fills it when online).`,
+      condition: `\${try(${marker}[0] == "${digest}" && ${marker}[1] == filesha256("${path}"), false)}`,
+      errorMessage: `Chart ${pin.chart} ${pin.version} is missing from ${UPSTREAM_WORK_DIR} or does not match upstream.lock.json (content ${digest}). Run \`${PREPARE_COMMAND}\` in the repository (it verifies the cache; \`npm run upstream -- fetch\` fills it when online).`,
     },
   };
 }
@@ -80,11 +104,11 @@ export function distributionPath(path: string): string {
 }
 
 /**
- * The plan-time check that a tree was unpacked from its locked tarball: the
- * marker `prepare` writes last holds the tarball's sha256 from upstream.lock.json.
+ * The plan-time check that a tree was unpacked from a verified tarball: the
+ * marker `prepare` writes last holds the content digest from upstream.lock.json.
  */
 export function treePrecondition(pin: TreePin, label = `The upstream tree ${pin.name} ${pin.version}`): Precondition {
-  const sha = lockedSha256(treeFile(pin));
+  const sha = lockedDigest(treeFile(pin));
   const marker = `${treeDirectory(pin)}/${TREE_MARKER}`;
   return {
     condition: `\${try(trimspace(file("${marker}")), "missing") == "${sha}"}`,

@@ -25,6 +25,13 @@ export interface TreePin {
   readonly ref: string;
   /** `<name>-<version>.tar.gz` in the cache: the short commit, or the tag. */
   readonly version: string;
+  /**
+   * The folder of the repository the project reads. The content digest in
+   * upstream.lock.json covers this folder alone, so a mirror's tarball of it and
+   * GitHub's tarball of the whole repository agree (scripts/upstream-digest.ts).
+   * @default '.' (the whole tree, without `.git` and `.github`)
+   */
+  readonly contentPath?: string;
 }
 
 /**
@@ -59,6 +66,7 @@ export const KUBEFLOW_PIPELINES = {
   version: '2.17.0',
   /** The multi-user install with cert-manager: the counterpart of the distribution's Pipelines path. */
   path: 'manifests/kustomize/env/cert-manager/platform-agnostic-multi-user',
+  contentPath: 'manifests',
 } as const satisfies TreePin & { path: string };
 
 /**
@@ -78,6 +86,7 @@ export const ARGO_WORKFLOWS = {
   version: 'v4.0.10',
   /** The ref KFP's remote references name; `prepare` rewrites exactly these. */
   referencedAs: 'v4.0.5',
+  contentPath: 'manifests',
 } as const satisfies TreePin & { referencedAs: string };
 
 /**
@@ -90,6 +99,7 @@ export const MODELS_WEB_APP = {
   name: 'models-web-app',
   ref: 'v1.0.1',
   version: 'v1.0.1',
+  contentPath: 'manifests',
 } as const satisfies TreePin;
 
 export const TREES: readonly TreePin[] = [KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, ARGO_WORKFLOWS, MODELS_WEB_APP];

@@ -13,10 +13,11 @@
 import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
-import { dirname, join, relative, resolve } from 'path';
-import { TREE_MARKER, UPSTREAM_WORK_DIR } from '../constructs/upstream';
+import { basename, dirname, join, relative, resolve } from 'path';
+import { CHART_MARKER_SUFFIX, TREE_MARKER, UPSTREAM_WORK_DIR } from '../constructs/upstream';
 import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_PIPELINES, TREES, TreePin, chartFile, treeFile } from '../constructs/versions';
 import { runCommand } from './run-command';
+import { archiveDigest } from './upstream-digest';
 
 const ROOT = resolve(__dirname, '..');
 const LOCK_FILE = join(ROOT, 'upstream.lock.json');
@@ -27,6 +28,8 @@ export interface Artifact {
   /** Where it comes from, for the lock and for `fetch`. */
   readonly source: string;
   readonly kind: 'chart' | 'tree';
+  /** The folder inside the archive its content digest covers. */
+  readonly contentPath: string;
 }
 
 /** Every artifact the version catalog pins. */
@@ -35,8 +38,9 @@ export function pinnedArtifacts(): Artifact[] {
     file: chartFile(pin),
     source: `${pin.repository} ${pin.chart} ${pin.version}`,
     kind: 'chart' as const,
+    contentPath: '.',
   }));
-  const trees = TREES.map((pin) => ({ file: treeFile(pin), source: `${pin.repository} ${pin.ref}`, kind: 'tree' as const }));
+  const trees = TREES.map((pin) => ({ file: treeFile(pin), source: `${pin.repository} ${pin.ref}`, kind: 'tree' as const, contentPath: pin.contentPath ?? '.' }));
   return [...charts, ...trees];
 }
 
@@ -44,18 +48,38 @@ export function sha256Of(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+interface LockEntry {
+  /** sha256 of the archive the lock was written from (our mirror's, or the publisher's after a \`fetch\`). */
+  readonly sha256: string;
+  /** Digest of the files inside (scripts/upstream-digest.ts), the same whoever packaged them: what plans check. */
+  readonly contentSha256?: string;
+  readonly source: string;
+}
+
 interface Lock {
   readonly comment: string;
-  readonly artifacts: Record<string, { sha256: string; source: string }>;
+  readonly artifacts: Record<string, LockEntry>;
 }
 
 function readLock(): Lock {
   return JSON.parse(readFileSync(LOCK_FILE, 'utf8')) as Lock;
 }
 
-/** Problems of a cache against the lock: missing files, wrong checksums, pins without a lock entry. */
-export function verifyCache(cache: string, lock: Lock = readLock()): string[] {
+/** An artifact whose archive differs from the locked one while its files are the same (packaged elsewhere). */
+export interface Repackaged {
+  readonly file: string;
+  readonly sha256: string;
+}
+
+/**
+ * Checks a cache against the lock: an artifact passes when its archive is the
+ * locked one, or when the files inside are (its content digest matches: the
+ * same chart or tree, packaged by someone else). Problems: missing files,
+ * different content, pins without a lock entry.
+ */
+export function checkCache(cache: string, lock: Lock = readLock()): { problems: string[]; repackaged: Repackaged[] } {
   const problems: string[] = [];
+  const repackaged: Repackaged[] = [];
   for (const artifact of pinnedArtifacts()) {
     const locked = lock.artifacts[artifact.file];
     const path = join(cache, artifact.file);
@@ -63,10 +87,18 @@ export function verifyCache(cache: string, lock: Lock = readLock()): string[] {
     else if (!existsSync(path)) problems.push(`${artifact.file}: missing from ${cache} (run \`npm run upstream -- fetch\`, or set KUBEFLOW_UPSTREAM_CACHE to a mirror)`);
     else {
       const actual = sha256Of(path);
-      if (actual !== locked.sha256) problems.push(`${artifact.file}: sha256 ${actual} does not match the lock (${locked.sha256})`);
+      if (actual === locked.sha256) continue;
+      const content = locked.contentSha256 ? archiveDigest(path, artifact.contentPath) : undefined;
+      if (content !== undefined && content === locked.contentSha256) repackaged.push({ file: artifact.file, sha256: actual });
+      else problems.push(`${artifact.file}: sha256 ${actual} does not match the lock (${locked.sha256})${content ? `, nor do the files inside (content ${content}, locked ${locked.contentSha256})` : ''}`);
     }
   }
-  return problems;
+  return { problems, repackaged };
+}
+
+/** Problems of a cache against the lock (see checkCache). */
+export function verifyCache(cache: string, lock: Lock = readLock()): string[] {
+  return checkCache(cache, lock).problems;
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -97,10 +129,10 @@ function kustomizationFiles(dir: string): string[] {
   return found;
 }
 
-function unpackTree(cache: string, pin: TreePin, work: string, sha: string): string {
+function unpackTree(cache: string, pin: TreePin, work: string, digest: string): string {
   const target = join(work, 'trees', pin.name);
   const marker = join(target, TREE_MARKER);
-  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === sha) return target;
+  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === digest) return target;
   const staging = `${target}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -136,9 +168,9 @@ export function prepare(cache: string, work: string = join(ROOT, UPSTREAM_WORK_D
   return withLock(`${work}.lock`, () => prepareLocked(cache, work));
 }
 
-/** Writes a tree's marker (its tarball's sha256), which plans check; written last, once the tree is complete. */
-function markVerified(dir: string, sha: string): void {
-  writeFileSync(join(dir, TREE_MARKER), `${sha}\n`);
+/** Writes a tree's marker (its locked content digest), which plans check; written last, once the tree is complete. */
+function markVerified(dir: string, digest: string): void {
+  writeFileSync(join(dir, TREE_MARKER), `${digest}\n`);
 }
 
 /**
@@ -168,13 +200,21 @@ function prepareLocked(cache: string, work: string): { work: string; rewritten: 
   if (problems.length > 0) throw new Error(`upstream cache ${cache} failed verification:\n  ${problems.join('\n  ')}`);
   const lock = readLock();
   mkdirSync(join(work, 'charts'), { recursive: true });
+  const digestOf = (file: string) => {
+    const digest = lock.artifacts[file].contentSha256;
+    if (!digest) throw new Error(`upstream.lock.json has no content digest for ${file}: run \`npm run upstream -- lock\` on a verified cache and commit the lock`);
+    return digest;
+  };
   for (const artifact of pinnedArtifacts().filter((a) => a.kind === 'chart')) {
+    const source = join(cache, artifact.file);
     const target = join(work, artifact.file);
-    if (!existsSync(target) || sha256Of(target) !== lock.artifacts[artifact.file].sha256) copyFileSync(join(cache, artifact.file), target);
+    if (!existsSync(target) || sha256Of(target) !== sha256Of(source)) copyFileSync(source, target);
+    // Plans check the marker: the verified content, and the sha256 of the very file they install.
+    writeFileSync(`${target}${CHART_MARKER_SUFFIX}`, `${digestOf(artifact.file)} ${sha256Of(target)}\n`);
   }
   let rewritten = 0;
   for (const pin of TREES) {
-    const sha = lock.artifacts[treeFile(pin)].sha256;
+    const sha = digestOf(treeFile(pin));
     const dir = unpackTree(cache, pin, work, sha);
     if (existsSync(join(dir, TREE_MARKER))) continue;
     // Pipelines loads Argo Workflows remotely: point it at the local Argo tree (by name, so the order of TREES does not matter).
@@ -205,9 +245,9 @@ export function writeLock(cache: string): Lock {
   for (const artifact of pinnedArtifacts()) {
     const path = join(cache, artifact.file);
     if (!existsSync(path)) throw new Error(`${artifact.file} is missing from ${cache}: nothing to lock`);
-    artifacts[artifact.file] = { sha256: sha256Of(path), source: artifact.source };
+    artifacts[artifact.file] = { sha256: sha256Of(path), contentSha256: archiveDigest(path, artifact.contentPath), source: artifact.source };
   }
-  const lock: Lock = { comment: 'Checksums of the upstream artifacts pinned in constructs/versions.ts, as `npm run upstream -- fetch` saw them. Commit this file.', artifacts };
+  const lock: Lock = { comment: 'Checksums of the upstream artifacts pinned in constructs/versions.ts, as `npm run upstream -- fetch` saw them: sha256 of the archive, and contentSha256 of the files inside (what plans check; the same for a repackaged copy). Commit this file.', artifacts };
   writeFileSync(LOCK_FILE, `${JSON.stringify(lock, null, 2)}\n`);
   return lock;
 }
@@ -234,8 +274,9 @@ function main(argv: string[]): number {
   const command = argv[0];
   switch (command) {
     case 'verify': {
-      const problems = verifyCache(cache);
+      const { problems, repackaged } = checkCache(cache);
       for (const p of problems) console.error(`✗ ${p}`);
+      for (const r of repackaged) console.log(`  ${r.file}: another archive (sha256 ${r.sha256}) of the locked files (content digest matches)`);
       if (problems.length === 0) console.log(`✓ ${pinnedArtifacts().length} artifacts in ${cache} match upstream.lock.json`);
       return problems.length === 0 ? 0 : 1;
     }
@@ -249,24 +290,32 @@ function main(argv: string[]): number {
       mkdirSync(join(cache, 'trees'), { recursive: true });
       const dryRun = argv.includes('--dry-run');
       for (const cmd of fetchCommands(cache)) {
-        const target = cmd[0] === 'curl' ? cmd[cmd.indexOf('--output') + 1] : undefined;
-        if (target && existsSync(target)) continue;
+        // Already in the cache (a CI cache restored by the lock's hash): checked below like the rest.
+        const target = cmd[0] === 'curl' ? cmd[cmd.indexOf('--output') + 1] : join(cmd[cmd.indexOf('--destination') + 1], `${basename(cmd[2])}-${cmd[cmd.indexOf('--version') + 1]}.tgz`);
+        if (existsSync(target)) continue;
         console.log(`$ ${cmd.join(' ')}`);
         if (!dryRun) execFileSync(cmd[0], cmd.slice(1), { stdio: 'inherit' });
       }
       if (dryRun) return 0;
-      const before = readLock().artifacts;
-      const changed = pinnedArtifacts().filter((a) => before[a.file]?.sha256 !== sha256Of(join(cache, a.file))).map((a) => a.file);
-      if (changed.length === 0) {
+      const { problems, repackaged } = checkCache(cache);
+      for (const r of repackaged) console.log(`  ${r.file}: the publisher's archive (sha256 ${r.sha256}) holds the locked files (content digest matches)`);
+      if (problems.length === 0 && repackaged.length === 0) {
         console.log('✓ every artifact matches upstream.lock.json');
         return 0;
       }
       if (argv.includes('--frozen-lock')) {
-        console.error(`✗ these artifacts differ from upstream.lock.json (or are not in it): ${changed.join(', ')}. Run \`npm run upstream -- fetch\` locally, review and commit the lock.`);
+        // Frozen: the same files are enough (plans check the content digest); anything else fails.
+        if (problems.length === 0) {
+          console.log(`✓ every artifact holds the files upstream.lock.json records (${repackaged.length} packaged differently)`);
+          return 0;
+        }
+        for (const p of problems) console.error(`✗ ${p}`);
+        console.error('These artifacts are not what upstream.lock.json records. Run `npm run upstream -- fetch` locally, review and commit the lock.');
         return 1;
       }
       writeLock(cache);
-      console.log(`✓ wrote upstream.lock.json (${changed.length} new or changed: ${changed.join(', ')}): review the diff and commit it`);
+      const changed = [...problems, ...repackaged.map((r) => `${r.file} (same files, new archive)`)];
+      console.log(`✓ wrote upstream.lock.json (${changed.length} new or changed):\n  ${changed.join('\n  ')}\nreview the diff and commit it`);
       return 0;
     }
     case 'lock':

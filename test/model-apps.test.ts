@@ -6,7 +6,7 @@ import { profileAccessRoles } from '../constructs/platform/kubeflow-roles';
 import { MODEL_REGISTRY_DB_SECRET } from '../constructs/platform/model-registry';
 import { ComponentError } from '../constructs/platform/prerequisites';
 import { SPARK_GPU_DISCOVERY_SCRIPT, SparkOperator, sparkGpuPlacement } from '../constructs/platform/spark-operator';
-import { lockedSha256 } from '../constructs/upstream';
+import { lockedDigest } from '../constructs/upstream';
 import { CHARTS, IMAGES, KUSTOMIZE_PATHS, MODELS_WEB_APP, MODELS_WEB_APP_PATHS, chartFile, treeFile } from '../constructs/versions';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { dev, staging } from './fixtures/environments';
@@ -179,7 +179,7 @@ describe('KServe models web app', () => {
     expect(overlay.images).toEqual([expect.objectContaining({ name: IMAGES.modelsWebApp.name, new_tag: IMAGES.modelsWebApp.tag })]);
     const condition = overlay.lifecycle?.precondition?.[0].condition ?? '';
     expect(condition).toContain(`trees/${MODELS_WEB_APP.name}/.upstream-verified`);
-    expect(condition).toContain(lockedSha256(treeFile(MODELS_WEB_APP)));
+    expect(condition).toContain(lockedDigest(treeFile(MODELS_WEB_APP)));
     expect(all.json).not.toContain('applications/kserve/models-web-app');
   });
 

@@ -4,7 +4,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, tolerationFor } from '../constructs/cluster/gpu-scheduling';
 import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
 import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/platform/scrape-objects';
-import { lockedSha256 } from '../constructs/upstream';
+import { lockedDigest } from '../constructs/upstream';
 import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
@@ -75,8 +75,8 @@ describe('version catalog', () => {
       const file = files.find((f) => release.chart.endsWith(`/.cache/upstream-work/${f}`));
       expect(file).toBeDefined();
       const precondition = (release as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition[0];
-      expect(precondition.condition).toContain(`filesha256("${release.chart}")`);
-      expect(precondition.condition).toContain(lockedSha256(file!));
+      // The marker prepare writes beside the chart: the locked content digest, and the sha256 of this very file.
+      expect(precondition.condition).toBe(`\${try(split(" ", trimspace(file("${release.chart}.verified")))[0] == "${lockedDigest(file!)}" && split(" ", trimspace(file("${release.chart}.verified")))[1] == filesha256("${release.chart}"), false)}`);
       expect(precondition.error_message).toContain('npm run upstream -- prepare');
     }
   });
@@ -86,7 +86,7 @@ describe('version catalog', () => {
     expect(KUBEFLOW_DISTRIBUTION.ref).toMatch(/^[0-9a-f]{40}$/);
   });
 
-  test('every kustomize resource is a path of one verified tree, and every tree the overlay reads is checked against its locked sha256: no git, no network at plan time', () => {
+  test('every kustomize resource is a path of one verified tree, and every tree the overlay reads is checked against its locked content digest: no git, no network at plan time', () => {
     for (const overlay of Object.values(overlays(devPlatform.parsed))) {
       const preconditions = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition;
       // Relative to the stack folder: the kustomize inside kbst/kustomization 0.9.8 refuses absolute directories at plan time.
@@ -95,7 +95,7 @@ describe('version catalog', () => {
       const tree = TREES.find((t) => names.has(t.name));
       expect(tree).toBeDefined();
       // The first precondition is the tree of the resources; any further one a tree its kustomizations reference.
-      expect(preconditions[0].condition).toBe(`\${try(trimspace(file("\${abspath(path.module)}/../../../.cache/upstream-work/trees/${tree!.name}/.upstream-verified")), "missing") == "${lockedSha256(treeFile(tree!))}"}`);
+      expect(preconditions[0].condition).toBe(`\${try(trimspace(file("\${abspath(path.module)}/../../../.cache/upstream-work/trees/${tree!.name}/.upstream-verified")), "missing") == "${lockedDigest(treeFile(tree!))}"}`);
       for (const p of preconditions) expect(p.error_message).toContain('npm run upstream -- prepare');
     }
   });
@@ -297,7 +297,7 @@ describe('Kubeflow Pipelines', () => {
 
   test('the plan reads the KFP tree and the Argo tree it references by checksum, each with its own message', () => {
     const preconditions = (overlay as unknown as { lifecycle: { precondition: { condition: string; error_message: string }[] } }).lifecycle.precondition;
-    expect(preconditions.map((p) => /== "([0-9a-f]{64})"/.exec(p.condition)?.[1])).toEqual([lockedSha256(treeFile(KUBEFLOW_PIPELINES)), lockedSha256(treeFile(ARGO_WORKFLOWS))]);
+    expect(preconditions.map((p) => /== "([0-9a-f]{64})"/.exec(p.condition)?.[1])).toEqual([lockedDigest(treeFile(KUBEFLOW_PIPELINES)), lockedDigest(treeFile(ARGO_WORKFLOWS))]);
     expect(preconditions[0].condition).toContain('/trees/kubeflow-pipelines/.upstream-verified');
     expect(preconditions[1].condition).toContain('/trees/argo-workflows/.upstream-verified');
     expect(preconditions[0].error_message).toMatch(/^The upstream tree kubeflow-pipelines 2\.17\.0 is not prepared .*npm run upstream -- prepare/);

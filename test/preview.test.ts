@@ -1,4 +1,4 @@
-import { lockedSha256 } from '../constructs/upstream';
+import { lockedDigest } from '../constructs/upstream';
 import { ARGO_WORKFLOWS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, treeFile } from '../constructs/versions';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -133,21 +133,21 @@ describe('offline preview: versions, values, patches', () => {
   test('upstream release pins of kustomize components', () => {
     const katib = platform.versions.find((v) => v.subject.includes('katib'))!;
     expect(katib.from).toMatch(/^community-distribution\/applications\/katib\//);
-    expect(katib.from).toContain(`(tree sha256 ${lockedSha256(treeFile(KUBEFLOW_DISTRIBUTION)).slice(0, 12)})`);
-    expect(katib.to).toContain('(tree sha256 aaaaaaaaaaaa)');
+    expect(katib.from).toContain(`(tree digest ${lockedDigest(treeFile(KUBEFLOW_DISTRIBUTION)).slice(0, 12)})`);
+    expect(katib.to).toContain('(tree digest aaaaaaaaaaaa)');
   });
 
   test('an overlay reading two trees (Pipelines and the Argo tree it references) shows a bump of either', () => {
     const argoBump = synthesizeFixture([base]);
     editStack(argoBump, 'dev-platform', (json) => {
       const overlay = Object.values(json.data.kustomization_overlay as Record<string, Record<string, any>>).find((o) => o.resources[0].includes(KUBEFLOW_PIPELINES.name))!;
-      overlay.lifecycle = JSON.parse(JSON.stringify(overlay.lifecycle).replace(lockedSha256(treeFile(ARGO_WORKFLOWS)), 'b'.repeat(64)));
+      overlay.lifecycle = JSON.parse(JSON.stringify(overlay.lifecycle).replace(lockedDigest(treeFile(ARGO_WORKFLOWS)), 'b'.repeat(64)));
     });
     const stack = summarize(loadSynthesized(before), loadSynthesized(argoBump), 'argo').stacks.find((s) => s.stack === 'dev-platform')!;
-    const kfp = lockedSha256(treeFile(KUBEFLOW_PIPELINES)).slice(0, 12);
+    const kfp = lockedDigest(treeFile(KUBEFLOW_PIPELINES)).slice(0, 12);
     expect(stack.versions).toEqual([expect.objectContaining({ subject: expect.stringContaining('pipelines') })]);
-    expect(stack.versions[0].from).toContain(`(tree sha256 ${kfp}, ${lockedSha256(treeFile(ARGO_WORKFLOWS)).slice(0, 12)})`);
-    expect(stack.versions[0].to).toContain(`(tree sha256 ${kfp}, bbbbbbbbbbbb)`);
+    expect(stack.versions[0].from).toContain(`(tree digest ${kfp}, ${lockedDigest(treeFile(ARGO_WORKFLOWS)).slice(0, 12)})`);
+    expect(stack.versions[0].to).toContain(`(tree digest ${kfp}, bbbbbbbbbbbb)`);
   });
 
   test('values changes name the keys', () => {

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { execFileSync } from 'child_process';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { lockedArtifacts } from '../constructs/upstream';
 import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, MODELS_WEB_APP, MODELS_WEB_APP_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
-import { fetchCommands, localizePipelines, pinnedArtifacts, prepare, remoteReferences, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
+import { checkCache, fetchCommands, localizePipelines, pinnedArtifacts, prepare, remoteReferences, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
 import { ENVIRONMENTS } from '../environments';
 import { synthPlatform } from './helpers';
 import { upstreamCache } from './render/tools';
@@ -96,10 +97,10 @@ describe('prepare', () => {
     expect(files.flatMap((f) => remoteReferences(readFileSync(f, 'utf8')))).toEqual([]);
   });
 
-  (cache ? test : test.skip)('a tree used as it is (the models web app) is unpacked and marked with its locked checksum', () => {
+  (cache ? test : test.skip)('a tree used as it is (the models web app) is unpacked and marked with its locked content digest', () => {
     const { work } = prepare(cache!);
     const dir = join(work, 'trees', MODELS_WEB_APP.name);
-    expect(readFileSync(join(dir, '.upstream-verified'), 'utf8').trim()).toBe(lockedArtifacts()[treeFile(MODELS_WEB_APP)].sha256);
+    expect(readFileSync(join(dir, '.upstream-verified'), 'utf8').trim()).toBe(lockedArtifacts()[treeFile(MODELS_WEB_APP)].contentSha256);
     expect(existsSync(join(dir, MODELS_WEB_APP_PATHS.kubeflow, 'kustomization.yaml'))).toBe(true);
   });
 });
@@ -127,5 +128,29 @@ describe('a platform plan needs no git and no registry, in every environment', (
     for (const overlay of Object.values(parsed.data?.kustomization_overlay ?? {})) {
       for (const resource of overlay.resources as string[]) expect(resource).not.toMatch(/github\.com|\?ref=|^https?:/);
     }
+  });
+});
+
+describe('a repackaged artifact (the publisher\'s archive of the locked files) verifies; other files do not', () => {
+  const cache = upstreamCache();
+  (cache ? test : test.skip)('same files in another archive pass with a notice; one changed file fails, naming both digests', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'upstream-cache-'));
+    cpSync(cache!, copy, { recursive: true });
+    const chart = 'charts/base-1.30.3.tgz';
+    const repack = (edit?: (dir: string) => void) => {
+      const dir = mkdtempSync(join(tmpdir(), 'repack-'));
+      execFileSync('tar', ['-xzf', join(cache!, chart), '-C', dir]);
+      edit?.(dir);
+      rmSync(join(copy, chart), { force: true });
+      // Another top folder name and fresh timestamps: different bytes, same files.
+      renameSync(join(dir, 'base'), join(dir, 'base-published'));
+      execFileSync('tar', ['-czf', join(copy, chart), '-C', dir, 'base-published']);
+    };
+    repack();
+    const ok = checkCache(copy);
+    expect(ok.problems).toEqual([]);
+    expect(ok.repackaged.map((r) => r.file)).toEqual([chart]);
+    repack((dir) => appendFileSync(join(dir, 'base', 'values.yaml'), '\n# changed\n'));
+    expect(checkCache(copy).problems).toEqual([expect.stringMatching(/^charts\/base-1\.30\.3\.tgz: sha256 [0-9a-f]{64} does not match the lock .*, nor do the files inside \(content [0-9a-f]{64}, locked [0-9a-f]{64}\)$/)]);
   });
 });

@@ -86,7 +86,7 @@ function overlayChanges(before: StackJson | undefined, after: StackJson | undefi
     if (!old || !now) continue;
     // Overlays render from verified trees: their locked checksums (one precondition per tree read, e.g. Pipelines and Argo) are the pin.
     const treePin = (o: Record<string, unknown>) => [...JSON.stringify((o.lifecycle as unknown) ?? '').matchAll(/== \\?"([0-9a-f]{64})\\?"/g)].map((m) => m[1].slice(0, 12)).join(', ');
-    const refs = (o: Record<string, unknown>) => ((o.resources as string[] | undefined) ?? []).map((r) => r.replace(/^.*\/\.cache\/upstream-work\/trees\//, '')).join(', ') + (treePin(o) ? ` (tree sha256 ${treePin(o)})` : '');
+    const refs = (o: Record<string, unknown>) => ((o.resources as string[] | undefined) ?? []).map((r) => r.replace(/^.*\/\.cache\/upstream-work\/trees\//, '')).join(', ') + (treePin(o) ? ` (tree digest ${treePin(o)})` : '');
     if (refs(old) !== refs(now)) versions.push({ subject: address, from: refs(old), to: refs(now) });
     const items = (o: Record<string, unknown>) => [
       ...((o.patches as unknown[] | undefined) ?? []),
