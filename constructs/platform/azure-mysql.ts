@@ -240,7 +240,8 @@ export class AzureMysqlAccess extends Construct {
                 credential('ADMIN_PASSWORD', 'ADMIN_PASSWORD'),
                 ...props.consumers.map((name) => credential(passwordVariable(name), passwordVariable(name))),
               ],
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              // runAsNonRoot again here: the kubernetes provider writes an unset container runAsNonRoot as false, which Pod Security "restricted" refuses (found by the rehearsal).
+              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
               resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
               volumeMount: [{ name: 'ca', mountPath: MYSQL_CA_DIR, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
             }],
