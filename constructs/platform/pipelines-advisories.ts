@@ -35,7 +35,7 @@ export const PIPELINES_API_APP = 'ml-pipeline';
 /**
  * Paths of the UI server that reach the artifact and pod-log handlers through the
  * gateway (under its `/pipeline` base path), as an RE2 pattern Envoy matches against
- * the whole path (query removed): any case, repeated slashes.
+ * the whole path (query removed): every letter case, repeated slashes.
  */
 export const UI_REFUSED_PATH_REGEX = '(?i)/+pipeline/+(artifacts|k8s/+pod/+logs).*';
 
