@@ -143,6 +143,10 @@ const ROWS: Row[] = [
   ...(['length', 'special', 'upper', 'lower', 'numeric', 'number', 'min_upper', 'min_lower', 'min_numeric', 'min_special', 'override_special', 'keepers']
     .map((a): Row => ['random_password', a, 'replace', 'random v3.7.2 internal/provider/resource_password.go: RequiresReplace'])),
 
+  // The engine's built-in resource (OpenTofu v1.12.6, .ci/opentofu/go.mod).
+  ['terraform_data', 'triggers_replace', 'replace', 'opentofu v1.12.6 internal/builtin/providers/tf/resource_data.go: RequiresReplace on triggers_replace'],
+  ['terraform_data', 'input', 'update', 'opentofu v1.12.6 internal/builtin/providers/tf/resource_data.go: a new input plans a new output, no RequiresReplace'],
+
   // Data stores, their network and their backups (azurerm v4.55.0).
   ...forced('azurerm_mysql_flexible_server', `${AZ}mysql/mysql_flexible_server_resource.go`, ['name', 'administrator_login', 'create_mode', 'delegated_subnet_id', 'geo_redundant_backup_enabled',
     'point_in_time_restore_time_in_utc', 'private_dns_zone_id', 'source_server_id'], { location: true, group: true }),

@@ -18,6 +18,8 @@
  * - kubernetes v2.38.0: kubernetes/schema_metadata.go (`metadataSchema`, used by
  *   resource_kubernetes_namespace_v1.go).
  * - random v3.7.2: internal/provider/resource_password.go (`RequiresReplace`).
+ * - the engine's built-in `terraform_data` (OpenTofu v1.12.6, the pin of .ci/opentofu/go.mod):
+ *   internal/builtin/providers/tf/resource_data.go (`RequiresReplace` on `triggers_replace`).
  * Conditional replacements that depend on the values (a smaller MySQL storage,
  * a storage account crossing the LRS/GRS ↔ ZRS/GZRS boundary) are in
  * `REPLACES_WHEN`; others our configurations cannot hit are noted beside their type.
@@ -112,6 +114,8 @@ export const FORCES_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
   azurerm_monitor_alert_prometheus_rule_group: ['name', 'location', 'resource_group_name'],
   azurerm_monitor_diagnostic_setting: ['name', 'target_resource_id'],
   helm_release: ['name', 'namespace'],
+  // `input` updates in place (only `output` follows it).
+  terraform_data: ['triggers_replace'],
   kubernetes_namespace_v1: ['metadata.name', 'metadata.generate_name'],
   // `data`, `binary_data` and `immutable` replace once `immutable` is true: REPLACES_WHEN.
   kubernetes_config_map_v1: ['metadata.name', 'metadata.generate_name', 'metadata.namespace'],
