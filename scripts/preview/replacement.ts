@@ -2,7 +2,8 @@
  * What a change to an attribute does, for the resource types this project
  * uses: destroy and recreate the resource (`FORCES_REPLACEMENT`), or rebuild a
  * node pool's nodes in place (`ROTATES_POOL`). Paths are attribute names, or
- * `block.attribute` for nested blocks. Anything else is an in-place update.
+ * `block.attribute` for nested blocks. Any other attribute of a listed type
+ * updates in place; a change to a type not listed may replace it (the preview says so).
  *
  * Checked, entry by entry, against the pinned providers' source (each entry
  * has a test citing its line of evidence: test/preview-truth.test.ts):
