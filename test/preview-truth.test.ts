@@ -11,7 +11,7 @@ import { CRD_RELEASES, destroyWarning } from '../scripts/preview/destructive';
 import { summarize } from '../scripts/preview/diff';
 import { PRICES, PriceTable } from '../scripts/preview/prices';
 import { renderMarkdown, renderText } from '../scripts/preview/render';
-import { FORCES_REPLACEMENT, ROTATES_POOL, forcesReplacement, rotatesPool } from '../scripts/preview/replacement';
+import { FORCES_REPLACEMENT, REPLACES_WHEN, ROTATES_POOL, forcesReplacement, rotatesPool } from '../scripts/preview/replacement';
 import { removeStaleStacks } from '../scripts/preview/stale-stacks';
 import { StackJson, loadSynthesized } from '../scripts/preview/synthesized';
 import { dev, staging } from './fixtures/environments';
@@ -33,6 +33,13 @@ const named = (type: string, file: string): Row[] => [[type, 'name', 'replace', 
 
 type Effect = 'replace' | 'rotate' | 'update';
 type Row = [type: string, path: string, effect: Effect, source: string];
+const K8S = 'kubernetes v2.38.0 kubernetes/';
+/** Rows for attributes marked `ForceNew: true`, with the common location and resource group where the type has them. */
+const forced = (type: string, file: string, attributes: string[], common: { location?: boolean; group?: boolean } = {}): Row[] => [
+  ...attributes.map((a): Row => [type, a, 'replace', forceNew(file)]),
+  ...(common.location ? [[type, 'location', 'replace', location(file)] as Row] : []),
+  ...(common.group ? [[type, 'resource_group_name', 'replace', group(file)] as Row] : []),
+];
 
 const ROWS: Row[] = [
   ['azurerm_resource_group', 'name', 'replace', group(`${AZ}resource/resource_group_resource.go`)],
@@ -135,6 +142,90 @@ const ROWS: Row[] = [
   ['kubernetes_namespace_v1', 'metadata.0.labels', 'update', 'kubernetes v2.38.0 kubernetes/schema_metadata.go: no ForceNew'],
   ...(['length', 'special', 'upper', 'lower', 'numeric', 'number', 'min_upper', 'min_lower', 'min_numeric', 'min_special', 'override_special', 'keepers']
     .map((a): Row => ['random_password', a, 'replace', 'random v3.7.2 internal/provider/resource_password.go: RequiresReplace'])),
+
+  // The engine's built-in resource (OpenTofu v1.12.6, .ci/opentofu/go.mod).
+  ['terraform_data', 'triggers_replace', 'replace', 'opentofu v1.12.6 internal/builtin/providers/tf/resource_data.go: RequiresReplace on triggers_replace'],
+  ['terraform_data', 'input', 'update', 'opentofu v1.12.6 internal/builtin/providers/tf/resource_data.go: a new input plans a new output, no RequiresReplace'],
+
+  // Data stores, their network and their backups (azurerm v4.55.0).
+  ...forced('azurerm_mysql_flexible_server', `${AZ}mysql/mysql_flexible_server_resource.go`, ['name', 'administrator_login', 'create_mode', 'delegated_subnet_id', 'geo_redundant_backup_enabled',
+    'point_in_time_restore_time_in_utc', 'private_dns_zone_id', 'source_server_id'], { location: true, group: true }),
+  ['azurerm_mysql_flexible_server', 'storage.0.size_gb', 'replace', `${AZ}mysql/mysql_flexible_server_resource.go: ForceNewIfChange("storage.0.size_gb") when new < old (REPLACES_WHEN)`],
+  ['azurerm_mysql_flexible_server', 'storage.0.iops', 'update', `${AZ}mysql/mysql_flexible_server_resource.go: no ForceNew`],
+  ['azurerm_mysql_flexible_server', 'high_availability.0.mode', 'update', `${AZ}mysql/mysql_flexible_server_resource.go: no ForceNew`],
+  ['azurerm_mysql_flexible_server', 'backup_retention_days', 'update', `${AZ}mysql/mysql_flexible_server_resource.go: no ForceNew`],
+  ['azurerm_mysql_flexible_server', 'sku_name', 'update', `${AZ}mysql/mysql_flexible_server_resource.go: no ForceNew`],
+  ...forced('azurerm_mysql_flexible_database', `${AZ}mysql/mysql_flexible_database_resource.go`, ['name', 'server_name', 'charset', 'collation'], { group: true }),
+  ...forced('azurerm_mysql_flexible_server_configuration', `${AZ}mysql/mysql_flexible_server_configuration_resource.go`, ['name', 'server_name'], { group: true }),
+  ['azurerm_mysql_flexible_server_configuration', 'value', 'update', `${AZ}mysql/mysql_flexible_server_configuration_resource.go: no ForceNew`],
+  ...forced('azurerm_storage_account', `${AZ}storage/storage_account_resource.go`, ['name', 'account_tier', 'provisioned_billing_model_version', 'immutability_policy', 'is_hns_enabled',
+    'nfsv3_enabled', 'dns_endpoint_type', 'queue_encryption_key_type', 'table_encryption_key_type', 'infrastructure_encryption_enabled'], { location: true, group: true }),
+  ['azurerm_storage_account', 'edge_zone', 'replace', `${AZ}storage/storage_account_resource.go: commonschema.EdgeZoneOptionalForceNew()`],
+  ['azurerm_storage_account', 'account_replication_type', 'replace', `${AZ}storage/storage_account_resource.go: ForceNewIfChange("account_replication_type") across LRS/GRS/RAGRS ↔ ZRS/GZRS/RAGZRS (REPLACES_WHEN)`],
+  ['azurerm_storage_account', 'account_kind', 'replace', `${AZ}storage/storage_account_resource.go: CustomizeDiff d.ForceNew("account_kind") unless Storage → StorageV2 (REPLACES_WHEN)`],
+  ['azurerm_storage_account', 'blob_properties.0.delete_retention_policy.0.days', 'update', `${AZ}storage/storage_account_resource.go: no ForceNew`],
+  ['azurerm_storage_account', 'public_network_access_enabled', 'update', `${AZ}storage/storage_account_resource.go: no ForceNew`],
+  ...forced('azurerm_storage_container', `${AZ}storage/storage_container_resource.go`, ['name', 'storage_account_id', 'default_encryption_scope', 'encryption_scope_override_enabled']),
+  ['azurerm_storage_container', 'storage_account_name', 'replace', `${AZ}storage/storage_container_resource.go: CustomizeDiff diff.ForceNew("storage_account_name")`],
+  ['azurerm_storage_container', 'container_access_type', 'update', `${AZ}storage/storage_container_resource.go: no ForceNew`],
+  ...forced('azurerm_private_endpoint', `${AZ}network/private_endpoint_resource.go`, ['name', 'subnet_id', 'custom_network_interface_name',
+    'private_service_connection.0.name', 'private_service_connection.0.is_manual_connection', 'private_service_connection.0.private_connection_resource_id',
+    'private_service_connection.0.private_connection_resource_alias', 'private_service_connection.0.subresource_names',
+    'ip_configuration.0.name', 'ip_configuration.0.private_ip_address', 'ip_configuration.0.subresource_name', 'ip_configuration.0.member_name'], { location: true }),
+  ['azurerm_private_endpoint', 'resource_group_name', 'replace', `${AZ}network/private_endpoint_resource.go: azure.SchemaResourceGroupNameDiffSuppress() (ForceNew, helpers/azure/deprecated_soon.go)`],
+  ['azurerm_private_endpoint', 'private_dns_zone_group.0.private_dns_zone_ids', 'update', `${AZ}network/private_endpoint_resource.go: no ForceNew`],
+  ...forced('azurerm_private_dns_zone', `${AZ}privatedns/private_dns_zone_resource.go`, ['name', 'soa_record']),
+  ['azurerm_private_dns_zone', 'resource_group_name', 'replace', `${AZ}privatedns/private_dns_zone_resource.go: azure.SchemaResourceGroupNameDiffSuppress() (ForceNew)`],
+  ...forced('azurerm_private_dns_zone_virtual_network_link', `${AZ}privatedns/private_dns_zone_virtual_network_link_resource.go`, ['name', 'private_dns_zone_name', 'virtual_network_id']),
+  ['azurerm_private_dns_zone_virtual_network_link', 'resource_group_name', 'replace', `${AZ}privatedns/private_dns_zone_virtual_network_link_resource.go: azure.SchemaResourceGroupNameDiffSuppress() (ForceNew)`],
+  ['azurerm_private_dns_zone_virtual_network_link', 'registration_enabled', 'update', `${AZ}privatedns/private_dns_zone_virtual_network_link_resource.go: no ForceNew`],
+  ...forced('azurerm_dns_txt_record', `${AZ}dns/dns_txt_record_resource.go`, ['name', 'zone_name'], { group: true }),
+  ['azurerm_dns_txt_record', 'record', 'update', `${AZ}dns/dns_txt_record_resource.go: no ForceNew`],
+  ...forced('azurerm_data_protection_backup_vault', `${AZ}dataprotection/data_protection_backup_vault_resource.go`, ['name', 'datastore_type', 'redundancy'], { location: true, group: true }),
+  ['azurerm_data_protection_backup_vault', 'cross_region_restore_enabled', 'replace', `${AZ}dataprotection/data_protection_backup_vault_resource.go: ForceNewIfChange once enabled (REPLACES_WHEN)`],
+  ['azurerm_data_protection_backup_vault', 'immutability', 'replace', `${AZ}dataprotection/data_protection_backup_vault_resource.go: ForceNewIfChange from Locked (REPLACES_WHEN)`],
+  ['azurerm_data_protection_backup_vault', 'soft_delete', 'replace', `${AZ}dataprotection/data_protection_backup_vault_resource.go: ForceNewIfChange from AlwaysOn (REPLACES_WHEN)`],
+  ['azurerm_data_protection_backup_vault', 'retention_duration_in_days', 'update', `${AZ}dataprotection/data_protection_backup_vault_resource.go: no ForceNew`],
+  ...forced('azurerm_data_protection_backup_policy_kubernetes_cluster', `${AZ}dataprotection/data_protection_backup_policy_kubernetes_cluster_resource.go`,
+    ['name', 'vault_name', 'backup_repeating_time_intervals', 'default_retention_rule.0.life_cycle.0.duration', 'retention_rule.0.criteria.0.days_of_week', 'time_zone'], { group: true }),
+  ...forced('azurerm_data_protection_backup_instance_kubernetes_cluster', `${AZ}dataprotection/data_protection_backup_instance_kubernetes_cluster_resource.go`,
+    ['name', 'vault_id', 'backup_policy_id', 'kubernetes_cluster_id', 'backup_datasource_parameters.0.included_namespaces'], { location: true }),
+  ['azurerm_data_protection_backup_instance_kubernetes_cluster', 'snapshot_resource_group_name', 'replace', group(`${AZ}dataprotection/data_protection_backup_instance_kubernetes_cluster_resource.go`)],
+
+  // Cluster add-ons and monitoring (azurerm v4.55.0).
+  ...forced('azurerm_kubernetes_cluster_extension', `${AZ}containers/kubernetes_cluster_extension_resource.go`,
+    ['name', 'cluster_id', 'extension_type', 'plan.0.name', 'release_train', 'release_namespace', 'target_namespace', 'version']),
+  ['azurerm_kubernetes_cluster_extension', 'configuration_settings', 'update', `${AZ}containers/kubernetes_cluster_extension_resource.go: no ForceNew`],
+  ...forced('azurerm_kubernetes_cluster_trusted_access_role_binding', `${AZ}containers/kubernetes_cluster_trusted_access_role_binding_resource.go`, ['name', 'kubernetes_cluster_id', 'source_resource_id']),
+  ['azurerm_kubernetes_cluster_trusted_access_role_binding', 'roles', 'update', `${AZ}containers/kubernetes_cluster_trusted_access_role_binding_resource.go: no ForceNew`],
+  ...forced('azurerm_dashboard_grafana', `${AZ}dashboard/dashboard_grafana_resource.go`, ['name', 'sku', 'zone_redundancy_enabled'], { location: true, group: true }),
+  ['azurerm_dashboard_grafana', 'identity', 'replace', `${AZ}dashboard/dashboard_grafana_resource.go: commonschema.SystemOrUserAssignedIdentityOptionalForceNew()`],
+  ['azurerm_dashboard_grafana', 'grafana_major_version', 'update', `${AZ}dashboard/dashboard_grafana_resource.go: no ForceNew`],
+  ...forced('azurerm_monitor_action_group', `${AZ}monitor/monitor_action_group_resource.go`, ['name', 'location'], { group: true }),
+  ['azurerm_monitor_action_group', 'email_receiver', 'update', `${AZ}monitor/monitor_action_group_resource.go: no ForceNew`],
+  ...forced('azurerm_monitor_alert_prometheus_rule_group', `${AZ}monitor/monitor_alert_prometheus_rule_group_resource.go`, ['name'], { location: true, group: true }),
+  ['azurerm_monitor_alert_prometheus_rule_group', 'rule', 'update', `${AZ}monitor/monitor_alert_prometheus_rule_group_resource.go: no ForceNew`],
+  ...forced('azurerm_monitor_diagnostic_setting', `${AZ}monitor/monitor_diagnostic_setting_resource.go`, ['name', 'target_resource_id']),
+  ['azurerm_monitor_diagnostic_setting', 'enabled_log', 'update', `${AZ}monitor/monitor_diagnostic_setting_resource.go: no ForceNew`],
+
+  // Kubernetes objects the stacks manage directly (kubernetes v2.38.0).
+  ...(['kubernetes_config_map_v1', 'kubernetes_secret_v1', 'kubernetes_job_v1'] as const).flatMap((type): Row[] => [
+    [type, 'metadata.0.name', 'replace', `${K8S}schema_metadata.go: namespacedMetadataSchema "name" ForceNew`],
+    [type, 'metadata.0.generate_name', 'replace', `${K8S}schema_metadata.go: namespacedMetadataSchema "generate_name" ForceNew`],
+    [type, 'metadata.0.namespace', 'replace', `${K8S}schema_metadata.go: namespacedMetadataSchema "namespace" ForceNew`],
+    [type, 'metadata.0.annotations', 'update', `${K8S}schema_metadata.go: no ForceNew`],
+  ]),
+  ['kubernetes_config_map_v1', 'data', 'replace', `${K8S}resource_kubernetes_config_map_v1.go: CustomizeDiff ForceNew once immutable (REPLACES_WHEN)`],
+  ['kubernetes_config_map_v1', 'binary_data', 'replace', `${K8S}resource_kubernetes_config_map_v1.go: CustomizeDiff ForceNew once immutable (REPLACES_WHEN)`],
+  ['kubernetes_config_map_v1', 'immutable', 'replace', `${K8S}resource_kubernetes_config_map_v1.go: CustomizeDiff ForceNew once immutable (REPLACES_WHEN)`],
+  ['kubernetes_secret_v1', 'type', 'replace', `${K8S}resource_kubernetes_secret_v1.go: ForceNew`],
+  ['kubernetes_secret_v1', 'data', 'replace', `${K8S}resource_kubernetes_secret_v1.go: CustomizeDiff ForceNew once immutable (REPLACES_WHEN)`],
+  ['kubernetes_secret_v1', 'binary_data', 'replace', `${K8S}resource_kubernetes_secret_v1.go: CustomizeDiff ForceNew once immutable (REPLACES_WHEN)`],
+  ['kubernetes_secret_v1', 'immutable', 'replace', `${K8S}resource_kubernetes_secret_v1.go: CustomizeDiff ForceNew once immutable (REPLACES_WHEN)`],
+  ...(['backoff_limit_per_index', 'completions', 'completion_mode', 'pod_failure_policy', 'selector', 'template.0.spec.0.container.0.image']
+    .map((a): Row => ['kubernetes_job_v1', `spec.0.${a}`, 'replace', `${K8S}schema_job_spec.go: jobSpecFields ForceNew`])),
+  ['kubernetes_job_v1', 'spec.0.backoff_limit', 'update', `${K8S}schema_job_spec.go: ForceNew false`],
+  ['kubernetes_job_v1', 'wait_for_completion', 'update', `${K8S}resource_kubernetes_job_v1.go: no ForceNew`],
 ];
 
 describe('replacement and rotation tables, against the pinned providers\' source', () => {
@@ -148,6 +239,7 @@ describe('replacement and rotation tables, against the pinned providers\' source
     const entries = [
       ...Object.entries(FORCES_REPLACEMENT).flatMap(([type, paths]) => paths.map((p) => `replace ${type}.${p}`)),
       ...Object.entries(ROTATES_POOL).flatMap(([type, paths]) => paths.map((p) => `rotate ${type}.${p}`)),
+      ...Object.entries(REPLACES_WHEN).flatMap(([type, rules]) => Object.keys(rules).map((p) => `replace ${type}.${p}`)),
     ];
     // Blocks whose children force the replacement are cited by one child.
     const covered = (entry: string) => rows.has(entry) || [...rows].some((r) => r.startsWith(`${entry}.`));

@@ -1,12 +1,17 @@
 import { costEnvelope } from './cost';
 import { environmentOf, removedStacksWarning, stackWarnings } from './destructive';
 import { PRICES } from './prices';
-import { forcesReplacement, rotatesPool } from './replacement';
+import { forcesReplacement, knownType, rotatesPool } from './replacement';
 import { ResourceChange, StackSummary, Summary, VersionChange } from './model';
-import { StackJson, changedPaths, resourcesOf } from './synthesized';
+import { StackJson, changedPaths, flatten, resourcesOf } from './synthesized';
 
 function typeOf(address: string): string {
   return address.replace(/^data\./, '').split('.')[0];
+}
+
+/** A flattened leaf back to its value; an absent leaf is undefined. */
+function parsed(leaf: string | undefined): unknown {
+  return leaf === undefined ? undefined : JSON.parse(leaf);
 }
 
 function resourceChanges(before: StackJson | undefined, after: StackJson | undefined): ResourceChange[] {
@@ -22,8 +27,15 @@ function resourceChanges(before: StackJson | undefined, after: StackJson | undef
       // depends_on orders the apply; it changes nothing in the resource.
       const paths = changedPaths(old, now).filter((p) => !p.startsWith('depends_on'));
       if (paths.length === 0) continue;
-      const replacedBecause = paths.filter((p) => forcesReplacement(typeOf(address), p));
-      const rotatedBecause = replacedBecause.length > 0 ? [] : paths.filter((p) => rotatesPool(typeOf(address), p));
+      const type = typeOf(address);
+      // A type the replacement table does not know may be replaced by any change: never call it an update.
+      if (!knownType(type)) {
+        changes.push({ address, action: 'replace', attributes: paths, replacedBecause: paths, mayReplace: true });
+        continue;
+      }
+      const [valuesBefore, valuesAfter] = [flatten(old), flatten(now)];
+      const replacedBecause = paths.filter((p) => forcesReplacement(type, p, { before: parsed(valuesBefore.get(p)), after: parsed(valuesAfter.get(p)), bodyBefore: old }));
+      const rotatedBecause = replacedBecause.length > 0 ? [] : paths.filter((p) => rotatesPool(type, p));
       changes.push({
         address,
         action: replacedBecause.length > 0 ? 'replace' : 'update',

@@ -12,6 +12,8 @@ export interface ResourceChange {
   readonly replacedBecause: readonly string[];
   /** For an `update` of a node pool: attributes that make AKS rotate the pool (new nodes). */
   readonly rotatedBecause?: readonly string[];
+  /** The type has no entry in the replacement table (scripts/preview/replacement.ts): any change may replace it. */
+  readonly mayReplace?: true;
 }
 
 export interface VersionChange {

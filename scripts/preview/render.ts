@@ -48,13 +48,15 @@ export function renderMarkdown(summary: Summary, marker: string = COMMENT_MARKER
     lines.push(`### \`${s.stack}\``, '');
     const notices = [
       ...(s.warnings ?? []).map((w) => `> ⚠️ ${w}`),
-      ...s.resources.filter((x) => x.action === 'replace').map((r) => `> ⚠️ **Replaces** \`${r.address}\`: ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} force a new resource.`),
+      ...s.resources.filter((x) => x.action === 'replace').map((r) => (r.mayReplace
+        ? `> ⚠️ **May replace** \`${r.address}\`: its type is not in the preview's replacement table (scripts/preview/replacement.ts), so a change to ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} may force a new resource.`
+        : `> ⚠️ **Replaces** \`${r.address}\`: ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} force a new resource.`)),
       ...s.resources.filter((x) => x.rotatedBecause?.length).map((r) => `> 🔁 **Rotates** \`${r.address}\`: ${r.rotatedBecause!.map((a) => `\`${a}\``).join(', ')} need new nodes: AKS moves the pods to a temporary pool and rebuilds this one (pods restart; the resource stays).`),
     ];
     if (notices.length > 0) lines.push(...notices, '');
     for (const action of ACTIONS) {
       for (const r of s.resources.filter((x) => x.action === action)) {
-        lines.push(`- ${action} \`${r.address}\`${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
+        lines.push(`- ${r.mayReplace ? 'may replace' : action} \`${r.address}\`${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
       }
     }
     for (const v of s.versions) lines.push(`- version of ${v.subject}: \`${v.from}\` → \`${v.to}\``);
@@ -75,10 +77,10 @@ export function renderText(summary: Summary): string {
     const counts = ACTIONS.map((a) => `${count(s, a)} ${a}`).join(', ');
     lines.push(`${s.stack}${s.stackStatus ? ` (${s.stackStatus})` : ''}: ${hasChanges(s) ? counts : 'no changes'}${s.cost ? `  [cost ${envelope(s.cost)}]` : ''}`);
     for (const w of s.warnings ?? []) lines.push(`  ! WARNING ${w}`);
-    for (const r of s.resources.filter((x) => x.action === 'replace')) lines.push(`  ! REPLACES ${r.address} (${r.replacedBecause.join(', ')})`);
+    for (const r of s.resources.filter((x) => x.action === 'replace')) lines.push(`  ! ${r.mayReplace ? 'MAY REPLACE' : 'REPLACES'} ${r.address} (${r.replacedBecause.join(', ')})${r.mayReplace ? ': type not in the replacement table' : ''}`);
     for (const r of s.resources.filter((x) => x.rotatedBecause?.length)) lines.push(`  ~ ROTATES ${r.address} (${r.rotatedBecause!.join(', ')}): new nodes through a temporary pool, pods restart`);
     for (const action of ACTIONS) {
-      for (const r of s.resources.filter((x) => x.action === action)) lines.push(`  ${action.padEnd(7)} ${r.address}${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
+      for (const r of s.resources.filter((x) => x.action === action)) lines.push(`  ${(r.mayReplace ? 'replace?' : action).padEnd(7)} ${r.address}${r.attributes.length ? `: ${attributeList(r.attributes)}` : ''}`);
     }
     for (const v of s.versions) lines.push(`  version ${v.subject}: ${v.from} -> ${v.to}`);
     for (const v of s.values) lines.push(`  values  ${v.release}: ${attributeList(v.keys)}`);

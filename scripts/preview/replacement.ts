@@ -2,7 +2,8 @@
  * What a change to an attribute does, for the resource types this project
  * uses: destroy and recreate the resource (`FORCES_REPLACEMENT`), or rebuild a
  * node pool's nodes in place (`ROTATES_POOL`). Paths are attribute names, or
- * `block.attribute` for nested blocks. Anything else is an in-place update.
+ * `block.attribute` for nested blocks. Any other attribute of a listed type
+ * updates in place; a change to a type not listed may replace it (the preview says so).
  *
  * Checked, entry by entry, against the pinned providers' source (each entry
  * has a test citing its line of evidence: test/preview-truth.test.ts):
@@ -18,8 +19,13 @@
  * - kubernetes v2.38.0: kubernetes/schema_metadata.go (`metadataSchema`, used by
  *   resource_kubernetes_namespace_v1.go).
  * - random v3.7.2: internal/provider/resource_password.go (`RequiresReplace`).
- * Conditional replacements are listed only where our configurations can hit
- * them; the others are noted beside their type.
+ * - the engine's built-in `terraform_data` (OpenTofu v1.12.6, the pin of .ci/opentofu/go.mod):
+ *   internal/builtin/providers/tf/resource_data.go (`RequiresReplace` on `triggers_replace`).
+ * Conditional replacements that depend on the values (a smaller MySQL storage,
+ * a storage account crossing the LRS/GRS ↔ ZRS/GZRS boundary) are in
+ * `REPLACES_WHEN`; others our configurations cannot hit are noted beside their type.
+ * Every resource type the stacks synthesize has an entry (an empty list when
+ * nothing forces a new resource); a type without one is shown as "may replace".
  */
 export const FORCES_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
   azurerm_resource_group: ['name', 'location'],
@@ -70,10 +76,94 @@ export const FORCES_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
   azuread_application: ['template_id'],
   azuread_app_role_assignment: ['app_role_id', 'principal_object_id', 'resource_object_id'],
   azuread_service_principal: ['client_id'],
+  // `storage.size_gb` smaller: REPLACES_WHEN. `zone` and `high_availability` update in place.
+  azurerm_mysql_flexible_server: [
+    'name', 'location', 'resource_group_name', 'administrator_login', 'create_mode', 'delegated_subnet_id', 'geo_redundant_backup_enabled',
+    'point_in_time_restore_time_in_utc', 'private_dns_zone_id', 'source_server_id',
+  ],
+  azurerm_mysql_flexible_database: ['name', 'resource_group_name', 'server_name', 'charset', 'collation'],
+  azurerm_mysql_flexible_server_configuration: ['name', 'resource_group_name', 'server_name'],
+  // `account_replication_type` and `account_kind`: REPLACES_WHEN. `large_file_share_enabled` replaces only when turned off
+  // and `immutability_policy.state` only once Locked (CustomizeDiff); we set neither.
+  azurerm_storage_account: [
+    'name', 'location', 'resource_group_name', 'account_tier', 'provisioned_billing_model_version', 'edge_zone', 'immutability_policy',
+    'is_hns_enabled', 'nfsv3_enabled', 'dns_endpoint_type', 'queue_encryption_key_type', 'table_encryption_key_type', 'infrastructure_encryption_enabled',
+  ],
+  azurerm_storage_container: ['name', 'storage_account_id', 'storage_account_name', 'default_encryption_scope', 'encryption_scope_override_enabled'],
+  azurerm_private_endpoint: [
+    'name', 'location', 'resource_group_name', 'subnet_id', 'custom_network_interface_name',
+    'private_service_connection.name', 'private_service_connection.is_manual_connection', 'private_service_connection.private_connection_resource_id',
+    'private_service_connection.private_connection_resource_alias', 'private_service_connection.subresource_names',
+    'ip_configuration.name', 'ip_configuration.private_ip_address', 'ip_configuration.subresource_name', 'ip_configuration.member_name',
+  ],
+  azurerm_private_dns_zone: ['name', 'resource_group_name', 'soa_record'],
+  azurerm_private_dns_zone_virtual_network_link: ['name', 'resource_group_name', 'private_dns_zone_name', 'virtual_network_id'],
+  azurerm_dns_txt_record: ['name', 'resource_group_name', 'zone_name'],
+  // `cross_region_restore_enabled`, `immutability` and `soft_delete`: REPLACES_WHEN (once on, locked or always-on).
+  azurerm_data_protection_backup_vault: ['name', 'location', 'resource_group_name', 'datastore_type', 'redundancy'],
+  // Every setting of an AKS backup policy forces a new policy.
+  azurerm_data_protection_backup_policy_kubernetes_cluster: [
+    'name', 'resource_group_name', 'vault_name', 'backup_repeating_time_intervals', 'default_retention_rule', 'retention_rule', 'time_zone',
+  ],
+  azurerm_data_protection_backup_instance_kubernetes_cluster: [
+    'name', 'location', 'vault_id', 'backup_policy_id', 'kubernetes_cluster_id', 'snapshot_resource_group_name', 'backup_datasource_parameters',
+  ],
+  azurerm_kubernetes_cluster_extension: ['name', 'cluster_id', 'extension_type', 'plan', 'release_train', 'release_namespace', 'target_namespace', 'version'],
+  azurerm_kubernetes_cluster_trusted_access_role_binding: ['name', 'kubernetes_cluster_id', 'source_resource_id'],
+  azurerm_dashboard_grafana: ['name', 'location', 'resource_group_name', 'identity', 'sku', 'zone_redundancy_enabled'],
+  azurerm_monitor_action_group: ['name', 'location', 'resource_group_name'],
+  azurerm_monitor_alert_prometheus_rule_group: ['name', 'location', 'resource_group_name'],
+  azurerm_monitor_diagnostic_setting: ['name', 'target_resource_id'],
   helm_release: ['name', 'namespace'],
+  // `input` updates in place (only `output` follows it).
+  terraform_data: ['triggers_replace'],
   kubernetes_namespace_v1: ['metadata.name', 'metadata.generate_name'],
+  // `data`, `binary_data` and `immutable` replace once `immutable` is true: REPLACES_WHEN.
+  kubernetes_config_map_v1: ['metadata.name', 'metadata.generate_name', 'metadata.namespace'],
+  kubernetes_secret_v1: ['metadata.name', 'metadata.generate_name', 'metadata.namespace', 'type'],
+  // A Job's pod template and selector are immutable: the provider runs a new Job.
+  kubernetes_job_v1: [
+    'metadata.name', 'metadata.generate_name', 'metadata.namespace',
+    'spec.backoff_limit_per_index', 'spec.completions', 'spec.completion_mode', 'spec.pod_failure_policy', 'spec.selector', 'spec.template',
+  ],
   // A new random value: every consumer of the secret must be restarted. `keepers` replaces unless set to null.
   random_password: ['length', 'special', 'upper', 'lower', 'numeric', 'number', 'min_upper', 'min_lower', 'min_numeric', 'min_special', 'override_special', 'keepers'],
+};
+
+/** Values of one attribute before and after, as synthesized JSON or a plan holds them, and the body before. */
+export type ReplacesIf = (before: unknown, after: unknown, bodyBefore: Readonly<Record<string, unknown>>) => boolean;
+
+/** Replication classes a storage account moves between in place; crossing from one to the other replaces it. */
+const ZONE_REDUNDANT = ['ZRS', 'GZRS', 'RAGZRS'];
+const LOCAL_OR_GEO = ['LRS', 'GRS', 'RAGRS'];
+const crossesZoneBoundary: ReplacesIf = (a, b) => {
+  const [from, to] = [String(a).toUpperCase(), String(b).toUpperCase()];
+  return (LOCAL_OR_GEO.includes(from) && ZONE_REDUNDANT.includes(to)) || (ZONE_REDUNDANT.includes(from) && LOCAL_OR_GEO.includes(to));
+};
+const immutableBefore: ReplacesIf = (_a, _b, body) => body.immutable === true;
+
+/**
+ * Replacements that depend on the values (the providers' `ForceNewIfChange`
+ * and `CustomizeDiff`), by type and path: the predicate says whether this
+ * change replaces the resource. A change the predicate rejects updates in place.
+ */
+export const REPLACES_WHEN: Readonly<Record<string, Readonly<Record<string, ReplacesIf>>>> = {
+  azurerm_mysql_flexible_server: {
+    // Azure cannot shrink a server's storage: a smaller size is a new server.
+    'storage.size_gb': (a, b) => Number(b) < Number(a),
+  },
+  azurerm_storage_account: {
+    'account_replication_type': crossesZoneBoundary,
+    // Only Storage → StorageV2 upgrades in place.
+    'account_kind': (a, b) => a !== 'Storage' && b !== 'StorageV2',
+  },
+  azurerm_data_protection_backup_vault: {
+    'cross_region_restore_enabled': (a, b) => a === true && b !== true,
+    'immutability': (a, b) => a === 'Locked' && b !== 'Locked',
+    'soft_delete': (a, b) => a === 'AlwaysOn' && b !== 'AlwaysOn',
+  },
+  kubernetes_config_map_v1: { data: immutableBefore, binary_data: immutableBefore, immutable: immutableBefore },
+  kubernetes_secret_v1: { data: immutableBefore, binary_data: immutableBefore, immutable: immutableBefore },
 };
 
 /**
@@ -101,14 +191,31 @@ export const ROTATION_NAME: Readonly<Record<string, string>> = {
   azurerm_kubernetes_cluster: 'default_node_pool.temporary_name_for_rotation',
 };
 
+function normalize(path: string): string {
+  return path.replace(/\[\d+\]/g, '').replace(/\.\d+(?=\.|$)/g, '');
+}
+
 function matches(table: Readonly<Record<string, readonly string[]>>, type: string, path: string): boolean {
-  const normalized = path.replace(/\[\d+\]/g, '').replace(/\.\d+(?=\.|$)/g, '');
+  const normalized = normalize(path);
   return (table[type] ?? []).some((p) => normalized === p || normalized.startsWith(`${p}.`));
 }
 
-/** Whether changing `path` (dotted, list indexes dropped) of a resource of `type` replaces it. */
-export function forcesReplacement(type: string, path: string): boolean {
-  return matches(FORCES_REPLACEMENT, type, path);
+/** Whether the replacement table has an entry for `type`; changes to a type without one may replace it. */
+export function knownType(type: string): boolean {
+  return Object.prototype.hasOwnProperty.call(FORCES_REPLACEMENT, type);
+}
+
+/**
+ * Whether changing `path` (dotted, list indexes dropped) of a resource of `type`
+ * from `before` to `after` replaces it. A value-dependent rule without the
+ * values (`change` omitted) counts as a replacement: the preview errs towards ⚠️.
+ */
+export function forcesReplacement(type: string, path: string, change?: { before: unknown; after: unknown; bodyBefore?: Readonly<Record<string, unknown>> }): boolean {
+  if (matches(FORCES_REPLACEMENT, type, path)) return true;
+  const normalized = normalize(path);
+  const rule = Object.entries(REPLACES_WHEN[type] ?? {}).find(([p]) => normalized === p || normalized.startsWith(`${p}.`))?.[1];
+  if (!rule) return false;
+  return change === undefined || rule(change.before, change.after, change.bodyBefore ?? {});
 }
 
 /** Whether changing `path` of a resource of `type` rotates a node pool (new nodes, same resource). */
