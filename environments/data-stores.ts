@@ -21,6 +21,10 @@ export interface ResolvedDataStores {
     /** Replication of the extension's Storage Account (it holds the backed-up objects): geo-redundant in prod. */
     readonly storageReplication: 'LRS' | 'GRS' | 'GZRS';
   };
+  /** `prevent_destroy` on every Azure data store and its backups. */
+  readonly keepData: boolean;
+  /** In-cluster store volumes go with their component (no keep policy, StorageClass `reclaimPolicy: Delete`). */
+  readonly deleteDataOnRemoval: boolean;
 }
 
 export interface ResolvedAzureMysql {
@@ -118,6 +122,14 @@ export function checkDataStores(c: Checker, value: unknown, ctx: DataStoreContex
     if (artifacts === 'in-cluster' && ctx.pipelines !== false) ctx.warnings.push('dataStores.artifacts is "in-cluster" in a prod environment: Pipelines artifacts are lost with the cluster (docs/components/data-stores.md)');
     if (!clusterBackup) ctx.warnings.push('dataStores.clusterBackup is off in a prod environment: profile namespaces and their volumes have no backup');
   }
+  const keepData = c.bool('dataStores.keepData', d.keepData, ctx.stage === 'staging' || ctx.stage === 'prod');
+  const deleteDataOnRemoval = c.bool('dataStores.deleteDataOnRemoval', d.deleteDataOnRemoval, false);
+  if (deleteDataOnRemoval && keepData) {
+    c.fail('dataStores.deleteDataOnRemoval', true, `contradicts dataStores.keepData (${d.keepData === undefined ? `true by default in ${ctx.stage}` : 'true'}): set keepData to false as well to let this environment's data go, or remove deleteDataOnRemoval`);
+  } else if (deleteDataOnRemoval) {
+    ctx.warnings.push('dataStores.deleteDataOnRemoval is true: turning Pipelines, Katib or Model Registry off, or uninstalling them, deletes their in-cluster databases and artifacts with their disks (docs/components/data-stores.md)');
+  }
+  if (!keepData && ctx.stage === 'prod') ctx.warnings.push('dataStores.keepData is false in a prod environment: a plan may delete or replace the MySQL server, the artifact Storage Account, the backups and the Log Analytics workspace with their data');
   if (mysql === undefined || artifacts === undefined || (mysql === 'azure' && !azureMysql) || (artifacts === 'azure-blob' && !artifactStorage)) return undefined;
   if ((artifacts === 'azure-blob' || clusterBackup) && !privateEndpointSubnetCidr) return undefined;
   return {
@@ -127,6 +139,8 @@ export function checkDataStores(c: Checker, value: unknown, ctx: DataStoreContex
     ...(artifactStorage ? { artifactStorage } : {}),
     ...(privateEndpointSubnetCidr ? { privateEndpointSubnetCidr } : {}),
     ...(clusterBackup ? { clusterBackup } : {}),
+    keepData,
+    deleteDataOnRemoval,
   };
 }
 

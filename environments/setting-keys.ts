@@ -76,7 +76,8 @@ export const SETTING_KEYS = {
   contributor: keys<ProfileContributor>({ email: true, role: true }),
   quota: keys<ProfileQuota>({ cpu: true, memory: true, storage: true, gpus: true }),
   quotaGpus: keys<NonNullable<ProfileQuota['gpus']>>({ t4: true, a100: true, h100: true, h200: true }),
-  dataStores: keys<DataStoresConfig>({ mysql: true, azureMysql: true, artifacts: true, artifactStorage: true, privateEndpointSubnetCidr: true, clusterBackup: true }),
+  dataStores: keys<DataStoresConfig>({ mysql: true, azureMysql: true, artifacts: true, artifactStorage: true, privateEndpointSubnetCidr: true, clusterBackup: true,
+    keepData: true, deleteDataOnRemoval: true }),
   azureMysql: keys<AzureMysqlConfig>({
     subnetCidr: true, skuName: true, version: true, highAvailability: true, zone: true, standbyZone: true, backupRetentionDays: true,
     geoRedundantBackup: true, storageSizeGb: true,

@@ -321,6 +321,24 @@ export interface DataStoresConfig {
   readonly privateEndpointSubnetCidr?: string;
   /** Azure Backup for AKS. */
   readonly clusterBackup?: ClusterBackupConfig;
+  /**
+   * The environment's data is worth keeping: every Azure data store and its backups (MySQL
+   * server and databases, the artifact Storage Account and its `mlpipeline` container, the
+   * backup vault, instance, Storage Account and snapshot resource group, the Log Analytics
+   * workspace) carries Terraform's `prevent_destroy`, so a plan that would delete or replace
+   * one fails instead. Turn off to tear the environment down with its data.
+   * @default true in staging and prod, false in dev
+   * @see https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle#prevent_destroy
+   */
+  readonly keepData?: boolean;
+  /**
+   * Delete the volumes of in-cluster stores (Pipelines' MySQL and SeaweedFS, Katib's MySQL,
+   * Model Registry's database) when their component is turned off or uninstalled. By default
+   * each store's PersistentVolumeClaim is kept (`helm.sh/resource-policy: keep`) and its disk
+   * outlives the claim (StorageClass `reclaimPolicy: Retain`). Refused while `keepData` is true.
+   * @default false
+   */
+  readonly deleteDataOnRemoval?: boolean;
 }
 
 /** A prerequisite installed by this project, by someone else (`external`), or not at all. */

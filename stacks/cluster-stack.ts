@@ -93,6 +93,7 @@ export class ClusterStack extends TerraformStack {
       ...common,
       logRetentionDays: env.monitoring.logRetentionDays,
       managedPrometheus: env.monitoring.managedPrometheus,
+      preventDestroy: env.dataStores.keepData,
     });
     const encryption = env.security.diskEncryption === 'customer-managed'
       ? new DiskEncryption(this, 'disk-encryption', {
@@ -176,7 +177,8 @@ export class ClusterStack extends TerraformStack {
   /** Managed MySQL, durable artifacts and the cluster's backup, as the environment asks. */
   private dataStores(env: ResolvedEnvironment, common: { environment: string; location: string; resourceGroupName: string; tags: Record<string, string> }, network: ClusterNetwork, logs: string, encryption: DiskEncryption | undefined): { mysql?: MysqlServer; backup?: ClusterBackup; artifacts?: ArtifactStorage } {
     const stores = env.dataStores;
-    const stateful = env.stage === 'prod';
+    // Every Azure data store and its backups refuse deletion when the environment keeps its data.
+    const stateful = stores.keepData;
     const mysql = stores.azureMysql && new MysqlServer(this, 'mysql', {
       ...common,
       vnet: network.vnet,

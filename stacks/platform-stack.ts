@@ -24,8 +24,10 @@ import { PROVIDED_OUTSIDE, Prerequisite, readinessOf } from '../constructs/platf
 import { Profiles } from '../constructs/platform/profiles';
 import { SparkOperator } from '../constructs/platform/spark-operator';
 import { ScrapeObjects } from '../constructs/platform/scrape-objects';
+import { StoreDiskSku, StoreVolumes } from '../constructs/platform/store-volumes';
 import { Trainer } from '../constructs/platform/trainer';
 import type { ResolvedEnvironment } from '../environments';
+import { regionHasZones } from '../environments/data-stores';
 import type { PrerequisiteSource } from '../environments/types';
 import { ClusterStack } from './cluster-stack';
 import { stateKey } from './state';
@@ -70,6 +72,14 @@ export interface PlatformComponents {
   readonly scrape?: ScrapeObjects;
   /** Mitigations of open Pipelines advisories (scripts/versions/advisories.json), with Pipelines. */
   readonly pipelinesAdvisories?: PipelinesAdvisoryMitigations;
+}
+
+/**
+ * The store volumes' disk SKU: zone-redundant in a prod environment spread over zones (a
+ * store's pod can move to another zone with its disk), else the SKU of AKS's default class.
+ */
+function storeDiskSku(env: ResolvedEnvironment): StoreDiskSku {
+  return env.stage === 'prod' && env.zones.length > 1 && regionHasZones(env.location) ? 'StandardSSD_ZRS' : 'StandardSSD_LRS';
 }
 
 function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
@@ -141,6 +151,19 @@ export class PlatformStack extends TerraformStack {
       istio: required(istioPrerequisite, 'Istio') as Prerequisite<Istio>,
       gatewaySecured,
     });
+
+    // In-cluster stores keep their volumes (claims kept on uninstall, disks retained) unless the environment says otherwise.
+    // SeaweedFS keeps its cluster disk even when it mirrors to Azure Blob; Katib's MySQL is not rendered with the Azure server.
+    const storesInCluster = c.pipelines || (c.katib && env.dataStores.mysql === 'in-cluster') || c.modelRegistry;
+    const storeVolumes = storesInCluster
+      ? new StoreVolumes(this, 'store-volumes', {
+        connection,
+        diskSku: storeDiskSku(env),
+        deleteDataOnRemoval: env.dataStores.deleteDataOnRemoval,
+        dependsOn: namespaces.ready,
+      })
+      : undefined;
+    const stores = (): { storeVolumes: StoreVolumes } => ({ storeVolumes: required(storeVolumes, 'the store volumes\' StorageClass') });
 
     const mysqlServer = props.cluster.mysql;
     const consumers: MysqlConsumerName[] = [...(c.pipelines ? ['pipelines', 'metadata'] as const : []), ...(c.katib ? ['katib'] as const : [])];
@@ -235,8 +258,8 @@ export class PlatformStack extends TerraformStack {
       trainer: c.trainer
         ? new Trainer(this, 'trainer', { connection, gpuPools, valuesOverride: platform.values.trainer })
         : undefined,
-      katib: c.katib ? new Katib(this, 'katib', { ...kubeflowApp(), azureMysql }) : undefined,
-      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), patches: [uiRefusalRoutePatch()], largeTokenWorkaround: access !== undefined,
+      katib: c.katib ? new Katib(this, 'katib', { ...kubeflowApp(), ...stores(), azureMysql }) : undefined,
+      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), ...stores(), patches: [uiRefusalRoutePatch()], largeTokenWorkaround: access !== undefined,
         azureMysql,
         ...(props.cluster.artifacts && env.dataStores.artifactStorage ? {
           blobMirror: {
@@ -266,7 +289,7 @@ export class PlatformStack extends TerraformStack {
         })
         : undefined,
       modelRegistry: c.modelRegistry
-        ? new ModelRegistry(this, 'model-registry', { ...kubeflowApp(), access: required(accessComponents, 'the access layer').authentication })
+        ? new ModelRegistry(this, 'model-registry', { ...kubeflowApp(), ...stores(), access: required(accessComponents, 'the access layer').authentication })
         : undefined,
       sparkOperator: c.sparkOperator
         ? new SparkOperator(this, 'spark-operator', {

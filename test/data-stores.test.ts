@@ -36,7 +36,8 @@ const NO_ZONES = AKS_SUPPORT.regions.find((r) => !AKS_SUPPORT.zoneRegions.includ
 describe('dataStores: defaults by stage', () => {
   test('dev keeps in-cluster stores and no backup; staging backs up; prod (fixture) uses Azure with prod defaults', () => {
     const d = resolveEnvironment(dev).dataStores;
-    expect(d).toEqual({ mysql: 'in-cluster', artifacts: 'in-cluster' });
+    expect(d).toEqual({ mysql: 'in-cluster', artifacts: 'in-cluster', keepData: false, deleteDataOnRemoval: false });
+    expect(resolveEnvironment(staging).dataStores).toMatchObject({ keepData: true, deleteDataOnRemoval: false });
     expect(resolveEnvironment(staging).dataStores.clusterBackup).toEqual({ everyHours: 24, startTimeUtc: '01:00', retentionDays: 7, storageReplication: 'LRS' });
     const p = resolveEnvironment(prod).dataStores;
     expect(p.azureMysql).toEqual({
@@ -427,5 +428,59 @@ describe('the preview warns before a data store is destroyed', () => {
     for (const type of ['azurerm_mysql_flexible_server', 'azurerm_mysql_flexible_database', 'azurerm_data_protection_backup_vault', 'azurerm_data_protection_backup_instance_kubernetes_cluster', 'azurerm_storage_account']) {
       expect({ type, known: STATEFUL[type] !== undefined }).toEqual({ type, known: true });
     }
+  });
+});
+
+describe('dataStores.keepData: prevent_destroy on every Azure data store and its backups', () => {
+  /** Every Azure data store and what protects it, by resource type; each must be in the synth below. */
+  const DATA_TYPES = [
+    'azurerm_mysql_flexible_server', 'azurerm_mysql_flexible_database',
+    'azurerm_storage_account', 'azurerm_storage_container',
+    'azurerm_data_protection_backup_vault', 'azurerm_resource_group',
+    'azurerm_log_analytics_workspace',
+  ] as const;
+  const everything = (keepData: boolean | undefined): EnvironmentConfig => ({ ...prod, dataStores: { ...prod.dataStores, mysql: 'azure', artifacts: 'azure-blob', clusterBackup: { enabled: true }, ...(keepData === undefined ? {} : { keepData }) } });
+  /** `type name → prevent_destroy` for every data resource; the environment's own resource group is not a data store. */
+  function guards(config: EnvironmentConfig): Record<string, unknown> {
+    const parsed = synthCluster(config).parsed;
+    const out: Record<string, unknown> = {};
+    for (const type of DATA_TYPES) {
+      const found = Object.values(resourcesOfType(parsed, type)).filter((r) => type !== 'azurerm_resource_group' || String(r.name).endsWith('-backup-snapshots'));
+      expect({ type, count: found.length > 0 }).toEqual({ type, count: true });
+      for (const r of found) out[`${type} ${String(r.name)}`] = (r.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy;
+    }
+    return out;
+  }
+
+  test('defaults by stage: on in staging and prod, off in dev', () => {
+    expect(resolveEnvironment(dev).dataStores.keepData).toBe(false);
+    expect(resolveEnvironment(staging).dataStores.keepData).toBe(true);
+    expect(resolveEnvironment(prod).dataStores.keepData).toBe(true);
+  });
+
+  test('on (prod default): every data resource, the mlpipeline container and the Log Analytics workspace refuse destroy', () => {
+    const g = guards(everything(undefined));
+    expect(Object.keys(g)).toEqual(expect.arrayContaining(['azurerm_storage_container mlpipeline', 'azurerm_log_analytics_workspace log-kubeflow-prod', 'azurerm_resource_group rg-kubeflow-prod-backup-snapshots']));
+    expect(Object.entries(g).filter(([, v]) => v !== true)).toEqual([]);
+  });
+
+  test('off: none of them does', () => {
+    const g = guards(everything(false));
+    expect(Object.entries(g).filter(([, v]) => v !== false)).toEqual([]);
+  });
+
+  test('staging with Azure stores keeps them by default (before, only prod did)', () => {
+    const parsed = synthCluster({ ...staging, dataStores: { mysql: 'azure', artifacts: 'azure-blob' } }).parsed;
+    expect(onlyResource(parsed, 'azurerm_mysql_flexible_server').lifecycle).toMatchObject({ prevent_destroy: true });
+    expect(onlyResource(parsed, 'azurerm_data_protection_backup_vault').lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  test('deleteDataOnRemoval: refused while keepData is on (named, with the default), a warning when allowed', () => {
+    expect(problems({ ...staging, dataStores: { deleteDataOnRemoval: true } })).toEqual([expect.stringMatching(/^dataStores\.deleteDataOnRemoval: contradicts dataStores\.keepData \(true by default in staging\)/)]);
+    expect(problems({ ...dev, dataStores: { keepData: 'yes' as unknown as boolean } })).toEqual(['dataStores.keepData: accepted: true or false']);
+    const env = resolveEnvironment({ ...dev, dataStores: { deleteDataOnRemoval: true } });
+    expect(env.dataStores.deleteDataOnRemoval).toBe(true);
+    expect(env.warnings).toEqual(expect.arrayContaining([expect.stringContaining('dataStores.deleteDataOnRemoval is true')]));
+    expect(resolveEnvironment({ ...prod, dataStores: { ...prod.dataStores, keepData: false } }).warnings).toEqual(expect.arrayContaining([expect.stringContaining('dataStores.keepData is false in a prod environment')]));
   });
 });

@@ -393,13 +393,13 @@ describe('each workload component is deployable on its own, with its prerequisit
   test('tuning', () => {
     // managed-prometheus-scrape: Katib's controller exposes metrics, and managed Prometheus is on by default.
     // kubeflow-roles: the cluster roles Katib's roles aggregate into (the dashboard brings them when there is an access layer).
-    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape']);
+    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources', 'kubeflow-roles', 'kubeflow-store-storage', 'managed-prometheus-scrape']);
   });
 
   test('pipelines', () => {
     // managed-prometheus-scrape: the API server and the scheduled-workflow controller expose metrics.
     // pipelines-advisory-mitigations: the policies of the open Pipelines advisories (docs/security.md).
-    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'managed-prometheus-scrape', 'pipelines', 'pipelines-advisory-mitigations', 'pipelines-crds']);
+    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'kubeflow-store-storage', 'managed-prometheus-scrape', 'pipelines', 'pipelines-advisory-mitigations', 'pipelines-crds']);
   });
 
   test('serving', () => {
@@ -415,8 +415,44 @@ describe('each workload component is deployable on its own, with its prerequisit
     const r = releasesByName(synthPlatform(devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { certManager: 'external', istio: 'external', gpuOperator: false } } })).parsed);
     expect(r['cert-manager']).toBeUndefined();
     expect(r.istiod).toBeUndefined();
-    // Only its own CRD release and its own credentials Secret.
-    expect(r.katib.depends_on).toEqual([r['katib-crds'].address, expect.stringMatching(/^kubernetes_secret_v1\.katib_mysql-secret_/)]);
+    // Only its own CRD release, its store's StorageClass and its own credentials Secret.
+    expect(r.katib.depends_on).toEqual([r['katib-crds'].address, r['kubeflow-store-storage'].address, expect.stringMatching(/^kubernetes_secret_v1\.katib_mysql-secret_/)]);
+  });
+});
+
+describe('store volumes: kept claims on a StorageClass that retains its disks', () => {
+  const storageClass = (release: { values: string[] }) => JSON.parse((JSON.parse(release.values[0]) as { manifests: string[] }).manifests[0]) as Record<string, unknown> & { metadata: { name: string; annotations?: Record<string, string> }; parameters: { skuName: string } };
+  /** The claim patches of every overlay: one per store bundle. */
+  const claimPatches = (config: EnvironmentConfig) => Object.values(overlays(synthPlatform(config).parsed))
+    .flatMap((o) => o.patches ?? [])
+    .filter((p) => p.target?.kind === 'PersistentVolumeClaim');
+
+  test('dev: one Retain class on Azure Disk, zone-aware and expandable; every store bundle puts its claims on it, kept', () => {
+    const sc = storageClass(devReleases['kubeflow-store-storage']);
+    expect(sc).toEqual({
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+      metadata: { name: 'kubeflow-store', annotations: { 'helm.sh/resource-policy': 'keep' } },
+      provisioner: 'disk.csi.azure.com', parameters: { skuName: 'StandardSSD_LRS' },
+      reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true,
+    });
+    const patches = claimPatches(dev).map((p) => JSON.parse(p.patch) as { metadata: { annotations?: Record<string, string> }; spec: { storageClassName: string } });
+    // Katib, Pipelines and Model Registry: one claim patch each.
+    expect(patches).toHaveLength(3);
+    for (const p of patches) expect(p).toMatchObject({ metadata: { annotations: { 'helm.sh/resource-policy': 'keep' } }, spec: { storageClassName: 'kubeflow-store' } });
+    for (const name of ['katib', 'pipelines', 'model-registry']) expect(devReleases[name].depends_on).toContain(devReleases['kubeflow-store-storage'].address);
+  });
+
+  test('prod spread over zones: zone-redundant disks', () => {
+    expect(storageClass(releasesByName(synthPlatform(prod).parsed)['kubeflow-store-storage']).parameters.skuName).toBe('StandardSSD_ZRS');
+  });
+
+  test('deleteDataOnRemoval: a class that deletes its disks, claims not kept', () => {
+    const config = devWith({ dataStores: { deleteDataOnRemoval: true } });
+    const sc = storageClass(releasesByName(synthPlatform(config).parsed)['kubeflow-store-storage']);
+    expect(sc).toMatchObject({ metadata: { name: 'kubeflow-store-delete' }, reclaimPolicy: 'Delete' });
+    expect(sc.metadata.annotations).toBeUndefined();
+    const patches = claimPatches(config);
+    expect(patches.map((p) => JSON.parse(p.patch) as { metadata: Record<string, unknown>; spec: unknown })).toEqual(Array(3).fill({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'any' }, spec: { storageClassName: 'kubeflow-store-delete' } }));
   });
 });
 

@@ -10,6 +10,8 @@ export interface MonitoringWorkspaceProps {
   readonly logRetentionDays?: number;
   /** Create an Azure Monitor workspace for managed Prometheus metrics. @default true */
   readonly managedPrometheus?: boolean;
+  /** Refuse `terraform destroy` of the Log Analytics workspace (its logs are the audit trail of the data stores). @default false */
+  readonly preventDestroy?: boolean;
   /** @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -34,6 +36,7 @@ export class MonitoringWorkspace extends Construct {
       retentionInDays: props.logRetentionDays ?? 30,
       localAuthenticationEnabled: false,
       tags,
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
     });
     if (props.managedPrometheus ?? true) {
       this.prometheus = new MonitorWorkspace(this, 'prometheus', {

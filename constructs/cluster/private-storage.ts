@@ -89,7 +89,7 @@ export interface PrivateStorageProps {
   readonly softDeleteDays?: number;
   /** Keep every blob version (overwrites recoverable). @default true */
   readonly versioning?: boolean;
-  /** Refuse `terraform destroy` of the account. @default false */
+  /** Refuse `terraform destroy` of the account and its containers. @default false */
   readonly preventDestroy?: boolean;
   /** Log Analytics workspace that receives the blob service's read, write and delete logs. */
   readonly logAnalyticsWorkspaceId: string;
@@ -167,6 +167,7 @@ export class PrivateStorage extends Construct {
       name,
       storageAccountId: this.account.id,
       containerAccessType: 'private',
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
     })]));
     this.endpoint = new PrivateEndpoint(this, 'endpoint', {
       name: `pe-${props.name}-blob`,

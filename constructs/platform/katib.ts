@@ -7,8 +7,11 @@ import { KubeflowAppProps, kubeflowAppBundle } from './kubeflow-app';
 import { UpstreamBundle, admissionsEnforcerPatch } from './manifest-bundle';
 import { AzureMysqlAccess, MYSQL_CONSUMERS } from './azure-mysql';
 import { katibAzureMysqlPatches } from './mysql-wiring';
+import { StoreVolumes } from './store-volumes';
 
 export interface KatibProps extends KubeflowAppProps {
+  /** Where its store's volumes live: the kept StorageClass (required: a store's claims must outlive the release). */
+  readonly storeVolumes: StoreVolumes;
   /**
    * Keep experiment data on the environment's Azure MySQL server instead of the
    * in-cluster MySQL (which is then not rendered). Needs a user for `katib`.

@@ -8,6 +8,7 @@ import { KubeflowNamespaces } from './kubeflow-namespaces';
 import { OverlayGenerator, OverlayPatch } from './kustomize/kustomization-overlay';
 import { UpstreamBundle } from './manifest-bundle';
 import { Prerequisite, readinessOf } from './prerequisites';
+import { StoreVolumes } from './store-volumes';
 
 /** Props of a Kubeflow application delivered from the distribution's kustomize (Katib, Pipelines). */
 export interface KubeflowAppProps {
@@ -26,6 +27,12 @@ export interface KubeflowAppProps {
    * @default [] (no access layer)
    */
   readonly gatewaySecured?: readonly ITerraformDependable[];
+  /**
+   * The store volumes' StorageClass: every PersistentVolumeClaim of the application uses it
+   * and is kept on uninstall. Stores (Pipelines, Katib, Model Registry) require it.
+   * @default - claims are left as upstream writes them (applications without a store)
+   */
+  readonly storeVolumes?: StoreVolumes;
 }
 
 /**
@@ -56,11 +63,11 @@ export function kubeflowAppBundle(
     paths: [path, ...(extra.extraPaths ?? [])],
     tree: extra.tree,
     referencedTrees: extra.referencedTrees,
-    patches: [...patches, ...(props.patches ?? [])],
+    patches: [...patches, ...(props.storeVolumes ? [props.storeVolumes.claimPatch()] : []), ...(props.patches ?? [])],
     configMapGenerators: extra.configMapGenerators,
     withCrdRelease: extra.withCrdRelease,
     dependsOn: [...props.namespaces.ready],
-    mainDependsOn: [...readinessOf(props.certManager, props.istio), ...(props.gatewaySecured ?? []), ...(extra.mainDependsOn ?? [])],
+    mainDependsOn: [...readinessOf(props.certManager, props.istio), ...(props.gatewaySecured ?? []), ...(props.storeVolumes?.ready ?? []), ...(extra.mainDependsOn ?? [])],
     kustomizationProvider: props.connection.kustomization,
     helmProvider: props.connection.helm,
   });

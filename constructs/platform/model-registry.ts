@@ -5,8 +5,9 @@ import { ClusterSecret, dropObjectPatch } from './cluster-secret';
 import { EntraAuthentication } from './entra-authentication';
 import { GeneratedSecret } from './generated-secret';
 import { KubeflowAppProps, afterSignIn, kubeflowAppBundle } from './kubeflow-app';
-import { KEEP_ON_UNINSTALL, UpstreamBundle } from './manifest-bundle';
+import { UpstreamBundle } from './manifest-bundle';
 import { ProvidedOutside } from './prerequisites';
+import { StoreVolumes } from './store-volumes';
 
 /** The Secret the registry server and its PostgreSQL read their credentials from (upstream's name). */
 export const MODEL_REGISTRY_DB_SECRET = 'model-registry-db-secrets';
@@ -16,6 +17,8 @@ export const MODEL_REGISTRY_DB_VOLUME = 'metadata-postgres';
 export const MODEL_REGISTRY_DB_USER = 'modelregistry';
 
 export interface ModelRegistryProps extends KubeflowAppProps {
+  /** Where its store's volumes live: the kept StorageClass (required: a store's claims must outlive the release). */
+  readonly storeVolumes: StoreVolumes;
   /** The sign-in layer the registry's UI and REST API are reached through (required: the gateway is their only way in). */
   readonly access: EntraAuthentication | ProvidedOutside;
 }
@@ -48,12 +51,8 @@ export class ModelRegistry extends Construct {
       provider: props.connection.kubernetes,
     });
     this.bundle = kubeflowAppBundle(this, props, 'model-registry', KUSTOMIZE_PATHS.modelRegistryServer, [
+      // Turning the registry off does not delete what it recorded: its volume is a store volume (props.storeVolumes).
       dropObjectPatch('v1', 'Secret', MODEL_REGISTRY_DB_SECRET),
-      {
-        // Turning the registry off must not delete what it recorded.
-        patch: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: MODEL_REGISTRY_DB_VOLUME, annotations: KEEP_ON_UNINSTALL } }),
-        target: { version: 'v1', kind: 'PersistentVolumeClaim', name: MODEL_REGISTRY_DB_VOLUME },
-      },
     ], {
       extraPaths: [KUSTOMIZE_PATHS.modelRegistryIstio, KUSTOMIZE_PATHS.modelRegistryUi],
       withCrdRelease: false,

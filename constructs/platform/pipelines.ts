@@ -11,6 +11,7 @@ import { MLMD_CONFIG_SECRET, mlmdServerConfig, pipelinesAzureMysqlPatches } from
 import { BlobMirror, blobMirrorPatches, seaweedfsPatches } from './artifact-wiring';
 import { OverlayPatch } from './kustomize/kustomization-overlay';
 import { WorkflowDefaults, argoWorkflowsPatches } from './pipelines-argo';
+import { StoreVolumes } from './store-volumes';
 
 /**
  * Deployments of KFP 2.17.0 whose init containers wait for a service with `nc`
@@ -30,6 +31,8 @@ export const NATIVE_SIDECAR_ANNOTATION = 'sidecar.istio.io/nativeSidecar';
 export const TENSORBOARD_SIGNING_SECRET = 'ml-pipeline-ui-tensorboard-proxy';
 
 export interface PipelinesProps extends KubeflowAppProps {
+  /** Where its store's volumes live: the kept StorageClass (required: a store's claims must outlive the release). */
+  readonly storeVolumes: StoreVolumes;
   /**
    * Drop the sign-in cookie on the metadata gRPC route: large Entra ID cookies
    * exceed gRPC's metadata limit (the distribution's documented workaround).

@@ -163,6 +163,32 @@ maybe('render rules on broken inputs', () => {
     expect(checks.crdKeepProblems(r)).toContainEqual(expect.stringContaining('CustomResourceDefinition experiments.kubeflow.org (release katib-crds): would be deleted'));
   });
 
+  test('a store volume on the default class, without keep, or on a class that deletes its disk', () => {
+    const storeRelease = (c: RenderedEnvironment) => c.releases.find((x) => x.name === 'kubeflow-store-storage')!.name;
+    const claim = (c: RenderedEnvironment) => find(c, 'katib', 'PersistentVolumeClaim', 'katib-mysql');
+    expect(checks.storeVolumeProblems(fixture)).toEqual([]);
+    const unkept = broken((c) => { const pvc = claim(c); (pvc as Mutable<K8sObject>).metadata = { ...pvc.metadata, annotations: {} }; });
+    expect(checks.storeVolumeProblems(unkept)).toEqual([expect.stringMatching(/^PersistentVolumeClaim (kubeflow\/)?katib-mysql \(release katib\): would be deleted with its release/)]);
+    const defaultClass = broken((c) => { const pvc = claim(c); pvc.spec = { ...(pvc.spec as object), storageClassName: undefined }; });
+    expect(checks.storeVolumeProblems(defaultClass)).toEqual([expect.stringContaining('katib-mysql (release katib): uses the cluster\'s default StorageClass')]);
+    const deleting = broken((c) => {
+      const sc = find(c, storeRelease(c), 'StorageClass', 'kubeflow-store');
+      Object.assign(sc, { reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate' });
+    });
+    expect(checks.storeVolumeProblems(deleting)).toEqual([
+      'StorageClass kubeflow-store (release kubeflow-store-storage): reclaimPolicy Delete, store volumes need Retain',
+      expect.stringContaining('StorageClass kubeflow-store (release kubeflow-store-storage): volumeBindingMode Immediate'),
+    ]);
+    const missing = broken((c) => { const r = release(c, storeRelease(c)); r.objects = r.objects.filter((o) => o.kind !== 'StorageClass'); });
+    expect(checks.storeVolumeProblems(missing)).toContainEqual(expect.stringContaining('katib-mysql (release katib): StorageClass kubeflow-store is rendered by no release'));
+    // With deleteDataOnRemoval the same objects are wrong the other way round.
+    const deleteOnRemoval = broken((c) => { c.env = { ...c.env, dataStores: { ...c.env.dataStores, deleteDataOnRemoval: true } }; });
+    expect(checks.storeVolumeProblems(deleteOnRemoval)).toEqual(expect.arrayContaining([
+      expect.stringContaining('katib-mysql (release katib): kept on uninstall although dataStores.deleteDataOnRemoval is true'),
+      'StorageClass kubeflow-store (release kubeflow-store-storage): reclaimPolicy Retain, store volumes need Delete',
+    ]));
+  });
+
   test('a release record near the Secret limit', () => {
     const r = broken((c) => { release(c, 'kubeflow-trainer').recordBytes = 1_000_000; });
     expect(checks.releaseRecordProblems(r)).toEqual([expect.stringContaining('release kubeflow-trainer: record of ~977 KiB exceeds')]);

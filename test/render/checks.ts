@@ -364,6 +364,43 @@ export function crdKeepProblems(rendered: RenderedEnvironment): string[] {
 }
 
 /**
+ * Every store's volume outlives what uses it: each PersistentVolumeClaim a release renders
+ * (the platform has no other claims: Pipelines' MySQL and SeaweedFS, Katib's MySQL, Model
+ * Registry's database) names a StorageClass some release renders, on Azure Disk, zone-aware
+ * and expandable, with `reclaimPolicy: Retain`, and carries `helm.sh/resource-policy: keep`;
+ * the class is kept too. Only `dataStores.deleteDataOnRemoval` lets them go: then neither the
+ * claim nor the class is kept and the class deletes the disk.
+ */
+export function storeVolumeProblems(rendered: RenderedEnvironment): string[] {
+  const deleting = rendered.env.dataStores.deleteDataOnRemoval;
+  const policy = deleting ? 'Delete' : 'Retain';
+  const all = objectsOf(rendered);
+  const classes = new Map(all.filter((l) => l.obj.kind === 'StorageClass').map((l) => [l.obj.metadata.name, l]));
+  const problems: string[] = [];
+  const kept = (obj: K8sObject) => obj.metadata.annotations?.['helm.sh/resource-policy'] === 'keep';
+  const usedClasses = new Set<string>();
+  for (const l of all.filter((x) => x.obj.kind === 'PersistentVolumeClaim')) {
+    const name = (l.obj.spec as { storageClassName?: string } | undefined)?.storageClassName;
+    if (!deleting && !kept(l.obj)) problems.push(`${describe(l)}: would be deleted with its release (no helm.sh/resource-policy: keep)`);
+    if (deleting && kept(l.obj)) problems.push(`${describe(l)}: kept on uninstall although dataStores.deleteDataOnRemoval is true`);
+    if (!name) { problems.push(`${describe(l)}: uses the cluster's default StorageClass, whose disks are deleted with the claim`); continue; }
+    usedClasses.add(name);
+    if (!classes.has(name)) problems.push(`${describe(l)}: StorageClass ${name} is rendered by no release`);
+  }
+  for (const name of usedClasses) {
+    const l = classes.get(name);
+    if (!l) continue;
+    const sc = l.obj as K8sObject & { provisioner?: string; reclaimPolicy?: string; volumeBindingMode?: string; allowVolumeExpansion?: boolean };
+    if ((sc.reclaimPolicy ?? 'Delete') !== policy) problems.push(`${describe(l)}: reclaimPolicy ${sc.reclaimPolicy ?? 'Delete (unset)'}, store volumes need ${policy}`);
+    if (sc.provisioner !== 'disk.csi.azure.com') problems.push(`${describe(l)}: provisioner ${sc.provisioner}, store volumes need Azure Disk CSI (disk.csi.azure.com)`);
+    if (sc.volumeBindingMode !== 'WaitForFirstConsumer') problems.push(`${describe(l)}: volumeBindingMode ${sc.volumeBindingMode ?? 'Immediate (unset)'}: a disk created before its pod is scheduled can land in a zone the pod cannot run in`);
+    if (sc.allowVolumeExpansion !== true) problems.push(`${describe(l)}: allowVolumeExpansion is not true: a full store could not grow`);
+    if (!deleting && !kept(l.obj)) problems.push(`${describe(l)}: would be deleted with its release while kept claims still name it (no helm.sh/resource-policy: keep)`);
+  }
+  return problems;
+}
+
+/**
  * KServe's Ingresses reach the Kubeflow gateway: Istio serves class `istio` with
  * the gateway pods selected by meshConfig.ingressSelector and publishes them
  * through meshConfig.ingressService; those must be the pods of the Kubeflow

@@ -35,6 +35,7 @@ const RULES: Record<string, (r: RenderedEnvironment) => string[]> = {
   'no object belongs to two releases': checks.ownershipProblems,
   'every custom resource has its CRD from a release it waits for, and validates': checks.customResourceProblems,
   'every CRD survives the uninstall of its release': checks.crdKeepProblems,
+  'every store volume survives the uninstall of its release, on a StorageClass that retains its disk': checks.storeVolumeProblems,
   'every Helm release record stays well under the Secret size limit': checks.releaseRecordProblems,
   'every MIG pool has exactly one owner of its partitioning': checks.migOwnershipProblems,
   'every GPU request can be met by a pool': checks.gpuRequestProblems,
