@@ -14,6 +14,7 @@ import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { summarize } from './preview/diff';
 import { synthesizeRevision } from './preview/git';
+import { dataLossCheck } from './preview/release-objects';
 import { renderMarkdown, renderText } from './preview/render';
 import { loadSynthesized } from './preview/synthesized';
 
@@ -86,7 +87,7 @@ export async function runPreview(options: Options, repoRoot: string = resolve(__
     }
     title = `Preview: ${options.base} → ${options.head ?? 'working tree'}`;
   }
-  const summary = summarize(before, after, title);
+  const summary = summarize(before, after, title, dataLossCheck());
   return options.format === 'markdown' ? renderMarkdown(summary) : renderText(summary);
 }
 
