@@ -34,7 +34,10 @@ const HELP = `${USAGE}
 What changes between two versions of this project, per environment and stack,
 offline: resources created, updated, replaced and deleted; node pools AKS
 rotates; ⚠️ for changes that destroy data (CRDs and their objects, namespaces,
-stateful Azure resources, a moved state, removed stacks and environments);
+stateful Azure resources, the PersistentVolumeClaims of Helm releases
+uninstalled or changed, a moved state, removed stacks and environments; the
+volumes need helm, kustomize and the upstream cache, and are skipped with a
+note without them);
 chart and upstream versions; values and patches; each cluster's hourly cost at
 its region's prices (scripts/preview/price-table.json; "unknown" where a price
 is missing).
