@@ -14,6 +14,7 @@ import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { summarize } from './preview/diff';
 import { synthesizeRevision } from './preview/git';
+import { dataLossCheck } from './preview/release-objects';
 import { renderMarkdown, renderText } from './preview/render';
 import { loadSynthesized } from './preview/synthesized';
 
@@ -33,7 +34,10 @@ const HELP = `${USAGE}
 What changes between two versions of this project, per environment and stack,
 offline: resources created, updated, replaced and deleted; node pools AKS
 rotates; ⚠️ for changes that destroy data (CRDs and their objects, namespaces,
-stateful Azure resources, a moved state, removed stacks and environments);
+stateful Azure resources, the PersistentVolumeClaims of Helm releases
+uninstalled or changed, a moved state, removed stacks and environments; the
+volumes need helm, kustomize and the upstream cache, and are skipped with a
+note without them);
 chart and upstream versions; values and patches; each cluster's hourly cost at
 its region's prices (scripts/preview/price-table.json; "unknown" where a price
 is missing).
@@ -86,7 +90,7 @@ export async function runPreview(options: Options, repoRoot: string = resolve(__
     }
     title = `Preview: ${options.base} → ${options.head ?? 'working tree'}`;
   }
-  const summary = summarize(before, after, title);
+  const summary = summarize(before, after, title, dataLossCheck());
   return options.format === 'markdown' ? renderMarkdown(summary) : renderText(summary);
 }
 

@@ -4,6 +4,7 @@ import { PRICES } from './prices';
 import { forcesReplacement, knownType, rotatesPool } from './replacement';
 import { ResourceChange, StackSummary, Summary, VersionChange } from './model';
 import { StackJson, changedPaths, flatten, resourcesOf } from './synthesized';
+import { DataLossCheck, volumeFindings } from './volumes';
 
 function typeOf(address: string): string {
   return address.replace(/^data\./, '').split('.')[0];
@@ -133,10 +134,26 @@ function warningsOf(name: string, old: StackJson | undefined, now: StackJson | u
   return [];
 }
 
-/** What changes between two sets of synthesized stacks, stack by stack. */
-export function summarize(before: Record<string, StackJson>, after: Record<string, StackJson>, title: string): Summary {
+/** The Kubernetes version of an environment's cluster (its `-cluster` stack), for rendering its releases. */
+function kubernetesVersionOf(stacks: Record<string, StackJson>, stack: string): string | undefined {
+  for (const [address, body] of resourcesOf(stacks[`${environmentOf(stack)}-cluster`])) {
+    if (address.startsWith('azurerm_kubernetes_cluster.') && typeof body.kubernetes_version === 'string') return body.kubernetes_version;
+  }
+  return undefined;
+}
+
+/**
+ * What changes between two sets of synthesized stacks, stack by stack. With a
+ * data-loss check, the releases uninstalled or upgraded are rendered and the
+ * PersistentVolumeClaims they delete are flagged (scripts/preview/volumes.ts).
+ */
+export function summarize(before: Record<string, StackJson>, after: Record<string, StackJson>, title: string, dataLoss?: DataLossCheck): Summary {
   const stacks: StackSummary[] = [];
   const warnings = new Set<string>();
+  const notes: string[] = [];
+  if (dataLoss?.unavailable) {
+    notes.push(`PersistentVolumeClaims of releases uninstalled or upgraded were not checked (${dataLoss.unavailable}): a component turned off may delete its volumes without a warning here. Install the render tools and \`npm run upstream -- prepare\` to check them.`);
+  }
   const goneEnvironments = removedEnvironments(before, after);
   for (const [env, envStacks] of goneEnvironments) warnings.add(removedStacksWarning(`Environment \`${env}\``, envStacks));
   const regions = new Set<string>();
@@ -153,6 +170,10 @@ export function summarize(before: Record<string, StackJson>, after: Record<strin
     }
     const [beforeCost, afterCost] = costs.map((c) => c?.envelope);
     const stackLevel = warningsOf(name, old, now, resources, goneEnvironments);
+    const volumes = old && now && dataLoss?.render
+      ? volumeFindings(old, now, dataLoss.render, { before: kubernetesVersionOf(before, name), after: kubernetesVersionOf(after, name) })
+      : { warnings: [], notes: [] };
+    stackLevel.push(...volumes.warnings);
     stacks.push({
       stack: name,
       resources,
@@ -160,6 +181,7 @@ export function summarize(before: Record<string, StackJson>, after: Record<strin
       values: releases.values,
       patches: overlays.patches,
       ...(stackLevel.length > 0 ? { warnings: stackLevel } : {}),
+      ...(volumes.notes.length > 0 ? { notes: volumes.notes } : {}),
       ...(beforeCost || afterCost ? { cost: { before: beforeCost, after: afterCost } } : {}),
       ...(!old ? { stackStatus: 'added' as const } : !now ? { stackStatus: 'removed' as const } : {}),
     });
@@ -169,6 +191,7 @@ export function summarize(before: Record<string, StackJson>, after: Record<strin
     title,
     stacks,
     ...(warnings.size > 0 ? { warnings: [...warnings] } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
     ...(regions.size > 0 ? { priceNote: `Prices: ${priced.length > 0 ? priced.join('; ') : 'none for these regions'}; ${PRICES.currency}/hour, compute and control plane only, each cluster at its region's prices.` } : {}),
   };
 }

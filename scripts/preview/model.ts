@@ -43,6 +43,8 @@ export interface StackSummary {
   readonly patches: readonly { readonly overlay: string; readonly added: number; readonly removed: number }[];
   /** Changes that destroy data or fail the apply, one sentence each. */
   readonly warnings?: readonly string[];
+  /** What the reader should know without a warning: volumes Helm keeps, releases that could not be rendered. */
+  readonly notes?: readonly string[];
   /** Cost envelope before and after, for cluster stacks. */
   readonly cost?: { readonly before?: CostEnvelope; readonly after?: CostEnvelope };
   /** Stack added or removed as a whole. */
@@ -54,6 +56,8 @@ export interface Summary {
   readonly stacks: readonly StackSummary[];
   /** What concerns more than one stack: removed environments, missing prices. */
   readonly warnings?: readonly string[];
+  /** Checks that could not run, e.g. the data-loss check without helm. */
+  readonly notes?: readonly string[];
   /** Where the prices come from, when a cost envelope is shown. */
   readonly priceNote?: string;
 }

@@ -11,7 +11,7 @@ function count(stack: StackSummary, action: Action): number {
 }
 
 function hasChanges(stack: StackSummary): boolean {
-  return stack.resources.length > 0 || stack.versions.length > 0 || stack.values.length > 0 || stack.patches.length > 0 || stack.stackStatus !== undefined || (stack.warnings?.length ?? 0) > 0;
+  return stack.resources.length > 0 || stack.versions.length > 0 || stack.values.length > 0 || stack.patches.length > 0 || stack.stackStatus !== undefined || (stack.warnings?.length ?? 0) > 0 || (stack.notes?.length ?? 0) > 0;
 }
 
 function usd(n: number | undefined): string {
@@ -35,7 +35,8 @@ function attributeList(attributes: readonly string[]): string {
 export function renderMarkdown(summary: Summary, marker: string = COMMENT_MARKER): string {
   const lines: string[] = [marker, `## ${summary.title}`, ''];
   for (const w of summary.warnings ?? []) lines.push(`> ⚠️ ${w}`);
-  if (summary.warnings?.length) lines.push('');
+  for (const n of summary.notes ?? []) lines.push(`> ℹ️ ${n}`);
+  if (summary.warnings?.length || summary.notes?.length) lines.push('');
   const changed = summary.stacks.filter(hasChanges);
   lines.push('| stack | create | update | replace | delete | cost per hour (compute) |', '| --- | ---: | ---: | ---: | ---: | --- |');
   for (const s of summary.stacks) {
@@ -48,6 +49,7 @@ export function renderMarkdown(summary: Summary, marker: string = COMMENT_MARKER
     lines.push(`### \`${s.stack}\``, '');
     const notices = [
       ...(s.warnings ?? []).map((w) => `> ⚠️ ${w}`),
+      ...(s.notes ?? []).map((n) => `> ℹ️ ${n}`),
       ...s.resources.filter((x) => x.action === 'replace').map((r) => (r.mayReplace
         ? `> ⚠️ **May replace** \`${r.address}\`: its type is not in the preview's replacement table (scripts/preview/replacement.ts), so a change to ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} may force a new resource.`
         : `> ⚠️ **Replaces** \`${r.address}\`: ${r.replacedBecause.map((a) => `\`${a}\``).join(', ')} force a new resource.`)),
@@ -72,11 +74,13 @@ export function renderMarkdown(summary: Summary, marker: string = COMMENT_MARKER
 export function renderText(summary: Summary): string {
   const lines: string[] = [summary.title, '='.repeat(summary.title.length), ''];
   for (const w of summary.warnings ?? []) lines.push(`! WARNING ${w}`);
-  if (summary.warnings?.length) lines.push('');
+  for (const n of summary.notes ?? []) lines.push(`i NOTE ${n}`);
+  if (summary.warnings?.length || summary.notes?.length) lines.push('');
   for (const s of summary.stacks) {
     const counts = ACTIONS.map((a) => `${count(s, a)} ${a}`).join(', ');
     lines.push(`${s.stack}${s.stackStatus ? ` (${s.stackStatus})` : ''}: ${hasChanges(s) ? counts : 'no changes'}${s.cost ? `  [cost ${envelope(s.cost)}]` : ''}`);
     for (const w of s.warnings ?? []) lines.push(`  ! WARNING ${w}`);
+    for (const n of s.notes ?? []) lines.push(`  i NOTE ${n}`);
     for (const r of s.resources.filter((x) => x.action === 'replace')) lines.push(`  ! ${r.mayReplace ? 'MAY REPLACE' : 'REPLACES'} ${r.address} (${r.replacedBecause.join(', ')})${r.mayReplace ? ': type not in the replacement table' : ''}`);
     for (const r of s.resources.filter((x) => x.rotatedBecause?.length)) lines.push(`  ~ ROTATES ${r.address} (${r.rotatedBecause!.join(', ')}): new nodes through a temporary pool, pods restart`);
     for (const action of ACTIONS) {
