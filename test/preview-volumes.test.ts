@@ -38,6 +38,15 @@ describe('volumes of releases uninstalled or upgraded (fixtures)', () => {
     expect(found.warnings).toEqual([expect.stringMatching(/^Upgrading release `pipelines`, which no longer renders it, deletes PersistentVolumeClaim `kubeflow\/mysql-pv-claim` \(20Gi: Pipelines' in-cluster MySQL/)]);
   });
 
+  it('an upgrade that moves an existing claim to another StorageClass is named: Kubernetes refuses it (the issue 21 class move)', () => {
+    const onClass = (cls: string | undefined): RenderedObject => ({ ...pvc('katib-mysql', '10Gi', true), spec: { resources: { requests: { storage: '10Gi' } }, ...(cls ? { storageClassName: cls } : {}) } });
+    const found = volumeFindings(stack({ k: katib }), stack({ k: { ...katib, values: ['v2'] } }), fake({ v1: [onClass(undefined)], v2: [onClass('kubeflow-store')] }));
+    expect(found.warnings).toEqual([expect.stringMatching(/^Upgrading release `katib` changes `storageClassName` \(unset → "kubeflow-store"\) of PersistentVolumeClaim `kubeflow\/katib-mysql` .*Kubernetes refuses that on an existing claim/)]);
+    // A claim that only grows is fine.
+    const grows = volumeFindings(stack({ k: katib }), stack({ k: { ...katib, values: ['v2'] } }), fake({ v1: [pvc('katib-mysql', '10Gi', true)], v2: [pvc('katib-mysql', '20Gi', true)] }));
+    expect(grows).toEqual({ warnings: [], notes: [] });
+  });
+
   it('an unchanged release is not rendered; a renamed one is replaced and loses its claims', () => {
     const calls: string[] = [];
     const render: ReleaseRenderer = (r) => { calls.push(String(r.name)); return [pvc('data', '1Gi', false)]; };

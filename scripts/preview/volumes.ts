@@ -72,6 +72,13 @@ function verdict(obj: RenderedObject, subject: string, findings: VolumeFindings,
   else findings.warnings.push(`${how} deletes ${subject}, and its disk with the data (the default StorageClass deletes the volume).`);
 }
 
+/** Fields of a claim's spec that Kubernetes refuses to change once the claim exists (only the requested size may grow). */
+export const IMMUTABLE_CLAIM_FIELDS = ['storageClassName', 'accessModes', 'volumeMode', 'selector', 'volumeName'] as const;
+
+function claimSpecField(obj: RenderedObject, field: (typeof IMMUTABLE_CLAIM_FIELDS)[number]): unknown {
+  return (obj.spec as Record<string, unknown> | undefined)?.[field];
+}
+
 /** Whether a change of the release's body makes Terraform replace it (uninstall, then install). */
 function replaced(old: Body, now: Body): boolean {
   return old.name !== now.name || (old.namespace ?? 'default') !== (now.namespace ?? 'default');
@@ -113,7 +120,14 @@ export function volumeFindings(before: StackJson, after: StackJson, render: Rele
     if (!objectsAfter) continue;
     const claimsAfter = claimsOf(objectsAfter, namespace);
     for (const [key, obj] of claimsBefore) {
-      if (!claimsAfter.has(key)) verdict(obj, describe(obj, key, name), findings, `Upgrading release \`${name}\`, which no longer renders it,`);
+      const next = claimsAfter.get(key);
+      if (!next) verdict(obj, describe(obj, key, name), findings, `Upgrading release \`${name}\`, which no longer renders it,`);
+      else {
+        const changed = IMMUTABLE_CLAIM_FIELDS.filter((f) => JSON.stringify(claimSpecField(obj, f)) !== JSON.stringify(claimSpecField(next, f)));
+        if (changed.length > 0) {
+          findings.warnings.push(`Upgrading release \`${name}\` changes ${changed.map((f) => `\`${f}\` (${JSON.stringify(claimSpecField(obj, f)) ?? 'unset'} → ${JSON.stringify(claimSpecField(next, f)) ?? 'unset'})`).join(', ')} of ${describe(obj, key, name)}: Kubernetes refuses that on an existing claim, so the apply of \`${name}\` fails until the claim is moved by hand (docs/components/data-stores.md, "Keep by default, delete on purpose").`);
+        }
+      }
     }
   }
   return findings;
