@@ -39,7 +39,7 @@ uninstalled or changed, a moved state, removed stacks and environments; the
 volumes need helm, kustomize and the upstream cache, and are skipped with a
 note without them);
 chart and upstream versions; values and patches; each cluster's hourly cost at
-its region's prices (scripts/preview/price-table.json; "unknown" where a price
+its region's prices (catalog/price-table.json; "unknown" where a price
 is missing).
 
   --before DIR, --after DIR   two synthesized cdktf.out folders

@@ -8,7 +8,7 @@
  */
 import { stringify } from 'yaml';
 import { EnvironmentsError, ResolvedEnvironment, loadEnvironments } from '../environments';
-import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../constructs/platform/spark-operator';
+import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../constructs/spark/spark-operator';
 import { runCommand } from './run-command';
 
 const USAGE = `usage: npm run spark:gpu -- <env> <pool> [--gpus N] [--namespace NS] [--name NAME]

@@ -2,7 +2,7 @@
  * `npm run prices:update -- <region>...`: records the hourly prices of every
  * VM size of environments/vm-sizes.ts in the given Azure regions, from the
  * Azure Retail Prices API (public, no sign-in), into
- * scripts/preview/price-table.json. Other regions of the table stay as they
+ * catalog/price-table.json. Other regions of the table stay as they
  * are. Needs internet access; CI does not run it.
  *
  *   npm run prices:update -- westeurope swedencentral
@@ -11,13 +11,13 @@
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { VM_SIZES } from '../environments/vm-sizes';
-import { PRICES, PriceTable, RegionPrices } from './preview/prices';
+import { PRICES, PriceTable, RegionPrices } from '../catalog/prices';
 
 const USAGE = `usage: prices:update [<region>...]
 
 Records Linux pay-as-you-go and spot prices of every VM size of
 environments/vm-sizes.ts for each region (Azure names: westeurope, eastus2, …)
-from the Azure Retail Prices API into scripts/preview/price-table.json, dated
+from the Azure Retail Prices API into catalog/price-table.json, dated
 today. Without regions, refreshes those already in the table. A size without a
 price in a region is left out (the preview shows its cost as unknown).
 `;
@@ -75,7 +75,7 @@ async function main(argv: readonly string[]): Promise<void> {
     currency: 'USD',
     regions: Object.fromEntries(Object.entries(updated).sort(([a], [b]) => a.localeCompare(b))),
   };
-  writeFileSync(join(__dirname, 'preview', 'price-table.json'), `${JSON.stringify(table, null, 2)}\n`);
+  writeFileSync(join(__dirname, '..', 'catalog', 'price-table.json'), `${JSON.stringify(table, null, 2)}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -14,8 +14,8 @@ import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'fs';
 import { basename, dirname, join, relative, resolve } from 'path';
-import { CHART_MARKER_SUFFIX, TREE_MARKER, UPSTREAM_WORK_DIR } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_PIPELINES, TREES, TreePin, chartFile, treeFile } from '../constructs/versions';
+import { CHART_MARKER_SUFFIX, TREE_MARKER, UPSTREAM_WORK_DIR } from '../constructs/lib/upstream';
+import { ARGO_WORKFLOWS, CHARTS, ChartPin, KUBEFLOW_PIPELINES, TREES, TreePin, chartFile, treeFile } from '../catalog/versions';
 import { runCommand } from './run-command';
 import { archiveDigest } from './upstream-digest';
 
@@ -83,7 +83,7 @@ export function checkCache(cache: string, lock: Lock = readLock()): { problems: 
   for (const artifact of pinnedArtifacts()) {
     const locked = lock.artifacts[artifact.file];
     const path = join(cache, artifact.file);
-    if (!locked) problems.push(`${artifact.file}: pinned in constructs/versions.ts but not in upstream.lock.json (run \`npm run upstream -- fetch\` online, or \`lock\` on a verified mirror)`);
+    if (!locked) problems.push(`${artifact.file}: pinned in catalog/versions.ts but not in upstream.lock.json (run \`npm run upstream -- fetch\` online, or \`lock\` on a verified mirror)`);
     else if (!existsSync(path)) problems.push(`${artifact.file}: missing from ${cache} (run \`npm run upstream -- fetch\`, or set KUBEFLOW_UPSTREAM_CACHE to a mirror)`);
     else {
       const actual = sha256Of(path);
@@ -190,7 +190,7 @@ export function localizePipelines(kfpDir: string, argoDir: string): number {
     left.push(...remoteReferences(next).map((ref) => `${relative(kfpDir, file)}: ${ref}`));
   }
   if (left.length > 0) {
-    throw new Error(`the ${KUBEFLOW_PIPELINES.name} ${KUBEFLOW_PIPELINES.version} tree still loads remote resources after its Argo Workflows references at ${ARGO_WORKFLOWS.referencedAs} were made local:\n  ${left.join('\n  ')}\nSet ARGO_WORKFLOWS.referencedAs in constructs/versions.ts to the ref these name (plans must not need the network).`);
+    throw new Error(`the ${KUBEFLOW_PIPELINES.name} ${KUBEFLOW_PIPELINES.version} tree still loads remote resources after its Argo Workflows references at ${ARGO_WORKFLOWS.referencedAs} were made local:\n  ${left.join('\n  ')}\nSet ARGO_WORKFLOWS.referencedAs in catalog/versions.ts to the ref these name (plans must not need the network).`);
   }
   return rewritten;
 }
@@ -247,7 +247,7 @@ export function writeLock(cache: string): Lock {
     if (!existsSync(path)) throw new Error(`${artifact.file} is missing from ${cache}: nothing to lock`);
     artifacts[artifact.file] = { sha256: sha256Of(path), contentSha256: archiveDigest(path, artifact.contentPath), source: artifact.source };
   }
-  const lock: Lock = { comment: 'Checksums of the upstream artifacts pinned in constructs/versions.ts, as `npm run upstream -- fetch` saw them: sha256 of the archive, and contentSha256 of the files inside (what plans check; the same for a repackaged copy). Commit this file.', artifacts };
+  const lock: Lock = { comment: 'Checksums of the upstream artifacts pinned in catalog/versions.ts, as `npm run upstream -- fetch` saw them: sha256 of the archive, and contentSha256 of the files inside (what plans check; the same for a repackaged copy). Commit this file.', artifacts };
   writeFileSync(LOCK_FILE, `${JSON.stringify(lock, null, 2)}\n`);
   return lock;
 }

@@ -2,10 +2,10 @@
  * `npm run versions:check`: for each pin of the version catalog, the newest
  * release known, flagged where a newer one fixes security issues or where ours
  * is out of support; then the advisory gate: every known advisory
- * (scripts/versions/advisories.json) against the pinned versions.
+ * (catalog/advisories.json) against the pinned versions.
  *
- *   npm run versions:check                offline: the upstream cache's index, scripts/versions/release-facts.json
- *                                         and scripts/versions/advisories.json
+ *   npm run versions:check                offline: the upstream cache's index, catalog/release-facts.json
+ *                                         and catalog/advisories.json
  *   npm run versions:check -- --online    also GitHub releases of each project, and the OSV database for the
  *                                         advisories (refreshed severity and dates, ranges that differ, advisories
  *                                         the file does not list); needs internet
@@ -18,11 +18,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
-import facts from './versions/release-facts.json';
-import advisoriesJson from './versions/advisories.json';
+import facts from '../catalog/release-facts.json';
+import advisoriesJson from '../catalog/advisories.json';
 import { AdvisoryFile, PinnedComponent, evaluateAdvisories, refreshOnline, today } from './versions/advisory-gate';
 import { compareVersions } from './versions/compare';
-import { ARGO_WORKFLOWS, CHARTS, ChartPin, IMAGES, ISTIO_IMAGE_TAG, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES } from '../constructs/versions';
+import { ARGO_WORKFLOWS, CHARTS, ChartPin, IMAGES, ISTIO_IMAGE_TAG, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES } from '../catalog/versions';
 import { runCommand } from './run-command';
 
 export { compareVersions };
@@ -135,11 +135,11 @@ function defaultCache(): string | undefined {
   return [process.env.KUBEFLOW_UPSTREAM_CACHE, join(root, '.cache', 'upstream'), resolve(root, '..', 'shared', 'upstream')].find((c): c is string => !!c && existsSync(join(c, 'index.json')));
 }
 
-const ADVISORIES_FILE = join(__dirname, 'versions', 'advisories.json');
+const ADVISORIES_FILE = join(__dirname, '..', 'catalog', 'advisories.json');
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help')) {
-    process.stdout.write('Usage: npm run versions:check -- [--online [--write]] [--strict]\n  Newest known release of each pin (flags security releases and unsupported versions), then the advisory gate\n  (scripts/versions/advisories.json): exit 1 when a pin is inside a critical or high advisory without a valid exception.\n');
+    process.stdout.write('Usage: npm run versions:check -- [--online [--write]] [--strict]\n  Newest known release of each pin (flags security releases and unsupported versions), then the advisory gate\n  (catalog/advisories.json): exit 1 when a pin is inside a critical or high advisory without a valid exception.\n');
     return 0;
   }
   const online = argv.includes('--online');
@@ -164,11 +164,11 @@ async function main(argv: string[]): Promise<number> {
     file = refreshed.file;
     if (argv.includes('--write')) {
       writeFileSync(ADVISORIES_FILE, `${JSON.stringify(file, null, 2)}\n`);
-      console.log('  wrote scripts/versions/advisories.json: review the diff, add the new advisories by hand');
+      console.log('  wrote catalog/advisories.json: review the diff, add the new advisories by hand');
     }
   }
   const gate = evaluateAdvisories(file, pins, date);
-  console.log(`\nAdvisories (scripts/versions/advisories.json, recorded ${file.recorded}; today ${date}):`);
+  console.log(`\nAdvisories (catalog/advisories.json, recorded ${file.recorded}; today ${date}):`);
   for (const f of gate.findings) console.log(`${f.status === 'fail' ? '✗' : f.status === 'excepted' ? '!' : '·'} ${f.message}`);
   for (const p of gate.failures.filter((m) => !gate.findings.some((f) => f.message === m))) console.log(`✗ ${p}`);
   for (const w of gate.warnings) console.log(`  note: ${w}`);

@@ -1,37 +1,37 @@
 import { AzurermBackend, Fn, ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { CertManager } from '../constructs/platform/cert-manager';
-import { ClusterConnection } from '../constructs/platform/cluster-connection';
-import { Dashboard } from '../constructs/platform/dashboard';
-import { EntraAuthentication } from '../constructs/platform/entra-authentication';
-import { GATEWAY_TLS_SECRET, GatewayTls } from '../constructs/platform/gateway-tls';
-import { GpuOperator } from '../constructs/platform/gpu-operator';
-import { Istio } from '../constructs/platform/istio';
-import { AzureMysqlAccess, MysqlConsumerName } from '../constructs/platform/azure-mysql';
-import { KubeflowClusterRoles } from '../constructs/platform/kubeflow-roles';
-import { Katib } from '../constructs/platform/katib';
-import { KServe } from '../constructs/platform/kserve';
-import { KubeflowAppProps } from '../constructs/platform/kubeflow-app';
-import { KubeflowNamespaces } from '../constructs/platform/kubeflow-namespaces';
-import { ModelRegistry } from '../constructs/platform/model-registry';
-import { ModelsWebApp } from '../constructs/platform/models-web-app';
-import { Notebooks } from '../constructs/platform/notebooks';
-import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
-import { Pipelines } from '../constructs/platform/pipelines';
-import { PipelinesAdvisoryMitigations, uiRefusalRoutePatch } from '../constructs/platform/pipelines-advisories';
-import { MYSQL_ADMIN_LOGIN } from '../constructs/cluster/mysql-server';
-import { PROVIDED_OUTSIDE, Prerequisite, readinessOf } from '../constructs/platform/prerequisites';
-import { Profiles } from '../constructs/platform/profiles';
-import { SparkOperator } from '../constructs/platform/spark-operator';
-import { ScrapeObjects } from '../constructs/platform/scrape-objects';
-import { StoreDiskSku, StoreVolumes } from '../constructs/platform/store-volumes';
-import { Trainer } from '../constructs/platform/trainer';
+import { CertManager } from '../constructs/cert-manager/cert-manager';
+import { ClusterConnection } from '../constructs/lib/cluster-connection';
+import { Dashboard } from '../constructs/dashboard/dashboard';
+import { EntraAuthentication } from '../constructs/access/entra-authentication';
+import { GATEWAY_TLS_SECRET, GatewayTls } from '../constructs/access/gateway-tls';
+import { GpuOperator } from '../constructs/gpu-operator/gpu-operator';
+import { Istio } from '../constructs/istio/istio';
+import { AzureMysqlAccess, MysqlConsumerName } from '../constructs/mysql/azure-mysql';
+import { KubeflowClusterRoles } from '../constructs/dashboard/kubeflow-roles';
+import { Katib } from '../constructs/katib/katib';
+import { KServe } from '../constructs/kserve/kserve';
+import { KubeflowAppProps } from '../constructs/lib/kubeflow-app';
+import { KubeflowNamespaces } from '../constructs/lib/kubeflow-namespaces';
+import { ModelRegistry } from '../constructs/model-registry/model-registry';
+import { ModelsWebApp } from '../constructs/models-web-app/models-web-app';
+import { Notebooks } from '../constructs/notebooks/notebooks';
+import { Oauth2Proxy } from '../constructs/access/oauth2-proxy';
+import { Pipelines } from '../constructs/pipelines/pipelines';
+import { PipelinesAdvisoryMitigations, uiRefusalRoutePatch } from '../constructs/pipelines/pipelines-advisories';
+import { MYSQL_ADMIN_LOGIN } from '../constructs/mysql/mysql-server';
+import { PROVIDED_OUTSIDE, Prerequisite, readinessOf } from '../constructs/lib/prerequisites';
+import { Profiles } from '../constructs/profiles/profiles';
+import { SparkOperator } from '../constructs/spark/spark-operator';
+import { ScrapeObjects } from '../constructs/observability/scrape-objects';
+import { StoreDiskSku, StoreVolumes } from '../constructs/stores/store-volumes';
+import { Trainer } from '../constructs/trainer/trainer';
 import type { ResolvedEnvironment } from '../environments';
 import { regionHasZones } from '../environments/data-stores';
 import type { PrerequisiteSource } from '../environments/types';
 import { ClusterStack } from './cluster-stack';
 import { stateKey } from './state';
-import { PlaceholderGuard } from '../constructs/common/placeholder-guard';
+import { PlaceholderGuard } from '../constructs/lib/placeholder-guard';
 import { placeholdersOf } from '../environments/placeholders';
 
 export interface PlatformStackProps {
@@ -70,7 +70,7 @@ export interface PlatformComponents {
   readonly clusterRoles?: KubeflowClusterRoles;
   /** Scrape objects for managed Prometheus, when it is on and something is scraped. */
   readonly scrape?: ScrapeObjects;
-  /** Mitigations of open Pipelines advisories (scripts/versions/advisories.json), with Pipelines. */
+  /** Mitigations of open Pipelines advisories (catalog/advisories.json), with Pipelines. */
   readonly pipelinesAdvisories?: PipelinesAdvisoryMitigations;
 }
 

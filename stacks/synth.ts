@@ -1,6 +1,6 @@
 import { relative } from 'path';
 import { App, TerraformStack } from 'cdktf';
-import { removeStaleStacks } from '../scripts/preview/stale-stacks';
+import { removeStaleStacks } from './stale-stacks';
 import { EnvironmentConfig, EnvironmentsError, ResolvedEnvironment, loadEnvironments } from '../environments';
 import { addEnvironment } from './app';
 

@@ -3,10 +3,10 @@ import { ApplicationFederatedIdentityCredential } from '@cdktf/provider-azuread/
 import { ServicePrincipal } from '@cdktf/provider-azuread/lib/service-principal';
 import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { CHALLENGE_RECORD_PLACEHOLDER, challengeRecordName } from '../constructs/cluster/dns-challenge-identity';
-import { gpuPoolScheduling } from '../constructs/cluster/gpu-scheduling';
-import { contributorBindingName } from '../constructs/platform/profiles';
-import { KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../constructs/versions';
+import { CHALLENGE_RECORD_PLACEHOLDER, challengeRecordName } from '../constructs/access/dns-challenge-identity';
+import { gpuPoolScheduling } from '../constructs/node-pools/gpu-scheduling';
+import { contributorBindingName } from '../constructs/profiles/profiles';
+import { KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../catalog/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';

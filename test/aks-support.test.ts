@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { upgradeAction } from '../constructs/cluster/aks-cluster';
+import { upgradeAction } from '../constructs/aks/aks-cluster';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { AKS_SUPPORT, AksSupportTable, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors, tableDate } from '../environments/aks-support';
 import { applySkus, applyVersions } from '../scripts/update-aks-support';

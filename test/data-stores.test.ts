@@ -5,18 +5,18 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { AKS_SUPPORT } from '../environments/aks-support';
-import { MYSQL_SERVER_PARAMETERS, mysqlServerParameters } from '../constructs/cluster/mysql-server';
-import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/platform/azure-mysql-roots';
-import { MYSQL_CONSUMERS, userJobScript, userSql } from '../constructs/platform/azure-mysql';
-import { KATIB_TLS_DATABASE, mlmdServerConfig } from '../constructs/platform/mysql-wiring';
-import { mirrorScript } from '../constructs/platform/artifact-wiring';
-import { repeatingInterval } from '../constructs/cluster/cluster-backup';
+import { MYSQL_SERVER_PARAMETERS, mysqlServerParameters } from '../constructs/mysql/mysql-server';
+import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/mysql/azure-mysql-roots';
+import { MYSQL_CONSUMERS, userJobScript, userSql } from '../constructs/mysql/azure-mysql';
+import { KATIB_TLS_DATABASE, mlmdServerConfig } from '../constructs/mysql/mysql-wiring';
+import { mirrorScript } from '../constructs/artifacts/artifact-wiring';
+import { repeatingInterval } from '../constructs/backup/cluster-backup';
 import { checkovSkips } from '../scripts/environments';
 import { dev, prod, staging } from './fixtures/environments';
 import { SynthJson, onlyResource, releaseValues, releasesByName, resourcesOfType, synthCluster, synthPlatform } from './helpers';
 import { costEnvelope } from '../scripts/preview/cost';
 import { STATEFUL } from '../scripts/preview/destructive';
-import { PRICES } from '../scripts/preview/prices';
+import { PRICES } from '../catalog/prices';
 import type { StackJson } from '../scripts/preview/synthesized';
 
 /** Problems of an environment as `setting: accepted` lines (the accepted text shortened to its start). */

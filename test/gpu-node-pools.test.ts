@@ -1,7 +1,7 @@
 import { gpuRegions } from '../environments/aks-support';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
-import { GPU_TAINT, SPOT_TAINT, gpuPoolScheduling, taintToString } from '../constructs/cluster/gpu-scheduling';
-import { rotationPoolName } from '../constructs/cluster/node-pools';
+import { GPU_TAINT, SPOT_TAINT, gpuPoolScheduling, taintToString } from '../constructs/node-pools/gpu-scheduling';
+import { rotationPoolName } from '../constructs/node-pools/node-pools';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
-import { KFP_WORKFLOW_DEFAULTS, argoWorkflowsPatches, workflowDefaultsDocument } from '../constructs/platform/pipelines-argo';
-import { ComponentError } from '../constructs/platform/prerequisites';
+import { KFP_WORKFLOW_DEFAULTS, argoWorkflowsPatches, workflowDefaultsDocument } from '../constructs/pipelines/pipelines-argo';
+import { ComponentError } from '../constructs/lib/prerequisites';
 
 /**
  * Argo's defaults for Pipelines runs: KFP 2.17.0's values unless the

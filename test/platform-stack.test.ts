@@ -1,11 +1,11 @@
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
-import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, tolerationFor } from '../constructs/cluster/gpu-scheduling';
-import { AKS_SERVER_APP_ID } from '../constructs/platform/cluster-connection';
-import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/platform/scrape-objects';
-import { lockedDigest } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
+import { GPU_TAINT, PLATFORM_NODE_SELECTOR, SPOT_TAINT, gpuPoolScheduling, tolerationFor } from '../constructs/node-pools/gpu-scheduling';
+import { AKS_SERVER_APP_ID } from '../constructs/lib/cluster-connection';
+import { AKS_NODE_NAME_POOL_REGEX } from '../constructs/observability/scrape-objects';
+import { lockedDigest } from '../constructs/lib/upstream';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, KUSTOMIZE_PATHS, TREES, chartFile, treeFile } from '../catalog/versions';
 import { dev } from './fixtures/environments';
 import { prod } from './fixtures/environments';
 import { staging } from './fixtures/environments';

@@ -1,12 +1,12 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { ClusterConnection } from '../constructs/platform/cluster-connection';
-import { CertManager } from '../constructs/platform/cert-manager';
-import { GpuOperator } from '../constructs/platform/gpu-operator';
-import { KServe, gpuPredictorPlacement } from '../constructs/platform/kserve';
-import { ComponentError, PROVIDED_OUTSIDE } from '../constructs/platform/prerequisites';
-import { Trainer, gpuDevicesPerNode } from '../constructs/platform/trainer';
-import { gpuPoolScheduling } from '../constructs/cluster/gpu-scheduling';
+import { ClusterConnection } from '../constructs/lib/cluster-connection';
+import { CertManager } from '../constructs/cert-manager/cert-manager';
+import { GpuOperator } from '../constructs/gpu-operator/gpu-operator';
+import { KServe, gpuPredictorPlacement } from '../constructs/kserve/kserve';
+import { ComponentError, PROVIDED_OUTSIDE } from '../constructs/lib/prerequisites';
+import { Trainer, gpuDevicesPerNode } from '../constructs/trainer/trainer';
+import { gpuPoolScheduling } from '../constructs/node-pools/gpu-scheduling';
 
 /** A stack with a cluster connection, for constructs used on their own. */
 function withConnection(build: (scope: Construct, connection: ClusterConnection) => void): string {

@@ -9,10 +9,10 @@ import { addEnvironment } from '../stacks/app';
 import { costEnvelope } from '../scripts/preview/cost';
 import { CRD_RELEASES, destroyWarning } from '../scripts/preview/destructive';
 import { summarize } from '../scripts/preview/diff';
-import { PRICES, PriceTable } from '../scripts/preview/prices';
+import { PRICES, PriceTable } from '../catalog/prices';
 import { renderMarkdown, renderText } from '../scripts/preview/render';
 import { FORCES_REPLACEMENT, REPLACES_WHEN, ROTATES_POOL, forcesReplacement, rotatesPool } from '../scripts/preview/replacement';
-import { removeStaleStacks } from '../scripts/preview/stale-stacks';
+import { removeStaleStacks } from '../stacks/stale-stacks';
 import { StackJson, loadSynthesized } from '../scripts/preview/synthesized';
 import { dev, staging } from './fixtures/environments';
 
@@ -443,7 +443,7 @@ describe('prices per region', () => {
     // The T4 spot pool idles at zero nodes: the idle cost is still known.
     expect(result.envelope.idleUsdPerHour).toBe(costEnvelope(cluster)!.envelope.idleUsdPerHour);
     expect(result.envelope.fullUsdPerHour).toBeUndefined();
-    expect(result.warnings).toEqual(['No price for Standard_NC4as_T4_v3 in westeurope in scripts/preview/price-table.json: cost shown as unknown (add it with npm run prices:update -- westeurope).']);
+    expect(result.warnings).toEqual(['No price for Standard_NC4as_T4_v3 in westeurope in catalog/price-table.json: cost shown as unknown (add it with npm run prices:update -- westeurope).']);
   });
 });
 

@@ -1,5 +1,5 @@
-import { lockedDigest } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, treeFile } from '../constructs/versions';
+import { lockedDigest } from '../constructs/lib/upstream';
+import { ARGO_WORKFLOWS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, treeFile } from '../catalog/versions';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -9,7 +9,7 @@ import { dev } from './fixtures/environments';
 import { VM_SIZES } from '../environments/vm-sizes';
 import { costEnvelope } from '../scripts/preview/cost';
 import { summarize } from '../scripts/preview/diff';
-import { PRICES } from '../scripts/preview/prices';
+import { PRICES } from '../catalog/prices';
 import { COMMENT_MARKER, renderMarkdown, renderText } from '../scripts/preview/render';
 import { forcesReplacement, rotatesPool } from '../scripts/preview/replacement';
 import { StackJson, loadSynthesized } from '../scripts/preview/synthesized';

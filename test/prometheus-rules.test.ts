@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { stringify } from 'yaml';
 import { PrometheusRuleGroup, gpuRuleGroups, poolPriceText } from '../constructs/observability/gpu-rules';
-import { gpuDashboardFile } from '../constructs/cluster/managed-grafana';
+import { gpuDashboardFile } from '../constructs/observability/managed-grafana';
 import { A100_NODE, BUSY_T4, IDLE_T4, INPUT_SERIES, RULES_FIXTURE, T4_NODE } from './fixtures/gpu-series';
 import { ROOT } from './render/tools';
 

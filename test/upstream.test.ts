@@ -2,8 +2,8 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSyn
 import { execFileSync } from 'child_process';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { lockedArtifacts } from '../constructs/upstream';
-import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, MODELS_WEB_APP, MODELS_WEB_APP_PATHS, TREES, chartFile, treeFile } from '../constructs/versions';
+import { lockedArtifacts } from '../constructs/lib/upstream';
+import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, MODELS_WEB_APP, MODELS_WEB_APP_PATHS, TREES, chartFile, treeFile } from '../catalog/versions';
 import { checkCache, fetchCommands, localizePipelines, pinnedArtifacts, prepare, remoteReferences, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
 import { ENVIRONMENTS } from '../environments';
 import { synthPlatform } from './helpers';
@@ -49,7 +49,7 @@ describe('verify', () => {
 
   test('refuses a pin the lock does not know', () => {
     const { [chartFile(CHARTS.istiod)]: _dropped, ...rest } = lock.artifacts;
-    expect(verifyCache(mkdtempSync(join(tmpdir(), 'upstream-')), { comment: '', artifacts: rest })).toContainEqual(expect.stringContaining(`${chartFile(CHARTS.istiod)}: pinned in constructs/versions.ts but not in upstream.lock.json`));
+    expect(verifyCache(mkdtempSync(join(tmpdir(), 'upstream-')), { comment: '', artifacts: rest })).toContainEqual(expect.stringContaining(`${chartFile(CHARTS.istiod)}: pinned in catalog/versions.ts but not in upstream.lock.json`));
   });
 
   const cache = upstreamCache();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import realAdvisories from '../scripts/versions/advisories.json';
+import realAdvisories from '../catalog/advisories.json';
 import { AdvisoryFile, MAX_EXCEPTION_DAYS, evaluateAdvisories, inRange, osvRange, parseRange, refreshOnline, validateAdvisoryFile } from '../scripts/versions/advisory-gate';
 import { checkPin, compareVersions, pinnedComponents } from '../scripts/versions-check';
 
@@ -107,7 +107,7 @@ describe('advisory gate', () => {
     expect(evaluateAdvisories(file([advisory({ component: 'gadget' })]), pins, TODAY).failures).toEqual([expect.stringMatching(/^scripts\/versions\/advisories\.json: advisory CVE-2099-0001: component "gadget"/)]);
   });
 
-  describe('scripts/versions/advisories.json', () => {
+  describe('catalog/advisories.json', () => {
     const real = realAdvisories as unknown as AdvisoryFile;
     const at = (kfp: string, argo: string, istio: string) => ({
       ...pinnedComponents(),

@@ -1,6 +1,6 @@
-import { PRICES, PriceTable } from '../../scripts/preview/prices';
+import { PRICES, PriceTable } from '../../catalog/prices';
 
-/** A GPU pool's hourly node price in a region, from the preview's price table (`scripts/preview/price-table.json`). */
+/** A GPU pool's hourly node price in a region, from the preview's price table (`catalog/price-table.json`). */
 export interface PoolPrice {
   /** USD per node and hour; undefined when the table has no price for the region or size. */
   readonly nodeUsdPerHour?: number;

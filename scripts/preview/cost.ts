@@ -1,5 +1,5 @@
 import { CostEnvelope } from './model';
-import { PRICES, PriceTable, RegionPrices } from './prices';
+import { PRICES, PriceTable, RegionPrices } from '../../catalog/prices';
 import { StackJson, resourcesOf } from './synthesized';
 
 interface PoolCount {
@@ -9,7 +9,7 @@ interface PoolCount {
   readonly spot: boolean;
 }
 
-const TABLE = 'scripts/preview/price-table.json';
+const TABLE = 'catalog/price-table.json';
 
 /** Hourly cost of one pool at `count` nodes; undefined when its size has no price (and it has nodes). */
 function poolCost(prices: RegionPrices, pool: PoolCount, count: number, missing: Set<string>): number | undefined {

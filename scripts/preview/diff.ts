@@ -1,6 +1,6 @@
 import { costEnvelope } from './cost';
 import { environmentOf, removedStacksWarning, stackWarnings } from './destructive';
-import { PRICES } from './prices';
+import { PRICES } from '../../catalog/prices';
 import { forcesReplacement, knownType, rotatesPool } from './replacement';
 import { ResourceChange, StackSummary, Summary, VersionChange } from './model';
 import { StackJson, changedPaths, flatten, resourcesOf } from './synthesized';

@@ -1,6 +1,6 @@
 /**
  * The advisory gate of `npm run versions:check`: known advisories per pinned
- * component (scripts/versions/advisories.json), checked offline against the
+ * component (catalog/advisories.json), checked offline against the
  * version catalog. A pin inside the affected range of a critical or high
  * advisory fails, unless an unexpired exception names the advisory, its
  * mitigation and the render rules that prove the mitigation. Pure functions:
@@ -160,7 +160,7 @@ const EXPIRY_NOTICE_DAYS = 14;
 /** The gate: every advisory against the pins, on `date` (YYYY-MM-DD). */
 export function evaluateAdvisories(file: AdvisoryFile, pins: Readonly<Record<string, PinnedComponent>>, date: string): GateResult {
   const fileProblems = validateAdvisoryFile(file, pins);
-  if (fileProblems.length > 0) return { findings: [], failures: fileProblems.map((p) => `scripts/versions/advisories.json: ${p}`), warnings: [] };
+  if (fileProblems.length > 0) return { findings: [], failures: fileProblems.map((p) => `catalog/advisories.json: ${p}`), warnings: [] };
   const findings: Finding[] = [];
   const failures: string[] = [];
   const warnings: string[] = [];

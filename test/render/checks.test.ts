@@ -3,8 +3,8 @@ import * as checks from './checks';
 import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from './render';
 import { renderTools } from './tools';
 import { ineffectiveKeys } from './values-keys';
-import { AZURE_LABEL_LIMITS } from '../../constructs/platform/scrape-objects';
-import { CHARTS, ISTIO_HUB } from '../../constructs/versions';
+import { AZURE_LABEL_LIMITS } from '../../constructs/observability/scrape-objects';
+import { CHARTS, ISTIO_HUB } from '../../catalog/versions';
 
 /**
  * Each rule of the render tests catches what it is for: the fixture

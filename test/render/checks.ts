@@ -1,7 +1,7 @@
-import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/cluster/gpu-scheduling';
+import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/node-pools/gpu-scheduling';
 import { vmSizeFacts } from '../../environments/vm-sizes';
-import { AZURE_MONITORING_API } from '../../constructs/platform/scrape-objects';
-import { ISTIO_HUB, ISTIO_IMAGE_TAG } from '../../constructs/versions';
+import { AZURE_MONITORING_API } from '../../constructs/observability/scrape-objects';
+import { ISTIO_HUB, ISTIO_IMAGE_TAG } from '../../catalog/versions';
 import { parse } from 'yaml';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';

@@ -1,7 +1,7 @@
-import { ARTIFACT_CONTAINER } from '../../constructs/cluster/artifact-storage';
-import { BLOB_REMOTE } from '../../constructs/platform/artifact-wiring';
-import { MYSQL_CA_FILE } from '../../constructs/platform/azure-mysql';
-import { GO_MYSQL_TLS_PARAMS, MLMD_CONFIG_FILE } from '../../constructs/platform/mysql-wiring';
+import { ARTIFACT_CONTAINER } from '../../constructs/artifacts/artifact-storage';
+import { BLOB_REMOTE } from '../../constructs/artifacts/artifact-wiring';
+import { MYSQL_CA_FILE } from '../../constructs/mysql/azure-mysql';
+import { GO_MYSQL_TLS_PARAMS, MLMD_CONFIG_FILE } from '../../constructs/mysql/mysql-wiring';
 import { parse } from 'yaml';
 import { K8sObject, RenderedEnvironment, objectsOf, placeholderFor } from './render';
 

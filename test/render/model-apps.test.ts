@@ -1,6 +1,6 @@
 import { resolveEnvironment } from '../../environments';
-import { MODEL_REGISTRY_DB_SECRET, MODEL_REGISTRY_DB_VOLUME } from '../../constructs/platform/model-registry';
-import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../../constructs/platform/spark-operator';
+import { MODEL_REGISTRY_DB_SECRET, MODEL_REGISTRY_DB_VOLUME } from '../../constructs/model-registry/model-registry';
+import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../../constructs/spark/spark-operator';
 import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
 import { indexCrds, validateCustomResource } from './crd-schema';

@@ -1,4 +1,4 @@
-import { advisoryPolicies, uiRefusalRoutePatch } from '../../constructs/platform/pipelines-advisories';
+import { advisoryPolicies, uiRefusalRoutePatch } from '../../constructs/pipelines/pipelines-advisories';
 import { renderFixture } from '../fixtures/render-environment';
 import { pipelinesUiAdvisoryProblems, pipelinesUploadAdvisoryProblems } from './pipelines-advisories';
 import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from './render';
@@ -6,7 +6,7 @@ import { renderTools } from './tools';
 import { pinnedComponents } from '../../scripts/versions-check';
 
 /**
- * The mitigations the advisory exceptions claim (scripts/versions/advisories.json)
+ * The mitigations the advisory exceptions claim (catalog/advisories.json)
  * hold on the rendered fixture, and the rules that prove them fail when a
  * mitigation is missing or too narrow.
  */

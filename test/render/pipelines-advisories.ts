@@ -1,9 +1,9 @@
-import { PIPELINES_API_APP, PIPELINES_UI_APP } from '../../constructs/platform/pipelines-advisories';
-import { INGRESS_GATEWAY_SERVICE_ACCOUNT } from '../../constructs/platform/istio';
+import { PIPELINES_API_APP, PIPELINES_UI_APP } from '../../constructs/pipelines/pipelines-advisories';
+import { INGRESS_GATEWAY_SERVICE_ACCOUNT } from '../../constructs/istio/istio';
 import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
 
 /**
- * The render rules behind the exceptions of scripts/versions/advisories.json:
+ * The render rules behind the exceptions of catalog/advisories.json:
  * each mitigation an exception claims is checked on the rendered objects by
  * evaluating requests an attacker would send, as Istio would decide them
  * (VirtualService routes at the gateway, AuthorizationPolicies at the

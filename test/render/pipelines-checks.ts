@@ -1,5 +1,5 @@
-import { TENSORBOARD_SIGNING_SECRET } from '../../constructs/platform/pipelines';
-import { IMAGES, KUBEFLOW_PIPELINES } from '../../constructs/versions';
+import { TENSORBOARD_SIGNING_SECRET } from '../../constructs/pipelines/pipelines';
+import { IMAGES, KUBEFLOW_PIPELINES } from '../../catalog/versions';
 import { K8sObject, RenderedEnvironment, objectsOf } from './render';
 
 /**

@@ -1,8 +1,8 @@
 import { parse } from 'yaml';
-import { NATIVE_SIDECAR_ANNOTATION, TENSORBOARD_SIGNING_SECRET, WAITING_DEPLOYMENTS } from '../../constructs/platform/pipelines';
-import { KFP_WORKFLOW_DEFAULTS } from '../../constructs/platform/pipelines-argo';
-import { USERID_HEADER } from '../../constructs/platform/entra-authentication';
-import { IMAGES, KUBEFLOW_PIPELINES } from '../../constructs/versions';
+import { NATIVE_SIDECAR_ANNOTATION, TENSORBOARD_SIGNING_SECRET, WAITING_DEPLOYMENTS } from '../../constructs/pipelines/pipelines';
+import { KFP_WORKFLOW_DEFAULTS } from '../../constructs/pipelines/pipelines-argo';
+import { USERID_HEADER } from '../../constructs/access/entra-authentication';
+import { IMAGES, KUBEFLOW_PIPELINES } from '../../catalog/versions';
 import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
 import { artifactEndpointProblems, artifactEndpoints } from './data-store-checks';

@@ -6,7 +6,7 @@ import { isAbsolute, join, relative } from 'path';
 import { gzipSync } from 'zlib';
 import { Testing } from 'cdktf';
 import { parseAllDocuments, stringify } from 'yaml';
-import { FROM_STACK_RELATIVE, TREE_MARKER, UPSTREAM_WORK_DIR } from '../../constructs/upstream';
+import { FROM_STACK_RELATIVE, TREE_MARKER, UPSTREAM_WORK_DIR } from '../../constructs/lib/upstream';
 import { EnvironmentConfig, ResolvedEnvironment, resolveEnvironment } from '../../environments';
 import { prepare } from '../../scripts/upstream';
 import { addEnvironment } from '../../stacks/app';
