@@ -1,43 +1,45 @@
-import { AzurermBackend, Fn, ITerraformDependable, TerraformStack } from 'cdktf';
+import { AzurermBackend, Fn, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { CertManager } from '../constructs/cert-manager/cert-manager';
+import type { AccessLayer } from '../constructs/access/feature';
+import type { EntraAuthentication } from '../constructs/access/entra-authentication';
+import type { GatewayTls } from '../constructs/access/gateway-tls';
+import type { Oauth2Proxy } from '../constructs/access/oauth2-proxy';
+import type { CertManager } from '../constructs/cert-manager/cert-manager';
+import type { Dashboard } from '../constructs/dashboard/dashboard';
+import type { KubeflowClusterRoles } from '../constructs/dashboard/kubeflow-roles';
+import type { GpuOperator } from '../constructs/gpu-operator/gpu-operator';
+import type { Istio } from '../constructs/istio/istio';
+import type { Katib } from '../constructs/katib/katib';
+import type { KServe } from '../constructs/kserve/kserve';
 import { ClusterConnection } from '../constructs/lib/cluster-connection';
-import { Dashboard } from '../constructs/dashboard/dashboard';
-import { EntraAuthentication } from '../constructs/access/entra-authentication';
-import { GATEWAY_TLS_SECRET, GatewayTls } from '../constructs/access/gateway-tls';
-import { GpuOperator } from '../constructs/gpu-operator/gpu-operator';
-import { Istio } from '../constructs/istio/istio';
-import { AzureMysqlAccess, MysqlConsumerName } from '../constructs/mysql/azure-mysql';
-import { KubeflowClusterRoles } from '../constructs/dashboard/kubeflow-roles';
-import { Katib } from '../constructs/katib/katib';
-import { KServe } from '../constructs/kserve/kserve';
-import { KubeflowAppProps } from '../constructs/lib/kubeflow-app';
-import { KubeflowNamespaces } from '../constructs/lib/kubeflow-namespaces';
-import { ModelRegistry } from '../constructs/model-registry/model-registry';
-import { ModelsWebApp } from '../constructs/models-web-app/models-web-app';
-import { Notebooks } from '../constructs/notebooks/notebooks';
-import { Oauth2Proxy } from '../constructs/access/oauth2-proxy';
-import { Pipelines } from '../constructs/pipelines/pipelines';
-import { PipelinesAdvisoryMitigations, uiRefusalRoutePatch } from '../constructs/pipelines/pipelines-advisories';
-import { MYSQL_ADMIN_LOGIN } from '../constructs/mysql/mysql-server';
-import { PROVIDED_OUTSIDE, Prerequisite, readinessOf } from '../constructs/lib/prerequisites';
-import { Profiles } from '../constructs/profiles/profiles';
-import { SparkOperator } from '../constructs/spark/spark-operator';
-import { ScrapeObjects } from '../constructs/observability/scrape-objects';
-import { StoreDiskSku, StoreVolumes } from '../constructs/stores/store-volumes';
-import { Trainer } from '../constructs/trainer/trainer';
-import type { ResolvedEnvironment } from '../environments';
-import { regionHasZones } from '../environments/data-stores';
-import type { PrerequisiteSource } from '../environments/types';
-import { ClusterStack } from './cluster-stack';
-import { stateKey } from './state';
+import { FeatureOutputs, PlatformFeature, buildFeatures } from '../constructs/lib/feature';
+import type { KubeflowNamespaces } from '../constructs/lib/kubeflow-namespaces';
 import { PlaceholderGuard } from '../constructs/lib/placeholder-guard';
+import type { ModelRegistry } from '../constructs/model-registry/model-registry';
+import type { ModelsWebApp } from '../constructs/models-web-app/models-web-app';
+import type { AzureMysqlAccess } from '../constructs/mysql/azure-mysql';
+import type { Notebooks } from '../constructs/notebooks/notebooks';
+import type { ScrapeObjects } from '../constructs/observability/scrape-objects';
+import type { Pipelines } from '../constructs/pipelines/pipelines';
+import type { PipelinesAdvisoryMitigations } from '../constructs/pipelines/pipelines-advisories';
+import type { Profiles } from '../constructs/profiles/profiles';
+import type { SparkOperator } from '../constructs/spark/spark-operator';
+import type { Trainer } from '../constructs/trainer/trainer';
+import type { ResolvedEnvironment } from '../environments';
 import { placeholdersOf } from '../environments/placeholders';
+import { ClusterStack } from './cluster-stack';
+import { PLATFORM_FEATURES } from './platform-features';
+import { stateKey } from './state';
 
 export interface PlatformStackProps {
   readonly env: ResolvedEnvironment;
   /** The environment's cluster stack: its outputs configure the providers. */
   readonly cluster: ClusterStack;
+  /**
+   * The features to build, in any order (the release graph orders them).
+   * @default PLATFORM_FEATURES (stacks/platform-features.ts)
+   */
+  readonly features?: readonly PlatformFeature[];
 }
 
 /** The access layer of an environment: sign-in, TLS, dashboard and profiles. */
@@ -74,33 +76,25 @@ export interface PlatformComponents {
   readonly pipelinesAdvisories?: PipelinesAdvisoryMitigations;
 }
 
-/**
- * The store volumes' disk SKU: zone-redundant in a prod environment spread over zones (a
- * store's pod can move to another zone with its disk), else the SKU of AKS's default class.
- */
-function storeDiskSku(env: ResolvedEnvironment): StoreDiskSku {
-  return env.stage === 'prod' && env.zones.length > 1 && regionHasZones(env.location) ? 'StandardSSD_ZRS' : 'StandardSSD_LRS';
-}
-
-function prerequisite<T extends { readonly ready: readonly unknown[] }>(source: PrerequisiteSource, installed: T | undefined): T | typeof PROVIDED_OUTSIDE | undefined {
-  if (source === 'external') return PROVIDED_OUTSIDE;
-  return installed;
+function accessComponents(access: AccessLayer | undefined, dashboard: Dashboard | undefined, profiles: Profiles | undefined): AccessComponents | undefined {
+  return access && dashboard && profiles ? { ...access, dashboard, profiles } : undefined;
 }
 
 /**
  * `<env>-platform`: everything inside Kubernetes. Providers are configured
  * from the cluster stack's outputs (a remote-state read), so the cluster is
- * never created and used in the same apply. Composes the platform constructs
- * the environment file enables; holds no resource details of its own.
+ * never created and used in the same apply. Builds the features the
+ * environment installs by looping over the release graph
+ * (`stacks/platform-features.ts`); holds no resource details of its own.
  */
 export class PlatformStack extends TerraformStack {
+  /** What each installed feature built, by feature name. */
+  public readonly features: Partial<FeatureOutputs>;
   public readonly components: PlatformComponents;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     const env = props.env;
-    const platform = env.platform;
-    const access = env.access;
     new AzurermBackend(this, {
       resourceGroupName: env.remoteState.resourceGroupName,
       storageAccountName: env.remoteState.storageAccountName,
@@ -114,210 +108,28 @@ export class PlatformStack extends TerraformStack {
     const connection = new ClusterConnection(this, 'connection', {
       host: kubeConfig.host,
       clusterCaCertificate: Fn.base64decode(kubeConfig.clusterCaCertificate),
-      loginMode: platform.kubeLogin,
+      loginMode: env.platform.kubeLogin,
     });
-    // Validation guarantees these exist wherever a component below needs them.
-    const required = <T,>(value: T | undefined, what: string): T => {
-      if (value === undefined) throw new Error(`${id}: ${what} is required here; environment validation should have refused this`);
-      return value;
+    const f = buildFeatures(props.features ?? PLATFORM_FEATURES, { scope: this, env, cluster: props.cluster, connection });
+    this.features = f;
+    this.components = {
+      namespaces: f.namespaces!,
+      clusterRoles: f['kubeflow-roles'],
+      certManager: f['cert-manager'],
+      istio: f.istio,
+      gpuOperator: f['gpu-operator'],
+      trainer: f.trainer,
+      katib: f.katib,
+      pipelines: f.pipelines,
+      kserve: f.kserve,
+      access: accessComponents(f.access, f.dashboard, f.profiles),
+      azureMysql: f.mysql,
+      notebooks: f.notebooks,
+      modelsWebApp: f['models-web-app'],
+      modelRegistry: f['model-registry'],
+      sparkOperator: f.spark,
+      scrape: f.scrape,
+      pipelinesAdvisories: f['pipelines-advisories'],
     };
-
-    const c = platform.components;
-    const namespaces = new KubeflowNamespaces(this, 'namespaces', { provider: connection.kubernetes });
-    const acme = access?.tls.mode === 'acme' ? access.tls : undefined;
-    const certManager = c.certManager === 'install'
-      ? new CertManager(this, 'cert-manager', {
-        connection,
-        azureWorkloadIdentity: acme ? { clientId: required(props.cluster.dnsChallengeIdentity, 'the DNS challenge identity').identity.clientId } : undefined,
-        valuesOverride: platform.values.certManager,
-      })
-      : undefined;
-    const istio = c.istio === 'install'
-      ? new Istio(this, 'istio', {
-        connection,
-        namespaces,
-        publicIngress: platform.publicIngress,
-        ...(access ? { tls: { host: access.host, credentialName: access.tls.mode === 'acme' ? GATEWAY_TLS_SECRET : access.tls.secretName } } : {}),
-        valuesOverride: { istiod: platform.values.istiod, gateway: platform.values.istioGateway },
-      })
-      : undefined;
-    const certManagerPrerequisite = prerequisite(c.certManager, certManager);
-    const istioPrerequisite = prerequisite(c.istio, istio);
-    let gatewaySecured: readonly ITerraformDependable[] = [];
-    const kubeflowApp = (): KubeflowAppProps => ({
-      connection,
-      namespaces,
-      certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
-      istio: required(istioPrerequisite, 'Istio') as Prerequisite<Istio>,
-      gatewaySecured,
-    });
-
-    // In-cluster stores keep their volumes (claims kept on uninstall, disks retained) unless the environment says otherwise.
-    // SeaweedFS keeps its cluster disk even when it mirrors to Azure Blob; Katib's MySQL is not rendered with the Azure server.
-    const storesInCluster = c.pipelines || (c.katib && env.dataStores.mysql === 'in-cluster') || c.modelRegistry;
-    const storeVolumes = storesInCluster
-      ? new StoreVolumes(this, 'store-volumes', {
-        connection,
-        diskSku: storeDiskSku(env),
-        deleteDataOnRemoval: env.dataStores.deleteDataOnRemoval,
-        dependsOn: namespaces.ready,
-      })
-      : undefined;
-    const stores = (): { storeVolumes: StoreVolumes } => ({ storeVolumes: required(storeVolumes, 'the store volumes\' StorageClass') });
-
-    const mysqlServer = props.cluster.mysql;
-    const consumers: MysqlConsumerName[] = [...(c.pipelines ? ['pipelines', 'metadata'] as const : []), ...(c.katib ? ['katib'] as const : [])];
-    const azureMysql = mysqlServer && consumers.length > 0
-      ? new AzureMysqlAccess(this, 'azure-mysql', {
-        host: mysqlServer.server.fqdn,
-        adminLogin: MYSQL_ADMIN_LOGIN,
-        adminPassword: mysqlServer.adminPassword.value,
-        consumers,
-        dependsOn: namespaces.ready,
-        kubernetes: connection.kubernetes,
-        helm: connection.helm,
-        random: connection.random,
-      })
-      : undefined;
-
-    const gpuPools = env.gpuPools;
-    let accessComponents: AccessComponents | undefined;
-    if (access) {
-      const clientId = required(props.cluster.entraApplication, 'the Entra application of the cluster stack').clientId;
-      const machineToMachine = access.machineToMachine
-        ? { issuerUrl: props.cluster.aks.cluster.oidcIssuerUrl, audience: access.machineToMachineAudience }
-        : undefined;
-      const istioForAccess = required(istioPrerequisite, 'Istio') as Prerequisite<Istio>;
-      const oauth2Proxy = new Oauth2Proxy(this, 'oauth2-proxy', {
-        connection,
-        istio: istioForAccess,
-        tenantId: access.tenantId,
-        clientId,
-        host: access.host,
-        allowedGroupObjectIds: access.allowedGroupObjectIds,
-        machineToMachine,
-      });
-      const authentication = new EntraAuthentication(this, 'entra-authentication', {
-        connection,
-        istio: istioForAccess,
-        oauth2Proxy,
-        tenantId: access.tenantId,
-        clientId,
-        machineToMachine,
-      });
-      gatewaySecured = authentication.ready;
-      const tls = acme
-        ? new GatewayTls(this, 'gateway-tls', {
-          connection,
-          host: access.host,
-          certManager: required(certManager, 'cert-manager'),
-          acme: {
-            email: acme.email,
-            server: acme.server ?? 'production',
-            dnsZone: acme.dnsZone,
-            identityClientId: required(props.cluster.dnsChallengeIdentity, 'the DNS challenge identity').identity.clientId,
-          },
-        })
-        : undefined;
-      const dashboard = new Dashboard(this, 'dashboard', {
-        ...kubeflowApp(),
-        apps: { notebooks: env.notebooks.enabled, katib: c.katib, pipelines: c.pipelines, modelsWebApp: c.modelsWebApp, modelRegistry: c.modelRegistry },
-      });
-      const profiles = new Profiles(this, 'profiles', { connection, dashboard, istio: istioForAccess, profiles: env.profiles });
-      accessComponents = { oauth2Proxy, authentication, tls, dashboard, profiles };
-    }
-
-    const kserve = c.kserve
-      ? new KServe(this, 'kserve', {
-        connection,
-        certManager: required(certManagerPrerequisite, 'cert-manager') as Prerequisite<CertManager>,
-        istio: istioPrerequisite as Prerequisite<Istio> | undefined,
-        mode: platform.kserveMode,
-        ...(platform.knative === 'external' ? { knative: PROVIDED_OUTSIDE } : {}),
-        valuesOverride: platform.values.kserve,
-      })
-      : undefined;
-
-    // Without the dashboard, the Kubeflow cluster roles its bundle brings come on their own.
-    const clusterRoles = !accessComponents && (c.istio === 'install' || c.katib || c.pipelines)
-      ? new KubeflowClusterRoles(this, 'kubeflow-roles', {
-        dependsOn: namespaces.ready,
-        kustomizationProvider: connection.kustomization,
-        helmProvider: connection.helm,
-      })
-      : undefined;
-
-    const components: PlatformComponents = {
-      namespaces,
-      clusterRoles,
-      certManager,
-      istio,
-      gpuOperator: c.gpuOperator
-        ? new GpuOperator(this, 'gpu-operator', { connection, pools: gpuPools, valuesOverride: platform.values.gpuOperator })
-        : undefined,
-      trainer: c.trainer
-        ? new Trainer(this, 'trainer', { connection, gpuPools, valuesOverride: platform.values.trainer })
-        : undefined,
-      katib: c.katib ? new Katib(this, 'katib', { ...kubeflowApp(), ...stores(), azureMysql }) : undefined,
-      pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), ...stores(), patches: [uiRefusalRoutePatch()], largeTokenWorkaround: access !== undefined,
-        azureMysql,
-        ...(props.cluster.artifacts && env.dataStores.artifactStorage ? {
-          blobMirror: {
-            storageAccount: props.cluster.artifacts.storage.account.name,
-            clientId: props.cluster.artifacts.identity.clientId,
-            volumeSizeGb: env.dataStores.artifactStorage.volumeSizeGb,
-          },
-        } : {}),
-      }) : undefined,
-      kserve,
-      access: accessComponents,
-      azureMysql,
-      notebooks: env.notebooks.enabled
-        ? new Notebooks(this, 'notebooks', {
-          ...kubeflowApp(),
-          gpuPools,
-          culling: env.notebooks.culling,
-          idleMinutes: env.notebooks.idleMinutes,
-          access: required(accessComponents, 'the access layer').authentication,
-        })
-        : undefined,
-      modelsWebApp: c.modelsWebApp
-        ? new ModelsWebApp(this, 'models-web-app', {
-          ...kubeflowApp(),
-          kserve: required(kserve, 'KServe'),
-          access: required(accessComponents, 'the access layer').authentication,
-        })
-        : undefined,
-      modelRegistry: c.modelRegistry
-        ? new ModelRegistry(this, 'model-registry', { ...kubeflowApp(), ...stores(), access: required(accessComponents, 'the access layer').authentication })
-        : undefined,
-      sparkOperator: c.sparkOperator
-        ? new SparkOperator(this, 'spark-operator', {
-          connection,
-          jobNamespaces: env.profiles.map((p) => p.name),
-          dependsOn: accessComponents?.profiles.namespaces ?? [],
-          kubeflowRoles: accessComponents !== undefined,
-          valuesOverride: platform.values.sparkOperator,
-        })
-        : undefined,
-    };
-    const gpuOperator = components.gpuOperator;
-    const scraped = { gpu: gpuOperator !== undefined, katib: c.katib, notebooks: env.notebooks.enabled, pipelines: c.pipelines, trainer: components.trainer };
-    const scrape = env.monitoring.managedPrometheus && (scraped.gpu || scraped.katib || scraped.notebooks || scraped.pipelines || scraped.trainer)
-      ? new ScrapeObjects(this, 'scrape', {
-        connection,
-        gpuOperator: gpuOperator ? { namespace: gpuOperator.namespace, ready: gpuOperator.ready } : undefined,
-        katib: scraped.katib,
-        notebooks: scraped.notebooks,
-        pipelines: scraped.pipelines,
-        trainer: scraped.trainer ? { namespace: scraped.trainer.namespace } : undefined,
-        kubeflowNamespace: namespaces,
-      })
-      : undefined;
-    const pipelinesAdvisories = components.pipelines
-      // Beside Pipelines, not after it: the policies only need Istio's CRDs, and are in place as soon as the workloads are.
-      ? new PipelinesAdvisoryMitigations(this, 'pipelines-advisories', { dependsOn: [...namespaces.ready, ...readinessOf(kubeflowApp().istio)], provider: connection.helm })
-      : undefined;
-    this.components = { ...components, scrape, pipelinesAdvisories };
   }
 }

@@ -428,7 +428,7 @@ describe('prices per region', () => {
     const elsewhere = copy(cluster);
     for (const c of Object.values(elsewhere.resource.azurerm_kubernetes_cluster)) c.location = 'eastus2';
     const table: PriceTable = { currency: 'USD', regions: { westeurope: PRICES.regions.westeurope } };
-    expect(costEnvelope(elsewhere, table)).toEqual({ envelope: { region: 'eastus2' }, warnings: [expect.stringMatching(/^No prices for region eastus2 in scripts\/preview\/price-table\.json: cost shown as unknown/)] });
+    expect(costEnvelope(elsewhere, table)).toEqual({ envelope: { region: 'eastus2' }, warnings: [expect.stringMatching(/^No prices for region eastus2 in catalog\/price-table\.json: cost shown as unknown/)] });
     const before = loadSynthesized(devOnly);
     const summary = summarize(before, { ...before, 'dev-cluster': elsewhere }, 'moved');
     expect(summary.warnings).toEqual([expect.stringContaining('No prices for region eastus2')]);

@@ -104,7 +104,7 @@ describe('advisory gate', () => {
       `exception for CVE-2099-0002: runs 365 days (2026-12-01 to 2027-12-01); at most ${MAX_EXCEPTION_DAYS} are accepted, renew it with a fresh review instead`,
       'exception for CVE-2099-9999: names no advisory of the file (use its "id")',
     ]);
-    expect(evaluateAdvisories(file([advisory({ component: 'gadget' })]), pins, TODAY).failures).toEqual([expect.stringMatching(/^scripts\/versions\/advisories\.json: advisory CVE-2099-0001: component "gadget"/)]);
+    expect(evaluateAdvisories(file([advisory({ component: 'gadget' })]), pins, TODAY).failures).toEqual([expect.stringMatching(/^catalog\/advisories\.json: advisory CVE-2099-0001: component "gadget"/)]);
   });
 
   describe('catalog/advisories.json', () => {

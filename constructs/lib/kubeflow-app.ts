@@ -1,14 +1,18 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { TreePin } from '../../catalog/versions';
-import { CertManager } from '../cert-manager/cert-manager';
 import { ClusterConnection } from './cluster-connection';
-import { Istio } from '../istio/istio';
 import { KubeflowNamespaces } from './kubeflow-namespaces';
 import { OverlayGenerator, OverlayPatch } from './kustomize/kustomization-overlay';
 import { UpstreamBundle } from './manifest-bundle';
-import { Prerequisite, readinessOf } from './prerequisites';
-import { StoreVolumes } from '../stores/store-volumes';
+import type { FeatureContext } from './feature';
+import { Dependable, Prerequisite, readinessOf } from './prerequisites';
+
+/** Where an application's claims go: a StorageClass that keeps them (`constructs/stores`). */
+export interface ClaimStore extends Dependable {
+  /** The kustomize patch that puts every PersistentVolumeClaim of the overlay on the class. */
+  claimPatch(): OverlayPatch;
+}
 
 /** Props of a Kubeflow application delivered from the distribution's kustomize (Katib, Pipelines). */
 export interface KubeflowAppProps {
@@ -16,9 +20,9 @@ export interface KubeflowAppProps {
   /** The `kubeflow` namespace, created once. */
   readonly namespaces: KubeflowNamespaces;
   /** Issues the application's webhook certificates. */
-  readonly certManager: Prerequisite<CertManager>;
+  readonly certManager: Prerequisite<Dependable>;
   /** Sidecars, routing and authorization policies. */
-  readonly istio: Prerequisite<Istio>;
+  readonly istio: Prerequisite<Dependable>;
   /** Extra kustomize patches, applied after ours. @default [] */
   readonly patches?: readonly OverlayPatch[];
   /**
@@ -32,7 +36,7 @@ export interface KubeflowAppProps {
    * and is kept on uninstall. Stores (Pipelines, Katib, Model Registry) require it.
    * @default - claims are left as upstream writes them (applications without a store)
    */
-  readonly storeVolumes?: StoreVolumes;
+  readonly storeVolumes?: ClaimStore;
 }
 
 /**
@@ -80,4 +84,19 @@ export function kubeflowAppBundle(
 export function afterSignIn(props: KubeflowAppProps & { readonly access: Prerequisite<{ readonly ready: readonly ITerraformDependable[] }> }): ITerraformDependable[] {
   const secured = props.gatewaySecured ?? [];
   return readinessOf(props.access).filter((d) => !secured.includes(d));
+}
+
+/**
+ * The props every Kubeflow application feature shares, read from the release
+ * graph: such a feature lists `namespaces`, `cert-manager`, `istio` and
+ * `access` in its `after`.
+ */
+export function kubeflowAppProps(ctx: FeatureContext): KubeflowAppProps {
+  return {
+    connection: ctx.connection,
+    namespaces: ctx.need('namespaces'),
+    certManager: ctx.prerequisite('cert-manager'),
+    istio: ctx.prerequisite('istio'),
+    gatewaySecured: ctx.installed('access')?.authentication.ready ?? [],
+  };
 }

@@ -5,6 +5,11 @@ import { ITerraformDependable } from 'cdktf';
  * project (installed by another team or tool). A component given this marker
  * trusts that it is there and adds no dependency.
  */
+/** Anything other resources can wait for: a construct's `ready` list. */
+export interface Dependable {
+  readonly ready: readonly ITerraformDependable[];
+}
+
 export const PROVIDED_OUTSIDE = Object.freeze({ providedOutside: true as const });
 export type ProvidedOutside = typeof PROVIDED_OUTSIDE;
 

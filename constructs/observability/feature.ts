@@ -1,0 +1,33 @@
+import type { PlatformFeature } from '../lib/feature';
+import { ScrapeObjects } from './scrape-objects';
+
+declare module '../lib/feature' {
+  interface FeatureOutputs {
+    scrape: ScrapeObjects;
+  }
+}
+
+/** Managed Prometheus scrape objects for what the environment installs (GPU exporter, Katib, notebooks, Pipelines, Trainer). */
+export const scrapeFeature: PlatformFeature<'scrape'> = {
+  name: 'scrape',
+  summary: 'managed Prometheus scrape objects',
+  after: ['namespaces', 'gpu-operator', 'trainer'],
+  source: (env) => {
+    const c = env.platform.components;
+    return env.monitoring.managedPrometheus && (c.gpuOperator || c.katib || env.notebooks.enabled || c.pipelines || c.trainer);
+  },
+  build: (ctx) => {
+    const c = ctx.env.platform.components;
+    const gpuOperator = ctx.installed('gpu-operator');
+    const trainer = ctx.installed('trainer');
+    return new ScrapeObjects(ctx.scope, 'scrape', {
+      connection: ctx.connection,
+      gpuOperator: gpuOperator ? { namespace: gpuOperator.namespace, ready: gpuOperator.ready } : undefined,
+      katib: c.katib,
+      notebooks: ctx.env.notebooks.enabled,
+      pipelines: c.pipelines,
+      trainer: trainer ? { namespace: trainer.namespace } : undefined,
+      kubeflowNamespace: ctx.need('namespaces'),
+    });
+  },
+};
