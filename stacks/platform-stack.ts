@@ -12,7 +12,7 @@ import type { Istio } from '../constructs/istio/istio';
 import type { Katib } from '../constructs/katib/katib';
 import type { KServe } from '../constructs/kserve/kserve';
 import { ClusterConnection } from '../constructs/lib/cluster-connection';
-import { FeatureOutputs, PlatformFeature, buildFeatures } from '../constructs/lib/feature';
+import { FeatureName, FeatureOutputs, PlatformFeature, buildFeatures } from '../constructs/lib/feature';
 import type { KubeflowNamespaces } from '../constructs/lib/kubeflow-namespaces';
 import { PlaceholderGuard } from '../constructs/lib/placeholder-guard';
 import type { ModelRegistry } from '../constructs/model-registry/model-registry';
@@ -90,6 +90,8 @@ function accessComponents(access: AccessLayer | undefined, dashboard: Dashboard 
 export class PlatformStack extends TerraformStack {
   /** What each installed feature built, by feature name. */
   public readonly features: Partial<FeatureOutputs>;
+  /** The feature each top-level construct belongs to, by construct id. */
+  public readonly featureConstructIds: ReadonlyMap<string, FeatureName>;
   public readonly components: PlatformComponents;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
@@ -110,8 +112,10 @@ export class PlatformStack extends TerraformStack {
       clusterCaCertificate: Fn.base64decode(kubeConfig.clusterCaCertificate),
       loginMode: env.platform.kubeLogin,
     });
-    const f = buildFeatures(props.features ?? PLATFORM_FEATURES, { scope: this, env, cluster: props.cluster, connection });
+    const built = buildFeatures(props.features ?? PLATFORM_FEATURES, { scope: this, env, cluster: props.cluster, connection });
+    const f = built.outputs;
     this.features = f;
+    this.featureConstructIds = built.constructIds;
     this.components = {
       namespaces: f.namespaces!,
       clusterRoles: f['kubeflow-roles'],

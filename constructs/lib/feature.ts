@@ -61,6 +61,13 @@ function sourceOf(feature: PlatformFeature, env: ResolvedEnvironment): FeatureSo
   return source;
 }
 
+/** What `buildFeatures` built. */
+export interface BuiltFeatures {
+  readonly outputs: Partial<FeatureOutputs>;
+  /** The feature each top-level construct of the stack belongs to, by construct id (for the release-graph checks). */
+  readonly constructIds: ReadonlyMap<string, FeatureName>;
+}
+
 /**
  * Builds the features an environment installs, in release-graph order. A
  * feature reads only what its `after` list names; reading anything else, or a
@@ -70,7 +77,8 @@ function sourceOf(feature: PlatformFeature, env: ResolvedEnvironment): FeatureSo
 export function buildFeatures(
   features: readonly PlatformFeature[],
   base: Omit<FeatureContext, 'installed' | 'prerequisite' | 'optionalPrerequisite' | 'need' | 'clusterPart'>,
-): Partial<FeatureOutputs> {
+): BuiltFeatures {
+  const constructIds = new Map<string, FeatureName>();
   const built: Partial<Record<FeatureName, unknown>> = {};
   const sources = new Map<string, FeatureSource>(features.map((f) => [f.name, sourceOf(f, base.env)]));
   for (const feature of orderFeatures(features)) {
@@ -114,7 +122,11 @@ export function buildFeatures(
         return part as never;
       },
     };
+    const before = new Set(base.scope.node.children.map((c) => c.node.id));
     built[feature.name] = feature.build(ctx);
+    for (const child of base.scope.node.children) {
+      if (!before.has(child.node.id)) constructIds.set(child.node.id, feature.name);
+    }
   }
-  return built as Partial<FeatureOutputs>;
+  return { outputs: built as Partial<FeatureOutputs>, constructIds };
 }

@@ -1,4 +1,5 @@
 import type { PlatformFeature } from '../lib/feature';
+import { TRAINER_NAMESPACE } from '../trainer/trainer';
 import { ScrapeObjects } from './scrape-objects';
 
 declare module '../lib/feature' {
@@ -11,7 +12,8 @@ declare module '../lib/feature' {
 export const scrapeFeature: PlatformFeature<'scrape'> = {
   name: 'scrape',
   summary: 'managed Prometheus scrape objects',
-  after: ['namespaces', 'gpu-operator', 'trainer'],
+  // Trainer's controller is scraped by name from kube-system: nothing waits for it.
+  after: ['namespaces', 'gpu-operator'],
   source: (env) => {
     const c = env.platform.components;
     return env.monitoring.managedPrometheus && (c.gpuOperator || c.katib || env.notebooks.enabled || c.pipelines || c.trainer);
@@ -19,14 +21,13 @@ export const scrapeFeature: PlatformFeature<'scrape'> = {
   build: (ctx) => {
     const c = ctx.env.platform.components;
     const gpuOperator = ctx.installed('gpu-operator');
-    const trainer = ctx.installed('trainer');
     return new ScrapeObjects(ctx.scope, 'scrape', {
       connection: ctx.connection,
       gpuOperator: gpuOperator ? { namespace: gpuOperator.namespace, ready: gpuOperator.ready } : undefined,
       katib: c.katib,
       notebooks: ctx.env.notebooks.enabled,
       pipelines: c.pipelines,
-      trainer: trainer ? { namespace: trainer.namespace } : undefined,
+      trainer: c.trainer ? { namespace: TRAINER_NAMESPACE } : undefined,
       kubeflowNamespace: ctx.need('namespaces'),
     });
   },

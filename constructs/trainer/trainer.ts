@@ -64,6 +64,9 @@ export function gpuTrainingRuntime(pool: GpuPoolIntent, image: string = IMAGES.p
   };
 }
 
+/** Where the Trainer controller runs unless told otherwise. */
+export const TRAINER_NAMESPACE = 'kubeflow-system';
+
 export interface TrainerProps {
   readonly connection: ClusterConnection;
   /** GPU pools to make runtimes for; one `torch-distributed-<pool>` each. @default [] */
@@ -91,7 +94,7 @@ export class Trainer extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainerProps) {
     super(scope, id);
-    const namespace = props.namespace ?? 'kubeflow-system';
+    const namespace = props.namespace ?? TRAINER_NAMESPACE;
     this.namespace = namespace;
     const pools = props.gpuPools ?? [];
     const seen = new Set<string>();
