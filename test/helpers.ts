@@ -9,13 +9,8 @@ import { ClusterStack } from '../stacks/cluster-stack';
 import { PlatformStack } from '../stacks/platform-stack';
 
 /** A synthesized stack, parsed. */
-export interface SynthJson {
-  readonly terraform: Record<string, unknown>;
-  readonly resource: Record<string, Record<string, Record<string, unknown>>>;
-  readonly output?: Record<string, { value: unknown; sensitive?: boolean }>;
-  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
-  readonly provider?: Record<string, unknown>;
-}
+export type { SynthJson } from '../scripts/render/render';
+import type { SynthJson } from '../scripts/render/render';
 
 /** A copy of the dev environment with changes, for option tests. */
 export function devWith(changes: Partial<EnvironmentConfig>): EnvironmentConfig {

@@ -2,6 +2,7 @@
  * The layering rules of the source tree (docs/architecture.md, "Source layout"),
  * checked on every import and `require` of every TypeScript file:
  * - deployable code (main.ts, stacks/, constructs/, environments/, catalog/) never imports tooling (scripts/) or tests;
+ * - tooling (scripts/) never imports tests;
  * - the shared library (constructs/lib/) imports no feature folder;
  * - catalogs (catalog/) are data: they import only each other;
  * - environments/ reads only catalogs and the features' settings (schema slices), never constructs or stacks;
@@ -37,6 +38,7 @@ export function layeringProblems(file: string, imports: readonly string[]): stri
   for (const target of imports) {
     const says = (rule: string): void => { problems.push(`${file} imports ${target}: ${rule}`); };
     if (DEPLOYABLE.test(file) && /^(scripts|test)(\/|$)/.test(target)) says('deployable code never imports tooling or tests (move the shared part into constructs/lib/ or catalog/)');
+    if (file.startsWith('scripts/') && /^test(\/|$)/.test(target)) says('tooling never imports tests (shared machinery lives in scripts/)');
     if (file.startsWith('constructs/lib/') && FEATURE.test(`${target}/`) && !target.startsWith('constructs/lib')) says('the shared library imports no feature (take a structural type instead)');
     if (file.startsWith('catalog/') && !target.startsWith('catalog/') && /^(constructs|stacks|environments|scripts|test)(\/|$)/.test(target)) says('catalogs are data and import only catalogs');
     if (file.startsWith('environments/') && /^(constructs|stacks)(\/|$)/.test(target) && !/^constructs\/[^/]+\/settings$/.test(target)) says('environments read only catalogs and the features\' settings slices');
@@ -62,7 +64,8 @@ describe('the import graph keeps its layers', () => {
     expect(layeringProblems('environments/validate.ts', ['constructs/mysql/mysql-server'])).toHaveLength(1);
     expect(layeringProblems('environments/validate.ts', ['constructs/mysql/settings'])).toEqual([]);
     expect(layeringProblems('constructs/mysql/settings.ts', ['cdktf'])).toHaveLength(1);
-    expect(layeringProblems('scripts/preview.ts', ['test/render/render'])).toEqual([]);
+    expect(layeringProblems('scripts/preview.ts', ['test/helpers'])).toEqual([expect.stringContaining('tooling never imports tests')]);
+    expect(layeringProblems('test/render/checks.ts', ['scripts/render/render'])).toEqual([]);
   });
 
   test('imports are read from the source text, relative ones as repository paths', () => {

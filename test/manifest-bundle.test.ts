@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
-import { HELM } from './render/tools';
+import { HELM } from '../scripts/render/tools';
 
 /**
  * Renders charts/manifest-bundle with the real Helm 3 binary and checks that

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { PrometheusRuleGroup, gpuRuleGroups, poolPriceText } from '../constructs/observability/gpu-rules';
 import { gpuDashboardFile } from '../constructs/observability/managed-grafana';
 import { A100_NODE, BUSY_T4, IDLE_T4, INPUT_SERIES, RULES_FIXTURE, T4_NODE } from './fixtures/gpu-series';
-import { ROOT } from './render/tools';
+import { ROOT } from '../scripts/render/tools';
 
 /**
  * The alert and recording rules parse (`promtool check rules`) and do what they

@@ -7,7 +7,7 @@ import { ARGO_WORKFLOWS, CHARTS, KUBEFLOW_DISTRIBUTION, KUBEFLOW_PIPELINES, MODE
 import { checkCache, fetchCommands, localizePipelines, pinnedArtifacts, prepare, remoteReferences, rewriteArgoReferences, verifyCache } from '../scripts/upstream';
 import { ENVIRONMENTS } from '../environments';
 import { synthPlatform } from './helpers';
-import { upstreamCache } from './render/tools';
+import { upstreamCache } from '../scripts/render/tools';
 
 /**
  * The upstream cache: every pin has a locked checksum, a tampered or missing

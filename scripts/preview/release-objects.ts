@@ -1,6 +1,6 @@
 /**
  * Renders a synthesized `helm_release` to its Kubernetes objects for the
- * data-loss check, with the render tests' machinery (test/render/render.ts):
+ * data-loss check, with the render tests' machinery (scripts/render/render.ts):
  * `helm template` of the real chart from the verified upstream work folder,
  * and bundle values built with kustomize from the verified trees. Without
  * helm, kustomize or the upstream cache the check is skipped with a note;
@@ -8,9 +8,9 @@
  */
 import { spawnSync } from 'child_process';
 import type { ResolvedEnvironment } from '../../environments';
-import { renderStacks } from '../../test/render/render';
-import { HELM, KUSTOMIZE, upstreamCache } from '../../test/render/tools';
-import type { SynthJson } from '../../test/helpers';
+import { renderStacks } from '../render/render';
+import { HELM, KUSTOMIZE, upstreamCache } from '../render/tools';
+import type { SynthJson } from '../render/render';
 import { StackJson } from './synthesized';
 import { DataLossCheck, ReleaseRenderer } from './volumes';
 

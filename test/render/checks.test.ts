@@ -1,7 +1,7 @@
 import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
-import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from './render';
-import { renderTools } from './tools';
+import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from '../../scripts/render/render';
+import { renderTools } from '../../scripts/render/tools';
 import { ineffectiveKeys } from './values-keys';
 import { AZURE_LABEL_LIMITS } from '../../constructs/observability/scrape-objects';
 import { CHARTS, ISTIO_HUB } from '../../catalog/versions';

@@ -5,7 +5,7 @@ import { ISTIO_HUB, ISTIO_IMAGE_TAG } from '../../catalog/versions';
 import { parse } from 'yaml';
 import { indexCrds, validateCustomResource } from './crd-schema';
 import { PodSecurityLevel, enforcedLevel, podSecurityViolations, podTemplateOf } from './pod-security';
-import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
+import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from '../../scripts/render/render';
 
 /**
  * Rules across the rendered objects of an environment. Each check returns its

@@ -2,8 +2,8 @@ import type { EnvironmentConfig } from '../../environments';
 import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
 import { artifactEndpointProblems, artifactEndpoints, dataStoreProblems } from './data-store-checks';
-import { K8sObject, RenderedEnvironment, renderEnvironment } from './render';
-import { renderTools } from './tools';
+import { K8sObject, RenderedEnvironment, renderEnvironment } from '../../scripts/render/render';
+import { renderTools } from '../../scripts/render/tools';
 
 /**
  * The data-store rule on the fixture in both modes: in-cluster stores (the

@@ -3,7 +3,7 @@ import { BLOB_REMOTE } from '../../constructs/artifacts/artifact-wiring';
 import { MYSQL_CA_FILE } from '../../constructs/mysql/azure-mysql';
 import { GO_MYSQL_TLS_PARAMS, MLMD_CONFIG_FILE } from '../../constructs/mysql/mysql-wiring';
 import { parse } from 'yaml';
-import { K8sObject, RenderedEnvironment, objectsOf, placeholderFor } from './render';
+import { K8sObject, RenderedEnvironment, objectsOf, placeholderFor } from '../../scripts/render/render';
 
 /**
  * The data-store rule: every consumer of MySQL and of the object store is wired

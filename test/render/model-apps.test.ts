@@ -4,9 +4,9 @@ import { SPARK_DRIVER_SERVICE_ACCOUNT, sparkGpuPlacement } from '../../construct
 import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
 import { indexCrds, validateCustomResource } from './crd-schema';
-import { K8sObject, RenderedEnvironment, renderEnvironment } from './render';
+import { K8sObject, RenderedEnvironment, renderEnvironment } from '../../scripts/render/render';
 import { gatewayRouteProblems as routeProblems } from './routes';
-import { renderTools } from './tools';
+import { renderTools } from '../../scripts/render/tools';
 
 /**
  * What the new applications put in the cluster, rendered from the real

@@ -2,8 +2,8 @@ import type { EnvironmentConfig } from '../../environments';
 import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
 import { dataStoreProblems } from './data-store-checks';
-import { RenderedEnvironment, renderEnvironment } from './render';
-import { renderTools } from './tools';
+import { RenderedEnvironment, renderEnvironment } from '../../scripts/render/render';
+import { renderTools } from '../../scripts/render/tools';
 
 /**
  * A fork without the access layer (no sign-in, no dashboard, no profiles) still

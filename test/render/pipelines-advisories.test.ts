@@ -1,8 +1,8 @@
 import { advisoryPolicies, uiRefusalRoutePatch } from '../../constructs/pipelines/pipelines-advisories';
 import { renderFixture } from '../fixtures/render-environment';
 import { pipelinesUiAdvisoryProblems, pipelinesUploadAdvisoryProblems } from './pipelines-advisories';
-import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from './render';
-import { renderTools } from './tools';
+import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from '../../scripts/render/render';
+import { renderTools } from '../../scripts/render/tools';
 import { pinnedComponents } from '../../scripts/versions-check';
 
 /**

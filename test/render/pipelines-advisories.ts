@@ -1,6 +1,6 @@
 import { PIPELINES_API_APP, PIPELINES_UI_APP } from '../../constructs/pipelines/pipelines-advisories';
 import { INGRESS_GATEWAY_SERVICE_ACCOUNT } from '../../constructs/istio/istio';
-import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from './render';
+import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf } from '../../scripts/render/render';
 
 /**
  * The render rules behind the exceptions of catalog/advisories.json:

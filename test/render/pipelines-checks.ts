@@ -1,6 +1,6 @@
 import { TENSORBOARD_SIGNING_SECRET } from '../../constructs/pipelines/pipelines';
 import { IMAGES, KUBEFLOW_PIPELINES } from '../../catalog/versions';
-import { K8sObject, RenderedEnvironment, objectsOf } from './render';
+import { K8sObject, RenderedEnvironment, objectsOf } from '../../scripts/render/render';
 
 /**
  * Rules for Kubeflow Pipelines as the cluster receives it: the pinned KFP and

@@ -7,8 +7,8 @@ import { renderFixture } from '../fixtures/render-environment';
 import * as checks from './checks';
 import { artifactEndpointProblems, artifactEndpoints } from './data-store-checks';
 import { pipelinesIdentityProblems, pipelinesVersionProblems, tensorboardSigningProblems } from './pipelines-checks';
-import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from './render';
-import { renderTools } from './tools';
+import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from '../../scripts/render/render';
+import { renderTools } from '../../scripts/render/tools';
 
 /**
  * Kubeflow Pipelines 2.17.0 with Argo Workflows v4.0.10, as the fixture

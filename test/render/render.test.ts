@@ -5,8 +5,8 @@ import * as checks from './checks';
 import { artifactEndpointProblems, dataStoreProblems } from './data-store-checks';
 import { pipelinesUiAdvisoryProblems, pipelinesUploadAdvisoryProblems } from './pipelines-advisories';
 import { pipelinesIdentityProblems, pipelinesVersionProblems, tensorboardSigningProblems } from './pipelines-checks';
-import { RenderedEnvironment, objectsOf, renderEnvironment } from './render';
-import { ROOT, renderTools } from './tools';
+import { RenderedEnvironment, objectsOf, renderEnvironment } from '../../scripts/render/render';
+import { ROOT, renderTools } from '../../scripts/render/tools';
 import { ineffectiveKeys } from './values-keys';
 
 /**

@@ -1,4 +1,4 @@
-import { K8sObject, RenderedEnvironment, objectsOf } from './render';
+import { K8sObject, RenderedEnvironment, objectsOf } from '../../scripts/render/render';
 
 /**
  * Routes on the Kubeflow gateway, checked for the applications whose UIs must

@@ -1,4 +1,4 @@
-import { RenderedRelease, helmTemplate } from './render';
+import { RenderedRelease, helmTemplate } from '../../scripts/render/render';
 
 /** Dotted paths of the leaves of a values object (lists count as leaves). */
 export function leafPaths(values: Record<string, unknown>, prefix: string[] = []): string[][] {

@@ -8,10 +8,18 @@ import { Testing } from 'cdktf';
 import { parseAllDocuments, stringify } from 'yaml';
 import { FROM_STACK_RELATIVE, TREE_MARKER, UPSTREAM_WORK_DIR } from '../../constructs/lib/upstream';
 import { EnvironmentConfig, ResolvedEnvironment, resolveEnvironment } from '../../environments';
-import { prepare } from '../../scripts/upstream';
+import { prepare } from '../upstream';
 import { addEnvironment } from '../../stacks/app';
-import type { SynthJson } from '../helpers';
 import { HELM, KUSTOMIZE, ROOT, upstreamCache } from './tools';
+
+/** A synthesized stack's JSON, as much of it as the tools read. */
+export interface SynthJson {
+  readonly terraform: Record<string, unknown>;
+  readonly resource: Record<string, Record<string, Record<string, unknown>>>;
+  readonly output?: Record<string, { value: unknown; sensitive?: boolean }>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly provider?: Record<string, unknown>;
+}
 
 /**
  * Renders what a cluster receives from a platform stack: every `helm_release`
