@@ -82,7 +82,7 @@ describe('prepare', () => {
     const dir = join(kfp, 'manifests/kustomize/third-party/argo/installs/cluster');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n- ${ARGO_WORKFLOWS.repository}/manifests/base/crds/minimal?ref=${ARGO_WORKFLOWS.referencedAs}\n- https://github.com/argoproj/argo-workflows/manifests/cluster-install-no-crds/workflow-controller-rbac?ref=v4.0.8\n`);
-    expect(() => localizePipelines(kfp, '/w/trees/argo-workflows')).toThrow(/still loads remote resources .*\n  manifests\/kustomize\/third-party\/argo\/installs\/cluster\/kustomization.yaml: https:\/\/github.com\/argoproj\/argo-workflows\/manifests\/cluster-install-no-crds\/workflow-controller-rbac\?ref=v4.0.8\nSet ARGO_WORKFLOWS.referencedAs in constructs\/versions.ts/s);
+    expect(() => localizePipelines(kfp, '/w/trees/argo-workflows')).toThrow(/still loads remote resources .*\n  manifests\/kustomize\/third-party\/argo\/installs\/cluster\/kustomization.yaml: https:\/\/github.com\/argoproj\/argo-workflows\/manifests\/cluster-install-no-crds\/workflow-controller-rbac\?ref=v4.0.8\nSet ARGO_WORKFLOWS.referencedAs in catalog\/versions.ts/s);
   });
 
   const cache = upstreamCache();

@@ -21,7 +21,7 @@ export const MYSQL_DATABASES = {
   katib: ['katib'],
 } as const;
 
-/** The administrator login; consumers get their own users (see `constructs/platform/mysql-users.ts`). */
+/** The administrator login; consumers get their own users (see `constructs/mysql/azure-mysql.ts`). */
 export const MYSQL_ADMIN_LOGIN = 'kfadmin';
 
 /**
