@@ -371,6 +371,17 @@ export function workflowObjects(plan: WorkflowPlan): Json[] {
   ].map((o) => ({ ...o, metadata: { ...(o.metadata as Json), labels: { 'app.kubernetes.io/part-of': 'ml-workflow', 'ml-workflow/run': plan.runId } } }));
 }
 
+/** What the workflow does through the API: the pipeline steps as the profile's `default-editor`, people through `kubeflow-edit`. */
+export const WORKFLOW_PERMISSIONS: readonly { readonly group: string; readonly resource: string; readonly verbs: readonly string[] }[] = [
+  { group: 'kubeflow.org', resource: 'experiments', verbs: ['create', 'get', 'delete'] },
+  { group: 'trainer.kubeflow.org', resource: 'trainjobs', verbs: ['create', 'get', 'delete'] },
+  { group: 'serving.kserve.io', resource: 'inferenceservices', verbs: ['create', 'get', 'delete'] },
+  { group: '', resource: 'persistentvolumeclaims', verbs: ['create', 'get', 'delete'] },
+  { group: 'batch', resource: 'jobs', verbs: ['create', 'get', 'delete'] },
+  { group: '', resource: 'pods/log', verbs: ['get'] },
+  { group: 'pipelines.kubeflow.org', resource: 'runs', verbs: ['create'] },
+];
+
 /** What the pipeline compiler reads (`pipeline.py --params`). */
 export function pipelineParameters(plan: WorkflowPlan): Json {
   return {

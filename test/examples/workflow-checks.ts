@@ -3,7 +3,7 @@ import { indexCrds, validateCustomResource } from '../render/crd-schema';
 import { namespaceLabels } from '../render/checks';
 import { podSecurityViolations } from '../render/pod-security';
 import { K8sObject, RenderedEnvironment, objectsOf } from '../render/render';
-import { WorkflowPlan, quantity } from '../../examples/ml-workflow/workflow';
+import { WORKFLOW_PERMISSIONS, WorkflowPlan, quantity } from '../../examples/ml-workflow/workflow';
 
 /**
  * Rules the ML workflow's objects must meet on an environment's rendered
@@ -222,17 +222,6 @@ export function pipelineExecutorQuotaProblems(rendered: RenderedEnvironment, pro
   const missing = ['cpu', 'memory'].filter((k) => !new RegExp(`\\b${k}:`).test(requests));
   return missing.length > 0 ? [`pipeline steps: Argo's executor containers request no ${missing.join(' or ')} (workflow-controller-configmap executor.resources): the quota of profile ${profile} makes the API server refuse every step pod`] : [];
 }
-
-/** What the workflow does through the API: the pipeline steps as the profile's `default-editor`, people through `kubeflow-edit`. */
-export const WORKFLOW_PERMISSIONS: readonly { group: string; resource: string; verbs: string[] }[] = [
-  { group: 'kubeflow.org', resource: 'experiments', verbs: ['create', 'get', 'delete'] },
-  { group: 'trainer.kubeflow.org', resource: 'trainjobs', verbs: ['create', 'get', 'delete'] },
-  { group: 'serving.kserve.io', resource: 'inferenceservices', verbs: ['create', 'get', 'delete'] },
-  { group: '', resource: 'persistentvolumeclaims', verbs: ['create', 'get', 'delete'] },
-  { group: 'batch', resource: 'jobs', verbs: ['create', 'get', 'delete'] },
-  { group: '', resource: 'pods/log', verbs: ['get'] },
-  { group: 'pipelines.kubeflow.org', resource: 'runs', verbs: ['create'] },
-];
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[] };
 
