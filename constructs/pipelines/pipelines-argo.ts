@@ -48,6 +48,33 @@ export function workflowDefaultsDocument(defaults: WorkflowDefaults = {}): strin
   });
 }
 
+/**
+ * Requests and limits of Argo's executor containers (the `init` and `wait` containers
+ * beside every step). Without them a step pod in a profile with a CPU or memory quota
+ * is refused: a quota namespace admits only pods whose every container requests both.
+ * @see https://argo-workflows.readthedocs.io/en/latest/workflow-controller-configmap/ (`executor`)
+ */
+export const EXECUTOR_RESOURCES = { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '500m', memory: '512Mi' } } as const;
+
+/**
+ * The `executor` document of `workflow-controller-configmap`: KFP 2.17.0's (third-party/argo/base/
+ * workflow-controller-configmap-patch.yaml: pull policy and a restricted security context, kept
+ * as they are) plus `EXECUTOR_RESOURCES`. The key is one string, so ours replaces KFP's whole.
+ */
+export function executorDocument(): string {
+  return JSON.stringify({
+    imagePullPolicy: 'IfNotPresent',
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    resources: EXECUTOR_RESOURCES,
+  });
+}
+
 /** Images of the controller and of the executor it starts, as KFP's manifests name them. */
 const UPSTREAM_CONTROLLER_IMAGE = `${IMAGES.argoWorkflowController.name}:${ARGO_WORKFLOWS.referencedAs}`;
 const UPSTREAM_EXECUTOR_IMAGE = `${IMAGES.argoExecutor.name}:${ARGO_WORKFLOWS.referencedAs}`;
@@ -75,7 +102,7 @@ export function argoWorkflowsPatches(defaults: WorkflowDefaults = {}): OverlayPa
       target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'workflow-controller' },
     },
     {
-      patch: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'workflow-controller-configmap' }, data: { workflowDefaults: workflowDefaultsDocument(defaults) } }),
+      patch: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'workflow-controller-configmap' }, data: { workflowDefaults: workflowDefaultsDocument(defaults), executor: executorDocument() } }),
       target: { version: 'v1', kind: 'ConfigMap', name: 'workflow-controller-configmap' },
     },
   ];

@@ -13,5 +13,11 @@ export const trainerFeature: PlatformFeature<'trainer'> = {
   summary: 'Kubeflow Trainer, JobSet, GPU runtimes per pool',
   after: [],
   source: (env) => env.platform.components.trainer,
-  build: (ctx) => new Trainer(ctx.scope, 'trainer', { connection: ctx.connection, gpuPools: ctx.env.gpuPools, valuesOverride: ctx.env.platform.values.trainer }),
+  build: (ctx) => new Trainer(ctx.scope, 'trainer', {
+    connection: ctx.connection,
+    gpuPools: ctx.env.gpuPools,
+    valuesOverride: ctx.env.platform.values.trainer,
+    // Profile members get TrainJob rights through kubeflow-edit wherever there are profiles.
+    kubeflowRoles: ctx.env.access !== undefined,
+  }),
 };

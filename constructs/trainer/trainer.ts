@@ -1,3 +1,4 @@
+import { ProfileAccessRoles } from '../dashboard/kubeflow-roles';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { GpuPoolIntent, PLATFORM_NODE_SELECTOR, gpuPoolScheduling, migInstancesPerGpu } from '../node-pools/gpu-scheduling';
@@ -77,6 +78,13 @@ export interface TrainerProps {
   readonly namespace?: string;
   /** Values merged last. @default {} */
   readonly valuesOverride?: Values;
+  /**
+   * Give profile members (and the pipeline steps that run as their `default-editor`)
+   * rights on TrainJobs and namespaced TrainingRuntimes through `kubeflow-edit/view`;
+   * the chart ships no such roles. Needs the Kubeflow cluster roles (the dashboard installs them).
+   * @default false
+   */
+  readonly kubeflowRoles?: boolean;
 }
 
 /**
@@ -88,6 +96,8 @@ export interface TrainerProps {
 export class Trainer extends Construct {
   public readonly chart: ChartRelease;
   public readonly gpuRuntimes?: ObjectRelease;
+  /** The profile members' roles on TrainJobs, with `kubeflowRoles`. */
+  public readonly roles?: ProfileAccessRoles;
   public readonly ready: readonly ITerraformDependable[];
   /** The namespace of the controller (created by the chart's release). */
   public readonly namespace: string;
@@ -123,6 +133,16 @@ export class Trainer extends Construct {
         provider: props.connection.helm,
       });
     }
+    this.roles = props.kubeflowRoles
+      ? new ProfileAccessRoles(this, 'kubeflow-roles', {
+        releaseName: 'kubeflow-trainer-kubeflow-roles',
+        namespace,
+        app: 'trainer',
+        grants: [{ apiGroup: 'trainer.kubeflow.org', resources: ['trainjobs', 'trainingruntimes'] }],
+        dependsOn: [this.chart.release],
+        provider: props.connection.helm,
+      })
+      : undefined;
     this.ready = [this.gpuRuntimes?.release ?? this.chart.release];
   }
 }

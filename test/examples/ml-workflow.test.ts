@@ -56,8 +56,6 @@ describe('the workflow plan follows the environment', () => {
 
 /** Problems the workflow finds in today's platform, each to be fixed outside this example (the test fails once one is gone, so the entry gets removed). */
 const KNOWN_PLATFORM_GAPS: readonly { pattern: RegExp; why: string }[] = [
-  { pattern: /ClusterRole kubeflow-edit does not allow create, get, delete on trainjobs\.trainer\.kubeflow\.org/, why: 'the Trainer chart ships no ClusterRole aggregated to kubeflow-edit: profile members and pipeline steps cannot create TrainJobs' },
-  { pattern: /Argo's executor containers request no cpu or memory/, why: 'workflow-controller-configmap sets no executor.resources: in a profile with a CPU/memory quota every pipeline step pod is refused' },
 ];
 const known = (p: string) => KNOWN_PLATFORM_GAPS.some((g) => g.pattern.test(p));
 

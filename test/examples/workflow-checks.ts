@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { vmSizeFacts } from '../../environments/vm-sizes';
 import { indexCrds, validateCustomResource } from '../render/crd-schema';
 import { namespaceLabels } from '../render/checks';
@@ -218,8 +219,9 @@ export function pipelineExecutorQuotaProblems(rendered: RenderedEnvironment, pro
   const cm = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && l.obj.metadata.name === 'workflow-controller-configmap')?.obj;
   if (!cm) return [];
   const executor = (cm.data as Record<string, string> | undefined)?.executor ?? '';
-  const requests = /resources:\s*\n(?:\s+.*\n)*?\s+requests:\s*\n((?:\s+\w+:.*\n?)+)/.exec(executor)?.[1] ?? '';
-  const missing = ['cpu', 'memory'].filter((k) => !new RegExp(`\\b${k}:`).test(requests));
+  const parsed = (parse(executor) ?? {}) as { resources?: { requests?: Record<string, unknown> } };
+  const requests = parsed.resources?.requests ?? {};
+  const missing = ['cpu', 'memory'].filter((k) => requests[k] === undefined);
   return missing.length > 0 ? [`pipeline steps: Argo's executor containers request no ${missing.join(' or ')} (workflow-controller-configmap executor.resources): the quota of profile ${profile} makes the API server refuse every step pod`] : [];
 }
 

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { NATIVE_SIDECAR_ANNOTATION, TENSORBOARD_SIGNING_SECRET, WAITING_DEPLOYMENTS } from '../../constructs/pipelines/pipelines';
-import { KFP_WORKFLOW_DEFAULTS } from '../../constructs/pipelines/pipelines-argo';
+import { EXECUTOR_RESOURCES, KFP_WORKFLOW_DEFAULTS } from '../../constructs/pipelines/pipelines-argo';
 import { USERID_HEADER } from '../../constructs/access/entra-authentication';
 import { IMAGES, KUBEFLOW_PIPELINES } from '../../catalog/versions';
 import { renderFixture } from '../fixtures/render-environment';
@@ -59,6 +59,13 @@ maybe('Kubeflow Pipelines 2.17.0 and Argo Workflows v4.0.10', () => {
     expect(controller.image).toBe('quay.io/argoproj/workflow-controller:v4.0.10');
     expect(controller.args).toEqual(['--configmap', 'workflow-controller-configmap', '--executor-image', 'quay.io/argoproj/argoexec:v4.0.10']);
     expect(IMAGES.argoExecutor.tag).toBe('v4.0.10');
+  });
+
+  test('Argo\'s executor containers keep KFP\'s restricted security context and request CPU and memory (steps fit profile quotas)', () => {
+    const data = (find(fixture, 'ConfigMap', 'workflow-controller-configmap') as unknown as { data: Record<string, string> }).data;
+    const executor = parse(data.executor) as { securityContext: Record<string, unknown>; resources: { requests: Record<string, string>; limits: Record<string, string> } };
+    expect(executor.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(executor.resources).toEqual(EXECUTOR_RESOURCES);
   });
 
   test('an executor left at KFP\'s v4.0.5, or a KFP image at another release, fails the version rule', () => {
