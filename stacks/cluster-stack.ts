@@ -14,7 +14,7 @@ import { CpuNodePool, GpuNodePool } from '../constructs/cluster/node-pools';
 import { MonitoringWorkspace } from '../constructs/cluster/monitoring-workspace';
 import { ArtifactStorage } from '../constructs/cluster/artifact-storage';
 import { ClusterBackup } from '../constructs/cluster/cluster-backup';
-import { MysqlServer } from '../constructs/cluster/mysql-server';
+import { MysqlServer, adminVaultAllowedIpRanges } from '../constructs/cluster/mysql-server';
 import { PrivateEndpointNetwork } from '../constructs/cluster/private-storage';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { ManagedGrafana } from '../constructs/cluster/managed-grafana';
@@ -184,6 +184,8 @@ export class ClusterStack extends TerraformStack {
       vnet: network.vnet,
       settings: stores.azureMysql,
       random: new RandomProvider(this, 'random'),
+      keyVaultName: globalName('kvdb', env.name, env.remoteState.storageAccountName),
+      allowedIpRanges: adminVaultAllowedIpRanges(env),
       preventDestroy: stateful,
     });
     const endpoints = stores.privateEndpointSubnetCidr

@@ -19,7 +19,7 @@ import { Notebooks } from '../constructs/platform/notebooks';
 import { Oauth2Proxy } from '../constructs/platform/oauth2-proxy';
 import { Pipelines } from '../constructs/platform/pipelines';
 import { PipelinesAdvisoryMitigations, uiRefusalRoutePatch } from '../constructs/platform/pipelines-advisories';
-import { MYSQL_ADMIN_LOGIN } from '../constructs/cluster/mysql-server';
+import { MYSQL_ADMIN_LOGIN, MYSQL_ADMIN_SECRET_NAME } from '../constructs/cluster/mysql-server';
 import { PROVIDED_OUTSIDE, Prerequisite, readinessOf } from '../constructs/platform/prerequisites';
 import { Profiles } from '../constructs/platform/profiles';
 import { SparkOperator } from '../constructs/platform/spark-operator';
@@ -171,7 +171,7 @@ export class PlatformStack extends TerraformStack {
       ? new AzureMysqlAccess(this, 'azure-mysql', {
         host: mysqlServer.server.fqdn,
         adminLogin: MYSQL_ADMIN_LOGIN,
-        adminPassword: mysqlServer.adminPassword.value,
+        adminPassword: { keyVaultId: mysqlServer.keyVault.id, secretName: MYSQL_ADMIN_SECRET_NAME },
         consumers,
         dependsOn: namespaces.ready,
         kubernetes: connection.kubernetes,
