@@ -189,6 +189,16 @@ describe('pull requests plan with no power (issue 19)', () => {
     expect(JSON.stringify(plan)).not.toMatch(/secrets\./);
   });
 
+  test('the setup commands of docs/delivery.md give each identity its one subject, and nobody the pull_request subject', () => {
+    const delivery = readFileSync(join(__dirname, '..', 'docs', 'delivery.md'), 'utf8');
+    const credentials = [...delivery.matchAll(/az ad app federated-credential create --id "\$(\w+)" --parameters '([^']+)'/g)].map((m) => ({ app: m[1], subject: (JSON.parse(m[2]) as { subject: string }).subject }));
+    expect(credentials).toEqual([
+      { app: 'DEPLOY_APP', subject: 'repo:<org>/<repo>:environment:dev' },
+      { app: 'PLAN_APP', subject: `repo:<org>/<repo>:environment:${planEnvironment('dev')}` },
+    ]);
+    expect(delivery).not.toMatch(/"subject":"[^"]*:pull_request"/);
+  });
+
   test('the comments are written by jobs that run no code of the pull request, the preview\'s without waiting for the checks', () => {
     const writers = Object.entries(pr.jobs).filter(([, job]) => typeof job.permissions === 'object' && job.permissions['pull-requests'] === 'write');
     expect(writers.map(([id]) => id).sort()).toEqual(['comment-plans', 'comment-preview']);
@@ -341,7 +351,8 @@ describe('the deploy runners (environments/ → matrix → docs)', () => {
     expect(planVariable('CLIENT_ID', 'prod')).toBe('AZURE_PLAN_CLIENT_ID_PROD');
     const credentials = doc.split('\n').filter((l) => l.includes('federated-credential create'));
     expect(credentials.length).toBeGreaterThanOrEqual(2);
-    for (const line of credentials) expect([line, line.includes(':pull_request')]).toEqual([line, line.includes('$PLAN_APP')]);
+    // No identity at all trusts the pull_request subject: the plan identities trust their plan environments (test above).
+    for (const line of credentials) expect([line, line.includes(':pull_request')]).toEqual([line, false]);
   });
 });
 
