@@ -19,6 +19,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { EnvironmentsError, ResolvedEnvironment, loadEnvironments } from '../environments';
 import { ownRunnerReason, stackRunner } from '../environments/delivery';
+import { adminVaultAllowedIpRanges } from '../constructs/mysql/mysql-server';
 import type { Stage } from '../environments/types';
 import { runCommand } from './run-command';
 
@@ -30,10 +31,14 @@ export interface PlanEntry {
   readonly environment: string;
   /**
    * Whether the plan refreshes: false where the stack's Key Vault firewall admits only
-   * the environment's own runner (a hosted runner would get 403 ForbiddenByFirewall);
-   * such a plan compares the configuration with the state, without reading Azure.
+   * the environment's own runner (a hosted runner would get 403 ForbiddenByFirewall),
+   * and where the stack keeps a secret in a Key Vault (the MySQL administrator
+   * password), which refreshing reads and the plan identity may not; such a plan
+   * compares the configuration with the state, without reading Azure.
    */
   readonly refresh: boolean;
+  /** Why the plan does not refresh, for its title; empty when it does. */
+  readonly refreshNote: string;
   /** Repository variable holding the client id of the environment's plan identity. */
   readonly clientIdVariable: string;
   /** Repository variable holding the environment's subscription id. */
@@ -57,6 +62,17 @@ export interface EnvironmentsJson {
   readonly deploy: Readonly<Record<Stage, readonly { readonly environment: string; readonly clusterRunner: string; readonly platformRunner: string }[]>>;
 }
 
+/**
+ * The GitHub environment a pull request's plan of an environment runs in: `plan-<env>`
+ * (pull-request.yml writes the prefix). Its only purpose is the OIDC subject
+ * `repo:<org>/<repo>:environment:plan-<env>`, which that environment's plan identity alone trusts.
+ */
+export const PLAN_ENVIRONMENT_PREFIX = 'plan-';
+
+export function planEnvironment(environment: string): string {
+  return `${PLAN_ENVIRONMENT_PREFIX}${environment}`;
+}
+
 /** The repository variable of an environment's plan identity or subscription: `AZURE_PLAN_CLIENT_ID_DEV`. */
 export function planVariable(kind: 'CLIENT_ID' | 'SUBSCRIPTION_ID', environment: string): string {
   return `AZURE_PLAN_${kind}_${environment.toUpperCase()}`;
@@ -70,7 +86,17 @@ export function planVariable(kind: 'CLIENT_ID' | 'SUBSCRIPTION_ID', environment:
  */
 const PLATFORM_NOT_PLANNED = 'platform stacks are not planned on pull requests: their plan reads Helm release Secrets, which a read-only identity may not; the offline preview shows the change, the deploy job plans it from main';
 
+/** Why a pull request's plan of the cluster stack cannot refresh, or undefined when it can. */
+function noRefreshReason(e: ResolvedEnvironment): string | undefined {
+  if (ownRunnerReason(e, 'cluster') !== undefined) return 'its Key Vault admits only the deploy runner';
+  if (e.dataStores.azureMysql) return 'refreshing reads the MySQL administrator password\'s Key Vault secret, which the plan identity may not';
+  return undefined;
+}
+
 export function environmentsJson(envs: readonly ResolvedEnvironment[]): EnvironmentsJson {
+  // A deploy environment named like a plan environment would let a pull request's plan job reach its deploying identity.
+  const clash = envs.find((e) => e.name.startsWith(PLAN_ENVIRONMENT_PREFIX));
+  if (clash) throw new Error(`environment "${clash.name}": a name starting with "${PLAN_ENVIRONMENT_PREFIX}" is taken by the pull requests' plan environments (GitHub environment ${planEnvironment(clash.name.slice(PLAN_ENVIRONMENT_PREFIX.length))} would be both a plan and a deploy environment): rename it`);
   const ordered = [...envs].sort((a, b) => STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage));
   const deploy = Object.fromEntries(STAGE_ORDER.map((stage) => [stage, ordered.filter((e) => e.stage === stage).map((e) => ({
     environment: e.name,
@@ -88,7 +114,8 @@ export function environmentsJson(envs: readonly ResolvedEnvironment[]): Environm
     plan: ordered.map((e) => ({
       stack: `${e.name}-cluster`,
       environment: e.name,
-      refresh: ownRunnerReason(e, 'cluster') === undefined,
+      refresh: noRefreshReason(e) === undefined,
+      refreshNote: noRefreshReason(e) ?? '',
       clientIdVariable: planVariable('CLIENT_ID', e.name),
       subscriptionIdVariable: planVariable('SUBSCRIPTION_ID', e.name),
     })),
@@ -126,6 +153,13 @@ function dataStoreSkips(env: ResolvedEnvironment, file: string): CheckovSkip[] {
   const stores = env.dataStores;
   const skips: CheckovSkip[] = [];
   if (stores.azureMysql) {
+    skips.push({ check: 'CKV_AZURE_41', reason: 'Key Vault secret expiry: the MySQL administrator password secret changes by version (npm run rotate-secret -- <env> azure-mysql-admin); a fixed expiration_date would go stale with nothing rotating behind it' });
+    if (!adminVaultAllowedIpRanges(env)) {
+      skips.push({ check: 'CKV_AZURE_109', reason: `Key Vault firewall: the vault of the MySQL administrator password admits any caller with a role on it (Entra ID and Azure RBAC only), because a stack of ${file} deploys from a runner with no fixed address or through a private endpoint this project does not create (constructs/mysql/mysql-server.ts, adminVaultAllowedIpRanges)` });
+      if (env.security.diskEncryption !== 'customer-managed') {
+        skips.push({ check: 'CKV2_AZURE_32', reason: 'Key Vault private endpoint: the vault of the MySQL administrator password is reached over Entra ID and Azure RBAC; a private endpoint needs the hub network and private DNS this project does not own' });
+      }
+    }
     skips.push({ check: 'CKV_AZURE_53', reason: 'MySQL public access: the Flexible Server sets public_network_access "Disabled" (azurerm 4.x); the check reads public_network_access_enabled, which azurerm 4.x does not have' });
     skips.push({ check: 'CKV2_AZURE_56', reason: 'MySQL private endpoint: the server uses private access in a delegated subnet (VNet integration), which has no public endpoint and cannot take a private endpoint' });
     if (!stores.azureMysql.geoRedundantBackup) {

@@ -8,6 +8,9 @@
  *   model-registry-db Model Registry's PostgreSQL password: changed in PostgreSQL first, then the Secret, then the server restarted
  *   azure-mysql     with dataStores.mysql "azure": new passwords for every consumer's user; the user
  *                   Job sets them on the server (ALTER USER), then the clients restart
+ *   azure-mysql-admin with dataStores.mysql "azure": a new administrator password, in the cluster
+ *                   stack: a new password version, so the Key Vault secret (value_wo) and the
+ *                   server (administrator_password_wo) take the same new value in one apply
  *
  * The commands run in order and stop at the first failure; `--dry-run` prints
  * them. It needs what a deploy needs: the synthesized stack (`npm run synth`),
@@ -85,8 +88,32 @@ function azureMysqlRotation(stack: StackJson, stackName: string, dir: string): s
   ];
 }
 
-/** The commands a rotation runs, in order. */
+/** The stack a rotation works on: the administrator password lives in the cluster stack, the rest in the platform stack. */
+export function rotationLayer(name: string): 'cluster' | 'platform' {
+  return name === 'azure-mysql-admin' ? 'cluster' : 'platform';
+}
+
+/**
+ * The MySQL administrator password, which is in no state: its version is the
+ * creation time of a `terraform_data` record, so replacing the record bumps
+ * `value_wo_version` and `administrator_password_wo_version` together, and that
+ * apply hands both the same new ephemeral value (the vault first, then the
+ * server). The consumers keep their users; the user Job reads the vault's value
+ * when it next runs. Connections already open stay open.
+ */
+function azureMysqlAdminRotation(stack: StackJson, stackName: string, dir: string): string[][] {
+  if (!hasAt(stack, stackName, 'azurerm_mysql_flexible_server', 'mysql/server')) {
+    throw new Error(`${stackName} has no Azure MySQL server (dataStores.mysql is not "azure"): the in-cluster databases rotate with katib-mysql or pipelines-mysql`);
+  }
+  const version = addressOf(stack, stackName, 'terraform_data', 'mysql/admin-password-version');
+  const secret = addressOf(stack, stackName, 'azurerm_key_vault_secret', 'mysql/admin-password-secret');
+  const server = addressOf(stack, stackName, 'azurerm_mysql_flexible_server', 'mysql/server');
+  return [['terraform', `-chdir=${dir}`, 'apply', '-input=false', `-replace=${version}`, `-target=${secret}`, `-target=${server}`, '-auto-approve']];
+}
+
+/** The commands a rotation runs, in order (`stack`: the synthesized stack of `rotationLayer(name)`). */
 export function rotationCommands(env: string, name: string, stack: StackJson): string[][] {
+  if (name === 'azure-mysql-admin') return azureMysqlAdminRotation(stack, `${env}-cluster`, `cdktf.out/stacks/${env}-cluster`);
   const stackName = `${env}-platform`;
   const azure = hasAt(stack, stackName, 'kubernetes_job_v1', 'azure-mysql/users');
   if (name === 'azure-mysql') {
@@ -131,12 +158,12 @@ export function rotationCommands(env: string, name: string, stack: StackJson): s
 
 function main(argv: string[]): number {
   const [env, name] = argv.filter((a) => !a.startsWith('--'));
-  const names = [...Object.keys(SECRETS), 'azure-mysql'];
+  const names = [...Object.keys(SECRETS), 'azure-mysql', 'azure-mysql-admin'];
   if (argv.includes('--help') || !env || !name || !names.includes(name)) {
     process.stdout.write(`Usage: npm run rotate-secret -- <env> <${names.join('|')}> [--dry-run]\n`);
     return argv.includes('--help') ? 0 : 1;
   }
-  const stackName = `${env}-platform`;
+  const stackName = `${env}-${rotationLayer(name)}`;
   const stack = JSON.parse(readFileSync(join('cdktf.out', 'stacks', stackName, 'cdk.tf.json'), 'utf8')) as StackJson;
   const dryRun = argv.includes('--dry-run');
   // The engine the deploys use (TERRAFORM_BINARY_NAME, else terraform, else tofu); kubectl for the restarts.

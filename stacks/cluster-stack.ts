@@ -14,7 +14,7 @@ import { CpuNodePool, GpuNodePool } from '../constructs/node-pools/node-pools';
 import { MonitoringWorkspace } from '../constructs/observability/monitoring-workspace';
 import { ArtifactStorage } from '../constructs/artifacts/artifact-storage';
 import { ClusterBackup } from '../constructs/backup/cluster-backup';
-import { MysqlServer } from '../constructs/mysql/mysql-server';
+import { MysqlServer, adminVaultAllowedIpRanges } from '../constructs/mysql/mysql-server';
 import { PrivateEndpointNetwork } from '../constructs/artifacts/private-storage';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { ManagedGrafana } from '../constructs/observability/managed-grafana';
@@ -184,6 +184,8 @@ export class ClusterStack extends TerraformStack {
       vnet: network.vnet,
       settings: stores.azureMysql,
       random: new RandomProvider(this, 'random'),
+      keyVaultName: globalName('kvdb', env.name, env.remoteState.storageAccountName),
+      allowedIpRanges: adminVaultAllowedIpRanges(env),
       preventDestroy: stateful,
     });
     const endpoints = stores.privateEndpointSubnetCidr

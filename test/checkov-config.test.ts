@@ -1,5 +1,6 @@
 import { ENVIRONMENTS, ResolvedEnvironment, loadEnvironments } from '../environments';
 import { checkovConfig, checkovSkips } from '../scripts/environments';
+import { adminVaultAllowedIpRanges } from '../constructs/mysql/mysql-server';
 import { dev, prod, staging } from './fixtures/environments';
 
 /** Checkov's skips derive from each environment file: a relaxation there is the only way to skip an AKS check. */
@@ -9,7 +10,8 @@ const KEY_VAULT_SKIPS = ['CKV2_AZURE_32', 'CKV_AZURE_40'];
 function dataStoreSkips(env: ResolvedEnvironment): string[] {
   const d = env.dataStores;
   const checks: string[] = [];
-  if (d.azureMysql) checks.push('CKV_AZURE_53', 'CKV2_AZURE_56');
+  // The MySQL administrator password's vault: its secret rotates by version; without its own runners, no firewall.
+  if (d.azureMysql) checks.push('CKV_AZURE_41', ...(adminVaultAllowedIpRanges(env) ? [] : ['CKV_AZURE_109']), 'CKV_AZURE_53', 'CKV2_AZURE_56');
   if (d.azureMysql && !d.azureMysql.geoRedundantBackup) checks.push('CKV_AZURE_94');
   const replications = [...(d.artifactStorage ? [d.artifactStorage.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
   if (replications.length > 0) checks.push('CKV_AZURE_33', 'CKV2_AZURE_21');
@@ -18,7 +20,7 @@ function dataStoreSkips(env: ResolvedEnvironment): string[] {
   if (replications.some((r) => r === 'LRS' || r === 'ZRS')) checks.push('CKV_AZURE_206');
   return checks;
 }
-const DATA_STORE_CHECKS = ['CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_94', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59', 'CKV_AZURE_206'];
+const DATA_STORE_CHECKS = ['CKV_AZURE_41', 'CKV_AZURE_109', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_94', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59', 'CKV_AZURE_206'];
 
 function relaxations(env: ResolvedEnvironment): string[] {
   const checks: string[] = [];
@@ -37,7 +39,7 @@ describe('checkov configuration, for every environment of environments/', () => 
     expect(skips.map((s) => s.check).filter((c) => DATA_STORE_CHECKS.includes(c))).toEqual(dataStoreSkips(env));
     for (const skip of skips) expect(skip.reason.length).toBeGreaterThan(20);
     expect(checkovSkips(env, 'platform')).toEqual([]);
-    expect(skips.some((s) => KEY_VAULT_SKIPS.includes(s.check))).toBe(env.security.diskEncryption === 'customer-managed');
+    expect(skips.some((s) => KEY_VAULT_SKIPS.includes(s.check))).toBe(env.security.diskEncryption === 'customer-managed' || (env.dataStores.azureMysql !== undefined && !adminVaultAllowedIpRanges(env)));
   });
 
   test.each(environments.filter((e) => e.stage === 'prod').map((e) => [e.name, e] as const))('%s (prod) skips no AKS check', (_name, env) => {
@@ -65,7 +67,7 @@ describe('generated configs (fixtures)', () => {
   test('staging: platform-managed keys and its locally redundant backup account; prod: the Key Vault and data-store checks that do not apply', () => {
     expect(checkovSkips(s, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_117', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV2_AZURE_1', 'CKV_AZURE_59', 'CKV_AZURE_206']);
     expect(checkovSkips(s, 'cluster').find((x) => x.check === 'CKV_AZURE_206')?.reason).toBe('geo-replication: the backup account is LRS (geo-redundant only in prod; environments/staging.ts is stage "staging")');
-    expect(checkovSkips(p, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV_AZURE_59']);
+    expect(checkovSkips(p, 'cluster').map((x) => x.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_41', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV_AZURE_59']);
     expect(checkovConfig(p, 'platform')).toContain('skip-check: []');
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { AKS_SUPPORT } from '../environments/aks-support';
-import { MYSQL_SERVER_PARAMETERS, mysqlServerParameters } from '../constructs/mysql/mysql-server';
+import { MYSQL_ADMIN_SECRET_NAME, MYSQL_SERVER_PARAMETERS, adminVaultAllowedIpRanges, mysqlServerParameters } from '../constructs/mysql/mysql-server';
 import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/mysql/azure-mysql-roots';
 import { MYSQL_CONSUMERS, userJobScript, userSql } from '../constructs/mysql/azure-mysql';
 import { KATIB_TLS_DATABASE, mlmdServerConfig } from '../constructs/mysql/mysql-wiring';
@@ -137,14 +137,64 @@ describe('Azure MySQL in the cluster stack (prod fixture)', () => {
     expect(databases).toEqual(Object.values(MYSQL_CONSUMERS).flatMap((c) => c.databases).sort());
   });
 
-  test('the administrator password is generated at apply time and leaves the stack only as a sensitive output', () => {
-    expect(server.administrator_password).toMatch(/^\$\{random_password\.[\w-]+\.result\}$/);
-    // Outputs for the platform stack appear when both stacks are synthesized together.
-    const cluster = synthPlatform(prod).cluster;
-    const outputs = Object.entries(cluster.output ?? {}).filter(([, o]) => JSON.stringify(o.value).includes('random_password'));
-    expect(outputs.length).toBeGreaterThan(0);
-    for (const [, o] of outputs) expect(o.sensitive).toBe(true);
-    expect(json).not.toMatch(/"administrator_password":\s*"[A-Za-z0-9]{16,}"/);
+  describe('the administrator password is in no plan and no state', () => {
+    type Block = Record<string, unknown> & { depends_on?: string[] };
+    const ephemeral = (parsed as unknown as { ephemeral?: Record<string, Record<string, Block>> }).ephemeral ?? {};
+    const generated = Object.entries(ephemeral.random_password ?? {});
+    const [secretId, secret] = Object.entries(resourcesOfType(parsed, 'azurerm_key_vault_secret'))[0] as [string, Block];
+    const vaults = Object.values(resourcesOfType(parsed, 'azurerm_key_vault'));
+
+    test('an ephemeral random_password, never a random_password resource; the server takes it write-only', () => {
+      expect(generated).toHaveLength(1);
+      const [id, block] = generated[0];
+      expect(block).toMatchObject({ length: 32, special: false, min_upper: 2, min_lower: 2, min_numeric: 2 });
+      expect(Object.keys(resourcesOfType(parsed, 'random_password'))).toEqual([]);
+      expect(server.administrator_password).toBeUndefined();
+      expect(json).not.toMatch(/"administrator_password":/);
+      expect(server.administrator_password_wo).toBe(`\${ephemeral.random_password.${id}.result}`);
+    });
+
+    test('the Key Vault secret is its only copy: the same run\'s value, write-only, at the same version as the server', () => {
+      const [id] = generated[0];
+      expect(secret).toMatchObject({ name: MYSQL_ADMIN_SECRET_NAME, value_wo: `\${ephemeral.random_password.${id}.result}` });
+      expect(secret.value).toBeUndefined();
+      expect(secret.value_wo_version).toMatch(/^\$\{parseint\(formatdate\("YYYYMMDDhhmmss", terraform_data\.mysql_admin-password-version_[0-9A-F]+\.output\["created"\]\), 10\)\}$/);
+      expect(server.administrator_password_wo_version).toBe(secret.value_wo_version);
+      // The version is the record's creation time; only a replacement (rotate-secret) changes it.
+      const version = Object.entries(resourcesOfType(parsed, 'terraform_data')).find(([rid]) => rid.startsWith('mysql_admin-password-version'))![1];
+      expect(version).toMatchObject({ input: { created: '${plantimestamp()}' }, lifecycle: { ignore_changes: ['input'] } });
+      // The vault is written first: it never holds an older password than the server.
+      expect(server.depends_on).toContain(`azurerm_key_vault_secret.${secretId}`);
+      expect(secret.depends_on).toEqual([expect.stringMatching(/^azurerm_role_assignment\.mysql_deployer-secrets-officer_/)]);
+    });
+
+    test('its vault: RBAC only, purge protection, the deploying identity may write secrets; prod\'s runners are its firewall', () => {
+      const vault = vaults.find((v) => String(v.name).startsWith('kvdb-'))!;
+      expect(vault).toMatchObject({
+        rbac_authorization_enabled: true,
+        purge_protection_enabled: true,
+        soft_delete_retention_days: 90,
+        network_acls: { default_action: 'Deny', bypass: 'AzureServices', ip_rules: ['198.51.100.10'] },
+        lifecycle: { prevent_destroy: true },
+      });
+      const roles = Object.values(resourcesOfType(parsed, 'azurerm_role_assignment')).filter((r) => String(r.scope).includes('mysql_key-vault'));
+      expect(roles.map((r) => r.role_definition_name)).toEqual(['Key Vault Secrets Officer']);
+    });
+
+    test('without its own runner for both stacks, the vault has no firewall (a hosted runner\'s address changes)', () => {
+      const env = resolveEnvironment(prod);
+      expect(adminVaultAllowedIpRanges(env)).toEqual(['198.51.100.10']);
+      expect(adminVaultAllowedIpRanges({ ...env, apiAccess: { ...env.apiAccess, mode: 'public' } })).toBeUndefined();
+      expect(adminVaultAllowedIpRanges({ ...env, delivery: { deployRunner: { ...env.delivery.deployRunner, privateKeyVaultAccess: true } } })).toBeUndefined();
+      expect(adminVaultAllowedIpRanges({ ...env, security: { ...env.security, diskEncryption: 'platform', keyVaultAllowedIpRanges: [] } })).toBeUndefined();
+    });
+
+    test('nothing leaves the cluster stack but the vault\'s id: no output holds the password', () => {
+      const cluster = synthPlatform(prod).cluster;
+      const values = Object.values(cluster.output ?? {}).map((o) => JSON.stringify(o.value));
+      expect(values.filter((v) => /random_password|ephemeral\.|administrator_password|key_vault_secret/.test(v))).toEqual([]);
+      expect(values.filter((v) => v.includes('azurerm_key_vault.mysql_key-vault'))).toHaveLength(1);
+    });
   });
 
   test('dev (in-cluster) has no server, no storage and no backup', () => {
@@ -224,12 +274,15 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
     for (const type of ['azurerm_key_vault', 'azurerm_key_vault_key', 'azurerm_disk_encryption_set']) {
       for (const r of Object.values(resourcesOfType(parsed, type))) expect({ type, lifecycle: r.lifecycle }).toEqual({ type, lifecycle: { prevent_destroy: true } });
     }
-    expect(onlyResource(parsed, 'azurerm_key_vault')).toMatchObject({ purge_protection_enabled: true, soft_delete_retention_days: 90 });
+    // Two vaults: the disk keys' and the MySQL administrator password's.
+    const vaults = Object.values(resourcesOfType(parsed, 'azurerm_key_vault'));
+    expect(vaults.map((v) => String(v.name).replace(/-[0-9a-f]{6}$/, '')).sort()).toEqual(['kv-kf-prod', 'kvdb-kf-prod']);
+    for (const vault of vaults) expect(vault).toMatchObject({ purge_protection_enabled: true, soft_delete_retention_days: 90 });
   });
 
   test('checkov skips come only with the resources they are about, each with its reason', () => {
     const p = resolveEnvironment(prod);
-    expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV_AZURE_59']);
+    expect(checkovSkips(p, 'cluster').map((s) => s.check)).toEqual(['CKV_AZURE_40', 'CKV2_AZURE_32', 'CKV_AZURE_41', 'CKV_AZURE_53', 'CKV2_AZURE_56', 'CKV_AZURE_33', 'CKV2_AZURE_21', 'CKV_AZURE_59']);
     expect(checkovSkips(resolveEnvironment(staging), 'cluster').map((s) => s.check)).toEqual(expect.arrayContaining(['CKV_AZURE_206']));
     expect(checkovSkips(resolveEnvironment(dev), 'cluster').map((s) => s.check)).not.toEqual(expect.arrayContaining(['CKV_AZURE_53']));
     // A fork putting staging on Azure MySQL keeps the default (no geo-redundant backups): the skip names that setting.
@@ -269,9 +322,21 @@ describe('Azure MySQL in the platform stack (prod fixture)', () => {
   });
 
   test('credentials travel only in sensitive Secrets, as references', () => {
-    const secrets = Object.values(resourcesOfType(parsed, 'kubernetes_secret_v1')) as { metadata: { name: string }; data: Record<string, string> }[];
+    const secrets = Object.values(resourcesOfType(parsed, 'kubernetes_secret_v1')) as { metadata: { name: string }; data: Record<string, string>; data_wo?: Record<string, string> }[];
     const job = secrets.find((s) => s.metadata.name === 'azure-mysql-user-job')!;
-    expect(job.data.ADMIN_PASSWORD).toMatch(/^\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.[\w-]+\}$/);
+    // Read from the cluster stack's vault for the run only, into write-only data.
+    expect(job.data).toBeUndefined();
+    expect(job.data_wo!.ADMIN_PASSWORD).toMatch(/^\$\{ephemeral\.azurerm_key_vault_secret\.azure-mysql_admin-password_[0-9A-F]+\.value\}$/);
+    const read = Object.values((parsed as unknown as { ephemeral: Record<string, Record<string, Record<string, unknown>>> }).ephemeral.azurerm_key_vault_secret);
+    expect(read).toEqual([expect.objectContaining({
+      name: MYSQL_ADMIN_SECRET_NAME,
+      key_vault_id: expect.stringMatching(/^\$\{data\.terraform_remote_state\.[\w-]+\.outputs\.cross-stack-output-azurerm_key_vaultmysql_key-vault_[0-9A-F]+id\}$/),
+      provider: 'azurerm.mysql-admin',
+    })]);
+    // Its own azurerm configuration reads one secret: it registers no resource providers.
+    expect((parsed.provider as { azurerm: unknown[] }).azurerm).toEqual([{ alias: 'mysql-admin', features: [{}], resource_provider_registrations: 'none' }]);
+    // The platform state holds no reference to the administrator password outside write-only data.
+    expect(json.match(/ephemeral\.azurerm_key_vault_secret\.[\w-]+\.value/g)).toHaveLength(1);
     // No Secret keeps the administrator password once the Job has run (see below); none is named for it.
     expect(secrets.map((s) => s.metadata.name)).not.toContain('azure-mysql-admin');
     const mlmd = secrets.find((s) => s.metadata.name === 'mlmd-mysql-config')!;
@@ -289,16 +354,18 @@ describe('Azure MySQL in the platform stack (prod fixture)', () => {
     const [versionId, version] = byType('terraform_data').find(([id]) => id.startsWith('azure-mysql_credentials-version'))!;
     const [, userJob] = byType('kubernetes_job_v1').find(([, r]) => r.metadata.name === 'azure-mysql-users')!;
 
-    test('the Job\'s Secret holds every credential it needs; Terraform ignores its data, so the emptied Secret is no drift', () => {
-      expect(Object.keys(secret.data as object).sort()).toEqual(['ADMIN_PASSWORD', 'ADMIN_USER', 'KATIB_PASSWORD', 'METADATA_PASSWORD', 'PIPELINES_PASSWORD']);
-      expect(secret.lifecycle).toEqual({ ignore_changes: ['data'], replace_triggered_by: [`terraform_data.${versionId}`] });
+    test('the Job\'s Secret holds every credential it needs, write-only: never read back, so the emptied Secret is no drift', () => {
+      expect(secret.data).toBeUndefined();
+      expect(Object.keys(secret.data_wo as object).sort()).toEqual(['ADMIN_PASSWORD', 'ADMIN_USER', 'KATIB_PASSWORD', 'METADATA_PASSWORD', 'PIPELINES_PASSWORD']);
+      expect(secret.data_wo_revision).toBe(1);
+      expect(secret.lifecycle).toEqual({ replace_triggered_by: [`terraform_data.${versionId}`] });
       expect(secret.depends_on).toContain(`terraform_data.${versionId}`);
     });
 
-    test('the version record changes with any password, the consumers or the Job\'s script: the Secret is filled again and the Job, replaced with it, runs again', () => {
+    test('the version record changes with a consumer\'s password, the consumers or the Job\'s script: the Secret is filled again and the Job, replaced with it, runs again', () => {
       const triggers = version.triggers_replace as Record<string, string>;
-      expect(Object.keys(triggers).sort()).toEqual(['admin', 'job', 'katib', 'metadata', 'pipelines']);
-      expect(triggers.admin).toMatch(/^\$\{sha256\(data\.terraform_remote_state\.[\w-]+\.outputs\.[\w-]+\)\}$/);
+      // Not the administrator password: an ephemeral value cannot enter a resource's arguments, and the users do not depend on it.
+      expect(Object.keys(triggers).sort()).toEqual(['job', 'katib', 'metadata', 'pipelines']);
       for (const consumer of ['katib', 'metadata', 'pipelines']) expect(triggers[consumer]).toMatch(/^\$\{sha256\(random_password\.azure-mysql_[a-z]+-password_value_[0-9A-F]+\.result\)\}$/);
       expect(triggers.job).toMatch(/^[0-9a-f]{64}$/);
       expect(userJob.lifecycle).toEqual({ replace_triggered_by: [`kubernetes_secret_v1.${secretId}`] });

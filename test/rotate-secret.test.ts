@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { SECRETS, rotationCommands } from '../scripts/rotate-secret';
+import { SECRETS, rotationCommands, rotationLayer } from '../scripts/rotate-secret';
 import { dev, prod } from './fixtures/environments';
 import { synthPlatform } from './helpers';
 
@@ -94,5 +94,27 @@ describe('npm run rotate-secret', () => {
     expect(commands.slice(2).map((c) => c[c.length - 1])).toEqual(['deploy/ml-pipeline', 'deploy/cache-server', 'deploy/metadata-grpc-deployment', 'deploy/katib-db-manager']);
     expect(() => rotationCommands('prod', 'katib-mysql', azure)).toThrow(/keeps its metadata on Azure MySQL \(dataStores\.mysql "azure"\): rotate azure-mysql instead/);
     expect(() => rotationCommands('dev', 'azure-mysql', stack)).toThrow(/keeps its metadata in the in-cluster MySQL/);
+  });
+
+  test('the Azure MySQL administrator: one cluster-stack apply that replaces the password version, for the vault\'s secret and the server', () => {
+    expect(rotationLayer('azure-mysql-admin')).toBe('cluster');
+    expect(rotationLayer('azure-mysql')).toBe('platform');
+    // As `npm run synth` writes it (with each element's construct path).
+    const cluster = synthPlatform(prod).cluster as unknown as Parameters<typeof rotationCommands>[2] & { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const commands = rotationCommands('prod', 'azure-mysql-admin', cluster);
+    expect(commands).toEqual([[
+      'terraform', '-chdir=cdktf.out/stacks/prod-cluster', 'apply', '-input=false',
+      expect.stringMatching(/^-replace=terraform_data\.mysql_admin-password-version_[0-9A-F]+$/),
+      expect.stringMatching(/^-target=azurerm_key_vault_secret\.mysql_admin-password-secret_[0-9A-F]+$/),
+      expect.stringMatching(/^-target=azurerm_mysql_flexible_server\.mysql_server_[0-9A-F]+$/),
+      '-auto-approve',
+    ]]);
+    // The record it replaces is the one both write-only versions are computed from.
+    const version = commands[0][4].slice('-replace='.length);
+    const secret = Object.values(cluster.resource.azurerm_key_vault_secret)[0];
+    const server = Object.values(cluster.resource.azurerm_mysql_flexible_server)[0];
+    for (const r of [secret.value_wo_version, server.administrator_password_wo_version]) expect(String(r)).toContain(`${version}.output`);
+    const devCluster = synthPlatform(dev).cluster as unknown as Parameters<typeof rotationCommands>[2];
+    expect(() => rotationCommands('dev', 'azure-mysql-admin', devCluster)).toThrow(/dev-cluster has no Azure MySQL server \(dataStores\.mysql is not "azure"\)/);
   });
 });

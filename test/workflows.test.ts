@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { loadEnvironments } from '../environments';
 import { contains, parseAddressOrCidr } from '../environments/cidr';
 import { HOSTED_RUNNER } from '../environments/delivery';
-import { STAGE_ORDER, environmentsJson, planVariable } from '../scripts/environments';
+import { PLAN_ENVIRONMENT_PREFIX, STAGE_ORDER, environmentsJson, planEnvironment, planVariable } from '../scripts/environments';
 
 interface Step { readonly uses?: string; readonly run?: string; readonly with?: Record<string, unknown>; readonly if?: string; readonly name?: string; readonly env?: Record<string, string> }
 interface Job {
@@ -34,6 +34,8 @@ const deployStack = workflows['deploy-stack.yml'];
 const envs = loadEnvironments();
 const json = environmentsJson(envs);
 const BASE_SHA = '${{ github.event.pull_request.base.sha }}';
+/** The environment of a pull request's plan job: the fixed prefix, then the matrix's environment (from the base branch). */
+const PLAN_JOB_ENVIRONMENT = `${PLAN_ENVIRONMENT_PREFIX}\${{ matrix.environment }}`;
 
 function triggers(workflow: Workflow): string[] {
   const on = workflow.on;
@@ -80,7 +82,9 @@ function checkJob(where: string, job: Job, permissions: Job['permissions'], all:
   if (typeof runsOn !== 'string' || isExpression(runsOn) || !/^ubuntu-(\d+\.\d+|latest)$/.test(runsOn)) {
     problems.push(`${where}: runs on ${JSON.stringify(runsOn)}, not a GitHub-hosted runner named in the workflow`);
   }
-  if (job.environment !== undefined) problems.push(`${where}: runs in GitHub environment ${JSON.stringify(job.environment)} (a deploying identity)`);
+  // The one environment a pull request's job may name: its plan environment, the prefix written here (never a deploy environment).
+  const environment = typeof job.environment === 'object' && job.environment !== null ? (job.environment as { name?: unknown }).name : job.environment;
+  if (environment !== undefined && environment !== PLAN_JOB_ENVIRONMENT) problems.push(`${where}: runs in GitHub environment ${JSON.stringify(environment)} (a deploying identity), not its plan environment ${PLAN_JOB_ENVIRONMENT}`);
   if (/vars\.AZURE_CLIENT_ID\b|secrets\./.test(body)) problems.push(`${where}: reads the deploying identity's variable or a secret`);
   if (job.concurrency?.group.startsWith('terraform-')) problems.push(`${where}: shares the deploys' concurrency group`);
   if (typeof permissions !== 'object' || permissions === null) {
@@ -93,6 +97,8 @@ function checkJob(where: string, job: Job, permissions: Job['permissions'], all:
     if (scope === 'id-token') {
       // Only the read-only plan identity of the environment, named by the base branch's matrix.
       if (job.env?.ARM_CLIENT_ID !== '${{ vars[matrix.clientIdVariable] }}') problems.push(`${where}: id-token write without the plan identity (ARM_CLIENT_ID ${JSON.stringify(job.env?.ARM_CLIENT_ID)})`);
+      // Without its plan environment the token's subject is `pull_request`, which would have to be trusted by every plan identity.
+      if (environment !== PLAN_JOB_ENVIRONMENT) problems.push(`${where}: id-token write outside its plan environment ${PLAN_JOB_ENVIRONMENT} (the subject would be pull_request, shared by every environment)`);
     } else if (scope === 'pull-requests') {
       // Only a job that runs none of the pull request's code.
       if (steps.some((s) => s.run !== undefined) || !steps.every(checksOutBase)) problems.push(`${where}: pull-requests write in a job that runs the pull request's code`);
@@ -120,7 +126,11 @@ describe('pull requests plan with no power (issue 19)', () => {
     const broken = (jobs: Record<string, Job>, extra: Partial<Workflow> = {}) => pullRequestProblems({ ...workflows, 'pull-request.yml': { ...pr, ...extra, jobs: { ...pr.jobs, ...jobs } } });
     expect(broken({ plan: { ...plan, 'runs-on': '${{ fromJSON(matrix.runner) }}' } })).toEqual([expect.stringContaining('not a GitHub-hosted runner')]);
     expect(broken({ plan: { ...plan, 'runs-on': ['self-hosted', 'kubeflow-prod'] } })).toEqual([expect.stringContaining('not a GitHub-hosted runner')]);
-    expect(broken({ plan: { ...plan, environment: 'prod' } })).toEqual([expect.stringContaining('GitHub environment')]);
+    expect(broken({ plan: { ...plan, environment: 'prod' } })).toEqual([expect.stringContaining('GitHub environment "prod"'), expect.stringContaining('id-token write outside its plan environment')]);
+    expect(broken({ plan: { ...plan, environment: '${{ matrix.environment }}' } })).toEqual(expect.arrayContaining([expect.stringContaining('(a deploying identity)')]));
+    expect(broken({ plan: { ...plan, environment: { name: 'staging' } } })).toEqual(expect.arrayContaining([expect.stringContaining('GitHub environment "staging"')]));
+    const { environment: _dropped, ...withoutEnvironment } = plan;
+    expect(broken({ plan: withoutEnvironment })).toEqual([expect.stringContaining('id-token write outside its plan environment plan-${{ matrix.environment }}')]);
     expect(broken({ plan: { ...plan, env: { ...plan.env, ARM_CLIENT_ID: '${{ vars.AZURE_CLIENT_ID }}' } } })).toEqual(expect.arrayContaining([expect.stringContaining('deploying identity'), expect.stringContaining('id-token write without the plan identity')]));
     expect(broken({ plan: { ...plan, concurrency: { group: 'terraform-${{ matrix.stack }}' } } })).toEqual([expect.stringContaining('concurrency')]);
     expect(broken({ preview: { ...pr.jobs.preview, permissions: { contents: 'read', 'pull-requests': 'write' } } })).toEqual([expect.stringContaining('pull-requests write in a job that runs')]);
@@ -149,13 +159,44 @@ describe('pull requests plan with no power (issue 19)', () => {
     expect(json.unplanned.map((p) => p.stack).sort()).toEqual(envs.map((e) => `${e.name}-platform`).sort());
     for (const entry of json.plan) {
       const env = envs.find((e) => e.name === entry.environment)!;
-      expect(Object.keys(entry).sort()).toEqual(['clientIdVariable', 'environment', 'refresh', 'stack', 'subscriptionIdVariable']);
+      expect(Object.keys(entry).sort()).toEqual(['clientIdVariable', 'environment', 'refresh', 'refreshNote', 'stack', 'subscriptionIdVariable']);
       expect(entry.clientIdVariable).toBe(planVariable('CLIENT_ID', env.name));
       expect(entry.clientIdVariable).not.toBe('AZURE_CLIENT_ID');
-      // A hosted runner cannot pass a firewalled Key Vault: that plan does not refresh.
-      expect(entry.refresh).toBe(env.security.diskEncryption !== 'customer-managed');
+      // A hosted runner cannot pass a firewalled Key Vault, and the plan identity may not read the MySQL administrator
+      // password's secret: those plans do not refresh, and say why.
+      expect(entry.refresh).toBe(env.security.diskEncryption !== 'customer-managed' && env.dataStores.azureMysql === undefined);
+      expect(entry.refreshNote === '').toBe(entry.refresh);
     }
     expect(new Set(json.plan.map((p) => p.clientIdVariable)).size).toBe(json.plan.length);
+    // A fork with Azure MySQL and platform disk keys: no firewall, but the secret keeps its plan from refreshing.
+    const dev = envs.find((e) => e.name === 'dev')!;
+    const withMysql = { ...dev, dataStores: { ...dev.dataStores, azureMysql: envs.find((e) => e.name === 'prod')!.dataStores.azureMysql } };
+    expect(environmentsJson([withMysql]).plan[0]).toMatchObject({ refresh: false, refreshNote: expect.stringContaining('MySQL administrator password') });
+  });
+
+  test('one OIDC subject per plan identity: each plan runs in its own plan environment, never a deploy environment', () => {
+    const plan = pr.jobs.plan;
+    expect(plan.environment).toBe(PLAN_JOB_ENVIRONMENT);
+    // Each environment's plan subject is its own, and no plan environment is a deploy environment.
+    const subjects = json.plan.map((p) => planEnvironment(p.environment));
+    expect(new Set(subjects).size).toBe(json.plan.length);
+    for (const subject of subjects) expect(envs.map((e) => e.name)).not.toContain(subject);
+    expect(deployStack.jobs.deploy.environment).toBe('${{ inputs.environment }}');
+    // An environment named like a plan environment is refused: its deploy environment would be another's plan environment.
+    const dev = envs.find((e) => e.name === 'dev')!;
+    expect(() => environmentsJson([dev, { ...dev, name: 'plan-dev' }])).toThrow(/environment "plan-dev": a name starting with "plan-" is taken by the pull requests' plan environments/);
+    // The plan environment holds nothing: the plan identity's client id stays a repository variable, read through the matrix.
+    expect(JSON.stringify(plan)).not.toMatch(/secrets\./);
+  });
+
+  test('the setup commands of docs/delivery.md give each identity its one subject, and nobody the pull_request subject', () => {
+    const delivery = readFileSync(join(__dirname, '..', 'docs', 'delivery.md'), 'utf8');
+    const credentials = [...delivery.matchAll(/az ad app federated-credential create --id "\$(\w+)" --parameters '([^']+)'/g)].map((m) => ({ app: m[1], subject: (JSON.parse(m[2]) as { subject: string }).subject }));
+    expect(credentials).toEqual([
+      { app: 'DEPLOY_APP', subject: 'repo:<org>/<repo>:environment:dev' },
+      { app: 'PLAN_APP', subject: `repo:<org>/<repo>:environment:${planEnvironment('dev')}` },
+    ]);
+    expect(delivery).not.toMatch(/"subject":"[^"]*:pull_request"/);
   });
 
   test('the comments are written by jobs that run no code of the pull request, the preview\'s without waiting for the checks', () => {
@@ -310,7 +351,8 @@ describe('the deploy runners (environments/ → matrix → docs)', () => {
     expect(planVariable('CLIENT_ID', 'prod')).toBe('AZURE_PLAN_CLIENT_ID_PROD');
     const credentials = doc.split('\n').filter((l) => l.includes('federated-credential create'));
     expect(credentials.length).toBeGreaterThanOrEqual(2);
-    for (const line of credentials) expect([line, line.includes(':pull_request')]).toEqual([line, line.includes('$PLAN_APP')]);
+    // No identity at all trusts the pull_request subject: the plan identities trust their plan environments (test above).
+    for (const line of credentials) expect([line, line.includes(':pull_request')]).toEqual([line, false]);
   });
 });
 

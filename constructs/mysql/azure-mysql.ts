@@ -2,9 +2,11 @@ import { createHash } from 'crypto';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { DataResource, Fn, ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { bareReference } from '../lib/bare-reference';
+import { EphemeralResource } from '../lib/ephemeral-resource';
 import { IMAGES } from '../../catalog/versions';
 import { AZURE_MYSQL_CA_BUNDLE } from './azure-mysql-roots';
 import { GeneratedSecret } from '../lib/generated-secret';
@@ -65,8 +67,13 @@ export interface AzureMysqlAccessProps {
   /** Fully qualified name of the server (`<name>.mysql.database.azure.com`): TLS checks it. */
   readonly host: string;
   readonly adminLogin: string;
-  /** Reference to the administrator password (sensitive, from the cluster stack). */
-  readonly adminPassword: string;
+  /**
+   * Where the administrator password is kept: the cluster stack's Key Vault and
+   * the secret's name. It is read for each run (an ephemeral value) and handed
+   * only to the write-only data of the user Job's Secret: never in this stack's
+   * plan or state.
+   */
+  readonly adminPassword: { readonly keyVaultId: string; readonly secretName: string };
   /** Which consumers get a user. */
   readonly consumers: readonly MysqlConsumerName[];
   /** The `kubeflow` namespace must exist first. */
@@ -148,14 +155,20 @@ export function userJobScript(consumers: readonly MysqlConsumerName[], namespace
  * address; it verifies the server's certificate and name, and runs without an
  * Istio sidecar (a sidecar would keep a finished Job running).
  *
- * The administrator password is in the cluster only while the Job runs. It
- * reaches the Job in the Secret `azure-mysql-user-job`, which the Job empties
- * when the users are set (its ServiceAccount may patch that one Secret, nothing
- * else). Terraform ignores the Secret's data, so the emptied Secret is no drift
- * and a second plan shows no change; it fills the Secret again (by replacing it)
- * only when the credentials, the consumers or the Job's script change (the
+ * The administrator password is in the cluster only while the Job runs, and
+ * in no plan or state. This stack reads it from the cluster stack's Key Vault
+ * as an ephemeral value (with the deploying identity, through an `azurerm`
+ * provider of its own that registers nothing) and writes it, with the
+ * consumers' passwords, only into the write-only data (`data_wo`) of the Secret
+ * `azure-mysql-user-job`. The Job empties that Secret when the users are set
+ * (its ServiceAccount may patch that one Secret, nothing else). Terraform never
+ * reads write-only data back, so the emptied Secret is no drift and a second
+ * plan shows no change; it fills the Secret again (by replacing it) only when
+ * the consumers' passwords, the consumers or the Job's script change (the
  * `credentials-version` record holds their SHA-256), and the Job, replaced with
- * its Secret, runs again: a rotation of any password re-runs it.
+ * its Secret, runs again: a rotation of a consumer's password re-runs it. A new
+ * administrator password does not: the users do not depend on it, and the next
+ * run reads the vault's current one.
  */
 export class AzureMysqlAccess extends Construct {
   public readonly host: string;
@@ -186,22 +199,30 @@ export class AzureMysqlAccess extends Construct {
     // Replaced whenever what the Job must do changes: then the Secret is filled again and the Job runs again.
     const version = new DataResource(this, 'credentials-version', {
       triggersReplace: {
-        admin: Fn.sha256(props.adminPassword),
         ...Object.fromEntries(props.consumers.map((name) => [name, Fn.sha256(passwords[name].value)])),
         job: createHash('sha256').update(`${image}\n${script}`).digest('hex'),
       },
     });
+    // Its own configuration, aliased: it only reads one secret, so it registers no resource providers.
+    const azurerm = new AzurermProvider(this, 'azurerm', { alias: 'mysql-admin', features: [{}], resourceProviderRegistrations: 'none' });
+    const adminPassword = new EphemeralResource(this, 'admin-password', {
+      type: 'azurerm_key_vault_secret',
+      attributes: { name: props.adminPassword.secretName, key_vault_id: props.adminPassword.keyVaultId },
+      provider: azurerm,
+    });
     this.credentials = new SecretV1(this, 'job-credentials', {
       metadata: { name: MYSQL_JOB_CREDENTIALS_SECRET, namespace },
       type: 'Opaque',
-      data: {
+      // Write-only: sent when the Secret is created (each version replaces it), never read back, never in the state.
+      dataWo: {
         ADMIN_USER: props.adminLogin,
-        ADMIN_PASSWORD: props.adminPassword,
+        ADMIN_PASSWORD: adminPassword.attribute('value'),
         ...Object.fromEntries(props.consumers.map((name) => [passwordVariable(name), passwords[name].value])),
       },
+      dataWoRevision: 1,
       dependsOn: [...props.dependsOn, version],
-      // The Job empties the data once it has used it: that is not drift. A new version fills it again.
-      lifecycle: { ignoreChanges: ['data'], replaceTriggeredBy: [bareReference(version)] },
+      // A new version fills the Secret again, by replacing it.
+      lifecycle: { replaceTriggeredBy: [bareReference(version)] },
       provider: props.kubernetes,
     });
     // The Job's identity in the cluster, in a release of the bundle chart (as every object of the platform).

@@ -1,7 +1,7 @@
 import type { ResolvedEnvironment } from '../../environments';
 import type { PlatformFeature } from '../lib/feature';
 import { AzureMysqlAccess, MysqlConsumerName } from './azure-mysql';
-import { MYSQL_ADMIN_LOGIN, MysqlServer } from './mysql-server';
+import { MYSQL_ADMIN_LOGIN, MYSQL_ADMIN_SECRET_NAME, MysqlServer } from './mysql-server';
 
 declare module '../lib/feature' {
   interface FeatureOutputs {
@@ -30,7 +30,7 @@ export const mysqlFeature: PlatformFeature<'mysql'> = {
     return new AzureMysqlAccess(ctx.scope, 'azure-mysql', {
       host: server.server.fqdn,
       adminLogin: MYSQL_ADMIN_LOGIN,
-      adminPassword: server.adminPassword.value,
+      adminPassword: { keyVaultId: server.keyVault.id, secretName: MYSQL_ADMIN_SECRET_NAME },
       consumers: consumers(ctx.env),
       dependsOn: ctx.need('namespaces').ready,
       kubernetes: ctx.connection.kubernetes,

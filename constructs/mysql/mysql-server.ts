@@ -1,14 +1,19 @@
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
 import { MysqlFlexibleDatabase } from '@cdktf/provider-azurerm/lib/mysql-flexible-database';
 import { MysqlFlexibleServer } from '@cdktf/provider-azurerm/lib/mysql-flexible-server';
 import { MysqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/mysql-flexible-server-configuration';
 import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
-import { TerraformProvider } from 'cdktf';
+import { DataResource, Fn, TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ResolvedAzureMysql } from '../../environments/data-stores';
-import { GeneratedSecret } from '../lib/generated-secret';
+import { DeliveryFacts, ownRunnerReason } from '../../environments/delivery';
+import { EphemeralResource } from '../lib/ephemeral-resource';
 import { protectSubnet } from '../artifacts/private-storage';
 
 /** The databases Kubeflow's consumers use, by consumer. Names are the distribution's defaults. */
@@ -23,6 +28,9 @@ export const MYSQL_DATABASES = {
 
 /** The administrator login; consumers get their own users (see `constructs/mysql/azure-mysql.ts`). */
 export const MYSQL_ADMIN_LOGIN = 'kfadmin';
+
+/** Name of the Key Vault secret that holds the administrator password (the only copy outside the server). */
+export const MYSQL_ADMIN_SECRET_NAME = 'mysql-admin-password';
 
 /**
  * Server parameters Kubeflow needs, beyond the Flexible Server defaults.
@@ -45,14 +53,40 @@ export function mysqlServerParameters(version: string): Readonly<Record<string, 
   return version === '8.4' ? { ...MYSQL_SERVER_PARAMETERS, mysql_native_password: 'ON' } : MYSQL_SERVER_PARAMETERS;
 }
 
+/**
+ * The firewall of the vault that keeps the administrator password: the disk
+ * vault's ranges (`security.keyVaultAllowedIpRanges`) when both stacks deploy on
+ * the environment's own runner and that runner reaches vaults over the internet
+ * (validation has checked its egress against those ranges); otherwise none,
+ * since a GitHub-hosted runner's address changes, or a runner with
+ * `privateKeyVaultAccess` comes through a private endpoint this project does not
+ * create. The vault answers only callers with a role on it either way.
+ */
+export function adminVaultAllowedIpRanges(env: DeliveryFacts & { readonly security: { readonly keyVaultAllowedIpRanges: readonly string[] } }): readonly string[] | undefined {
+  const ownRunner = ownRunnerReason(env, 'cluster') !== undefined && ownRunnerReason(env, 'platform') !== undefined;
+  return ownRunner && !env.delivery.deployRunner.privateKeyVaultAccess && env.security.keyVaultAllowedIpRanges.length > 0
+    ? env.security.keyVaultAllowedIpRanges
+    : undefined;
+}
+
 export interface MysqlServerProps {
   readonly environment: string;
   readonly location: string;
   readonly resourceGroupName: string;
   readonly vnet: VirtualNetwork;
   readonly settings: ResolvedAzureMysql;
-  /** Where the administrator password is generated. */
+  /** Where the administrator password is generated (an ephemeral `random_password`). */
   readonly random: TerraformProvider;
+  /** Globally unique name of the Key Vault that keeps the administrator password, 3 to 24 characters. */
+  readonly keyVaultName: string;
+  /**
+   * Public IPv4 addresses or ranges allowed to reach that vault's data plane: the
+   * runners that deploy both stacks (the cluster stack writes the secret, the
+   * platform stack reads it). Without it the vault takes any caller with a role
+   * on it (Entra authentication and Azure RBAC only).
+   * @default - no firewall
+   */
+  readonly allowedIpRanges?: readonly string[];
   /** Refuse `terraform destroy` of the server. @default false */
   readonly preventDestroy?: boolean;
   /** @default {} */
@@ -64,14 +98,26 @@ export interface MysqlServerProps {
  * delegated to it, its own private DNS zone linked to the virtual network, TLS
  * required, backups with point-in-time restore (optionally geo-redundant), high
  * availability where the environment asks for it, and one database per consumer.
- * The administrator password is generated at apply time and is sensitive: plans
- * show `(sensitive value)`.
+ *
+ * The administrator password is never in a plan or a state. It is an ephemeral
+ * value, made fresh in each run, that only write-only arguments receive, and
+ * only when the password version changes: the server's
+ * `administrator_password_wo` and the Key Vault secret `mysql-admin-password`
+ * (`value_wo`), which is its only copy. The platform stack reads it from there,
+ * ephemerally again. The version is the creation time of a `terraform_data`
+ * record (`YYYYMMDDhhmmss`); `npm run rotate-secret -- <env> azure-mysql-admin`
+ * replaces the record, so both take a new password in one apply.
  * @see docs/components/data-stores.md
  */
 export class MysqlServer extends Construct {
   public readonly server: MysqlFlexibleServer;
   public readonly subnet: Subnet;
-  public readonly adminPassword: GeneratedSecret;
+  /** The vault that keeps the administrator password (Azure RBAC; purge protection). */
+  public readonly keyVault: KeyVault;
+  /** The administrator password in the vault, written only (`value_wo`). */
+  public readonly adminPasswordSecret: KeyVaultSecret;
+  /** The password version's record: replacing it (`-replace`) sets a new password. */
+  public readonly adminPasswordVersion: DataResource;
   public readonly databases: readonly MysqlFlexibleDatabase[];
 
   constructor(scope: Construct, id: string, props: MysqlServerProps) {
@@ -103,7 +149,8 @@ export class MysqlServer extends Construct {
       registrationEnabled: false,
       tags,
     });
-    this.adminPassword = new GeneratedSecret(this, 'admin-password', { provider: props.random });
+    const admin = this.adminPasswordStore(props, tags);
+    ({ keyVault: this.keyVault, secret: this.adminPasswordSecret, version: this.adminPasswordVersion } = admin);
     this.server = new MysqlFlexibleServer(this, 'server', {
       name: `mysql-kubeflow-${props.environment}`,
       location: props.location,
@@ -111,7 +158,9 @@ export class MysqlServer extends Construct {
       version: s.version,
       skuName: s.skuName,
       administratorLogin: MYSQL_ADMIN_LOGIN,
-      administratorPassword: this.adminPassword.value,
+      // The same run's value as the vault's, at the same version.
+      administratorPasswordWo: admin.password,
+      administratorPasswordWoVersion: admin.passwordVersion,
       delegatedSubnetId: this.subnet.id,
       privateDnsZoneId: zone.id,
       publicNetworkAccess: 'Disabled',
@@ -126,7 +175,8 @@ export class MysqlServer extends Construct {
       }),
       storage: { sizeGb: s.storageSizeGb, autoGrowEnabled: true },
       tags,
-      dependsOn: [link],
+      // After the vault has the password: see adminPasswordStore.
+      dependsOn: [link, this.adminPasswordSecret],
       lifecycle: {
         preventDestroy: props.preventDestroy ?? false,
         // A failover swaps primary and standby zones; following Azure is not drift.
@@ -149,5 +199,64 @@ export class MysqlServer extends Construct {
       collation: 'utf8mb4_0900_ai_ci',
       lifecycle: { preventDestroy: props.preventDestroy ?? false },
     }));
+  }
+
+  /**
+   * The vault, the deploying identity's right to write secrets there, the password
+   * version and the secret. The secret is written before the server takes the same
+   * run's value, so the vault never holds an older password than the server. One
+   * apply that stops between the two (Azure refuses the server) leaves the vault
+   * ahead: the next apply creates the server with a new value, so run
+   * `rotate-secret … azure-mysql-admin` then (docs/components/data-stores.md).
+   */
+  private adminPasswordStore(props: MysqlServerProps, tags: Record<string, string>): { keyVault: KeyVault; secret: KeyVaultSecret; version: DataResource; password: string; passwordVersion: number } {
+    const client = new DataAzurermClientConfig(this, 'client');
+    const ranges = props.allowedIpRanges;
+    const keyVault = new KeyVault(this, 'key-vault', {
+      name: props.keyVaultName,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      tenantId: client.tenantId,
+      skuName: 'standard',
+      rbacAuthorizationEnabled: true,
+      purgeProtectionEnabled: true,
+      softDeleteRetentionDays: 90,
+      publicNetworkAccessEnabled: true,
+      networkAcls: ranges
+        ? { defaultAction: 'Deny', bypass: 'AzureServices', ipRules: [...ranges] }
+        : { defaultAction: 'Allow', bypass: 'AzureServices' },
+      tags,
+      lifecycle: { preventDestroy: props.preventDestroy ?? false },
+    });
+    // Secrets Officer, not Secrets User: the cluster stack writes the secret, the platform stack (same identity) reads it.
+    const deployerAccess = new RoleAssignment(this, 'deployer-secrets-officer', {
+      scope: keyVault.id,
+      roleDefinitionName: 'Key Vault Secrets Officer',
+      principalId: client.objectId,
+    });
+    const generated = new EphemeralResource(this, 'admin-password', {
+      type: 'random_password',
+      // Letters and digits (safe in the user Job's option file), at least two of each kind: Azure wants three kinds of character.
+      attributes: { length: 32, special: false, min_upper: 2, min_lower: 2, min_numeric: 2 },
+      provider: props.random,
+    });
+    // The version is the record's creation time: stable until the record is replaced, and always larger afterwards.
+    // ignore_changes: plantimestamp() differs in every plan; only a replacement takes a new one.
+    const version = new DataResource(this, 'admin-password-version', {
+      input: { created: Fn.plantimestamp() },
+      lifecycle: { ignoreChanges: ['input'] },
+    });
+    const password = generated.attribute('result');
+    const passwordVersion = Token.asNumber(Fn.parseint(Fn.formatdate('YYYYMMDDhhmmss', Token.asString(version.output.lookup('created'))), 10));
+    const secret = new KeyVaultSecret(this, 'admin-password-secret', {
+      name: MYSQL_ADMIN_SECRET_NAME,
+      keyVaultId: keyVault.id,
+      valueWo: password,
+      valueWoVersion: passwordVersion,
+      contentType: 'password',
+      tags,
+      dependsOn: [deployerAccess],
+    });
+    return { keyVault, secret, version, password, passwordVersion };
   }
 }

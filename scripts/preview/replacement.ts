@@ -43,6 +43,8 @@ export const FORCES_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
   azurerm_user_assigned_identity: ['name', 'location', 'resource_group_name'],
   // `sku_name` and `tenant_id` update in place.
   azurerm_key_vault: ['name', 'location', 'resource_group_name'],
+  // `value_wo_version` (a new password, written only) and `content_type` update in place.
+  azurerm_key_vault_secret: ['name', 'key_vault_id'],
   // `expiration_date` forces a new key only when removed or moved earlier (CustomizeDiff); we set none.
   azurerm_key_vault_key: ['name', 'key_vault_id', 'key_type', 'key_size', 'curve'],
   // `identity.type` forces a new set only from user-assigned to system-assigned (CustomizeDiff).
