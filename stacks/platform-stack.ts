@@ -26,6 +26,7 @@ import { SparkOperator } from '../constructs/platform/spark-operator';
 import { ScrapeObjects } from '../constructs/platform/scrape-objects';
 import { StoreDiskSku, StoreVolumes } from '../constructs/platform/store-volumes';
 import { Trainer } from '../constructs/platform/trainer';
+import { TenantIsolation } from '../constructs/istio/tenant-isolation';
 import type { ResolvedEnvironment } from '../environments';
 import { regionHasZones } from '../environments/data-stores';
 import type { PrerequisiteSource } from '../environments/types';
@@ -72,6 +73,8 @@ export interface PlatformComponents {
   readonly scrape?: ScrapeObjects;
   /** Mitigations of open Pipelines advisories (scripts/versions/advisories.json), with Pipelines. */
   readonly pipelinesAdvisories?: PipelinesAdvisoryMitigations;
+  /** STRICT mutual TLS, the mesh's default deny and the NetworkPolicies, with Istio installed here. */
+  readonly tenantIsolation?: TenantIsolation;
 }
 
 /**
@@ -318,6 +321,16 @@ export class PlatformStack extends TerraformStack {
       // Beside Pipelines, not after it: the policies only need Istio's CRDs, and are in place as soon as the workloads are.
       ? new PipelinesAdvisoryMitigations(this, 'pipelines-advisories', { dependsOn: [...namespaces.ready, ...readinessOf(kubeflowApp().istio)], provider: connection.helm })
       : undefined;
-    this.components = { ...components, scrape, pipelinesAdvisories };
+    const tenantIsolation = istio
+      ? new TenantIsolation(this, 'tenant-isolation', {
+        connection,
+        profiles: env.profiles.map((p) => p.name),
+        components: { pipelines: c.pipelines, notebooks: env.notebooks.enabled, katib: c.katib, modelRegistry: c.modelRegistry, knative: c.kserve && platform.kserveMode === 'knative' },
+        scraped: scrape !== undefined,
+        dependsOn: [istio.base.release, ...namespaces.ready],
+        profileNamespaces: accessComponents?.profiles.namespaces ?? [],
+      })
+      : undefined;
+    this.components = { ...components, scrape, pipelinesAdvisories, tenantIsolation };
   }
 }

@@ -3,6 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterConnection } from './cluster-connection';
 import { Dashboard } from './dashboard';
+import { GATEWAY_PRINCIPAL, PIPELINES_UI_PRINCIPAL } from '../istio/tenant-isolation';
 import { USERID_HEADER } from './entra-authentication';
 import { Istio } from './istio';
 import { ObjectRelease } from './manifest-bundle';
@@ -11,7 +12,7 @@ import { Prerequisite, isProvidedOutside } from './prerequisites';
 export interface ProfileSpec {
   /** Profile and namespace name. */
   readonly name: string;
-  /** The owner's email claim (it becomes `kubeflow-userid`). */
+  /** The owner's email claim (it becomes `kubeflow-userid`; compared in lower case). */
   readonly owner: string;
   readonly contributors?: readonly { readonly email: string; readonly role: 'edit' | 'view' }[];
   readonly quota?: {
@@ -29,7 +30,15 @@ export function contributorBindingName(email: string, role: 'edit' | 'view'): st
   return `user-${safe}-clusterrole-${role}`.slice(0, 253);
 }
 
-/** The Profile object of a profile: owner and resource quota. */
+/**
+ * A user id as the gateway sends it: lowercased (Entra returns the mail
+ * attribute in the directory's case; the gateway lowercases `kubeflow-userid`).
+ */
+export function userId(email: string): string {
+  return email.toLowerCase();
+}
+
+/** The Profile object of a profile: owner (lowercased) and resource quota. */
 export function profileObject(profile: ProfileSpec): object {
   const hard: Record<string, string> = {};
   if (profile.quota?.cpu) hard['requests.cpu'] = profile.quota.cpu;
@@ -41,7 +50,7 @@ export function profileObject(profile: ProfileSpec): object {
     kind: 'Profile',
     metadata: { name: profile.name },
     spec: {
-      owner: { kind: 'User', name: profile.owner },
+      owner: { kind: 'User', name: userId(profile.owner) },
       ...(Object.keys(hard).length > 0 ? { resourceQuotaSpec: { hard } } : {}),
     },
   };
@@ -50,25 +59,34 @@ export function profileObject(profile: ProfileSpec): object {
 /**
  * What KFAM makes when an owner shares a profile: a RoleBinding to
  * `kubeflow-edit` or `kubeflow-view` and an Istio AuthorizationPolicy that lets
- * the contributor's requests into the namespace.
+ * the contributor's requests into the namespace: only from the ingress gateway
+ * (which sets `kubeflow-userid` from a verified token) and the Pipelines UI
+ * server (which forwards it), as the profile controller's owner rule does.
  */
 export function contributorObjects(profile: ProfileSpec): object[] {
   return (profile.contributors ?? []).flatMap((c) => {
-    const name = contributorBindingName(c.email, c.role);
-    const annotations = { role: c.role, user: c.email };
+    const user = userId(c.email);
+    const name = contributorBindingName(user, c.role);
+    const annotations = { role: c.role, user };
     return [
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',
         metadata: { name, namespace: profile.name, annotations },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `kubeflow-${c.role}` },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: c.email }],
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
       },
       {
         apiVersion: 'security.istio.io/v1',
         kind: 'AuthorizationPolicy',
         metadata: { name, namespace: profile.name, annotations },
-        spec: { action: 'ALLOW', rules: [{ when: [{ key: `request.headers[${USERID_HEADER}]`, values: [c.email] }] }] },
+        spec: {
+          action: 'ALLOW',
+          rules: [{
+            from: [{ source: { principals: [GATEWAY_PRINCIPAL, PIPELINES_UI_PRINCIPAL] } }],
+            when: [{ key: `request.headers[${USERID_HEADER}]`, values: [user] }],
+          }],
+        },
       },
     ];
   });
@@ -99,7 +117,7 @@ export class Profiles extends Construct {
   constructor(scope: Construct, id: string, props: ProfilesProps) {
     super(scope, id);
     this.namespaces = props.profiles.map((profile) => new NamespaceV1(this, `namespace-${profile.name}`, {
-      metadata: { name: profile.name, annotations: { owner: profile.owner } },
+      metadata: { name: profile.name, annotations: { owner: userId(profile.owner) } },
       // The profile controller owns the labels (istio injection, pod security, profile markers).
       lifecycle: { ignoreChanges: ['metadata[0].labels'] },
       provider: props.connection.kubernetes,
