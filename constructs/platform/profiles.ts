@@ -12,7 +12,7 @@ import { Prerequisite, isProvidedOutside } from './prerequisites';
 export interface ProfileSpec {
   /** Profile and namespace name. */
   readonly name: string;
-  /** The owner's email claim (it becomes `kubeflow-userid`; compared in lower case). */
+  /** The owner's email claim, in lower case (it becomes `kubeflow-userid`, which the gateway lowercases). */
   readonly owner: string;
   readonly contributors?: readonly { readonly email: string; readonly role: 'edit' | 'view' }[];
   readonly quota?: {
@@ -30,15 +30,7 @@ export function contributorBindingName(email: string, role: 'edit' | 'view'): st
   return `user-${safe}-clusterrole-${role}`.slice(0, 253);
 }
 
-/**
- * A user id as the gateway sends it: lowercased (Entra returns the mail
- * attribute in the directory's case; the gateway lowercases `kubeflow-userid`).
- */
-export function userId(email: string): string {
-  return email.toLowerCase();
-}
-
-/** The Profile object of a profile: owner (lowercased) and resource quota. */
+/** The Profile object of a profile: owner and resource quota. */
 export function profileObject(profile: ProfileSpec): object {
   const hard: Record<string, string> = {};
   if (profile.quota?.cpu) hard['requests.cpu'] = profile.quota.cpu;
@@ -50,7 +42,7 @@ export function profileObject(profile: ProfileSpec): object {
     kind: 'Profile',
     metadata: { name: profile.name },
     spec: {
-      owner: { kind: 'User', name: userId(profile.owner) },
+      owner: { kind: 'User', name: profile.owner },
       ...(Object.keys(hard).length > 0 ? { resourceQuotaSpec: { hard } } : {}),
     },
   };
@@ -65,7 +57,7 @@ export function profileObject(profile: ProfileSpec): object {
  */
 export function contributorObjects(profile: ProfileSpec): object[] {
   return (profile.contributors ?? []).flatMap((c) => {
-    const user = userId(c.email);
+    const user = c.email;
     const name = contributorBindingName(user, c.role);
     const annotations = { role: c.role, user };
     return [
@@ -117,7 +109,7 @@ export class Profiles extends Construct {
   constructor(scope: Construct, id: string, props: ProfilesProps) {
     super(scope, id);
     this.namespaces = props.profiles.map((profile) => new NamespaceV1(this, `namespace-${profile.name}`, {
-      metadata: { name: profile.name, annotations: { owner: userId(profile.owner) } },
+      metadata: { name: profile.name, annotations: { owner: profile.owner } },
       // The profile controller owns the labels (istio injection, pod security, profile markers).
       lifecycle: { ignoreChanges: ['metadata[0].labels'] },
       provider: props.connection.kubernetes,
