@@ -985,7 +985,7 @@ function checkProfiles(c: Checker, value: unknown, hasAccess: boolean, gpuPools:
  */
 function lowerCaseEmail(c: Checker, setting: string, email: string | undefined): string | undefined {
   if (email === undefined || email === email.toLowerCase()) return email;
-  return c.fail(setting, email, `has capitals: Kubeflow compares this address with the signed-in user's email claim (the kubeflow-userid header) character for character, and profile addresses are written in lower case: write "${email.toLowerCase()}" (the user's address in Entra ID must be lower case too: docs/components/profiles.md)`);
+  return c.fail(setting, email, `has capitals: Kubeflow compares this address with the signed-in user's email claim (the kubeflow-userid header) character for character, and profile addresses are written in lower case: write "${email.toLowerCase()}" (the gateway lower-cases the claim: docs/components/profiles.md)`);
 }
 
 function checkNotebooks(c: Checker, value: unknown, hasAccess: boolean, platform: ResolvedPlatform | undefined): ResolvedEnvironment['notebooks'] | undefined {

@@ -2,7 +2,7 @@ import { accessFeature } from '../constructs/access/feature';
 import { certManagerFeature } from '../constructs/cert-manager/feature';
 import { dashboardFeature, kubeflowRolesFeature } from '../constructs/dashboard/feature';
 import { gpuOperatorFeature } from '../constructs/gpu-operator/feature';
-import { istioFeature } from '../constructs/istio/feature';
+import { istioFeature, tenantIsolationFeature } from '../constructs/istio/feature';
 import { katibFeature } from '../constructs/katib/feature';
 import { kserveFeature } from '../constructs/kserve/feature';
 import type { PlatformFeature } from '../constructs/lib/feature';
@@ -49,4 +49,5 @@ export const PLATFORM_FEATURES: readonly PlatformFeature[] = [
   sparkFeature,
   scrapeFeature,
   pipelinesAdvisoriesFeature,
+  tenantIsolationFeature,
 ] as readonly PlatformFeature[];

@@ -9,6 +9,7 @@ import type { Dashboard } from '../constructs/dashboard/dashboard';
 import type { KubeflowClusterRoles } from '../constructs/dashboard/kubeflow-roles';
 import type { GpuOperator } from '../constructs/gpu-operator/gpu-operator';
 import type { Istio } from '../constructs/istio/istio';
+import type { TenantIsolation } from '../constructs/istio/tenant-isolation';
 import type { Katib } from '../constructs/katib/katib';
 import type { KServe } from '../constructs/kserve/kserve';
 import { ClusterConnection } from '../constructs/lib/cluster-connection';
@@ -74,6 +75,8 @@ export interface PlatformComponents {
   readonly scrape?: ScrapeObjects;
   /** Mitigations of open Pipelines advisories (catalog/advisories.json), with Pipelines. */
   readonly pipelinesAdvisories?: PipelinesAdvisoryMitigations;
+  /** STRICT mutual TLS, the mesh's default deny and the NetworkPolicies, with Istio installed here. */
+  readonly tenantIsolation?: TenantIsolation;
 }
 
 function accessComponents(access: AccessLayer | undefined, dashboard: Dashboard | undefined, profiles: Profiles | undefined): AccessComponents | undefined {
@@ -134,6 +137,7 @@ export class PlatformStack extends TerraformStack {
       sparkOperator: f.spark,
       scrape: f.scrape,
       pipelinesAdvisories: f['pipelines-advisories'],
+      tenantIsolation: f['tenant-isolation'],
     };
   }
 }

@@ -393,13 +393,14 @@ describe('each workload component is deployable on its own, with its prerequisit
   test('tuning', () => {
     // managed-prometheus-scrape: Katib's controller exposes metrics, and managed Prometheus is on by default.
     // kubeflow-roles: the cluster roles Katib's roles aggregate into (the dashboard brings them when there is an access layer).
-    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources', 'kubeflow-roles', 'kubeflow-store-storage', 'managed-prometheus-scrape']);
+    // mesh-isolation, tenant-network-policies: with Istio installed, STRICT mutual TLS, the default deny and the NetworkPolicies (docs/security.md).
+    expect(only('katib')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'katib', 'katib-crds', 'kubeflow-istio-resources', 'kubeflow-roles', 'kubeflow-store-storage', 'managed-prometheus-scrape', 'mesh-isolation', 'tenant-network-policies']);
   });
 
   test('pipelines', () => {
     // managed-prometheus-scrape: the API server and the scheduled-workflow controller expose metrics.
     // pipelines-advisory-mitigations: the policies of the open Pipelines advisories (docs/security.md).
-    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'kubeflow-store-storage', 'managed-prometheus-scrape', 'pipelines', 'pipelines-advisory-mitigations', 'pipelines-crds']);
+    expect(only('pipelines')).toEqual(['cert-manager', 'cert-manager-kubeflow', 'istio-base', 'istio-cni', 'istio-ingressgateway', 'istiod', 'kubeflow-istio-resources', 'kubeflow-roles', 'kubeflow-store-storage', 'managed-prometheus-scrape', 'mesh-isolation', 'pipelines', 'pipelines-advisory-mitigations', 'pipelines-crds', 'tenant-network-policies']);
   });
 
   test('serving', () => {
@@ -506,5 +507,21 @@ describe('scrape objects for managed Prometheus', () => {
     expect(deps).not.toContain(devReleases['kubeflow-trainer'].address);
     const alone = releasesByName(synthPlatform(devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { gpuOperator: false, trainer: true, katib: false, pipelines: false, kserve: false, sparkOperator: false, istio: 'none', certManager: 'none' } } })).parsed);
     expect(alone['managed-prometheus-scrape'].depends_on ?? []).toEqual([]);
+  });
+});
+
+describe('tenant isolation (issue 20)', () => {
+  test('with Istio installed: its objects wait for Istio\'s CRDs, the NetworkPolicies also for the profile namespaces', () => {
+    const r = releasesByName(synthPlatform(dev).parsed);
+    expect(r['mesh-isolation'].depends_on).toEqual(expect.arrayContaining([r['istio-base'].address]));
+    expect(r['tenant-network-policies'].depends_on).toEqual(expect.arrayContaining([r['istio-base'].address, expect.stringMatching(/^kubernetes_namespace_v1\.profiles_namespace-ml-team_/)]));
+    const policies = (releaseValues(r['tenant-network-policies']) as { manifests: string[] }).manifests.map((m) => JSON.parse(m) as { metadata: { name: string; namespace: string } });
+    expect(policies.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toContain('ml-team/tenant-isolation');
+  });
+
+  test('with Istio provided outside: nothing, since the mesh is not ours to configure', () => {
+    const r = releasesByName(synthPlatform(devWith({ gpuPools: [], access: undefined, profiles: [], notebooks: { enabled: false }, platform: { components: { certManager: 'external', istio: 'external', gpuOperator: false } } })).parsed);
+    expect(r['mesh-isolation']).toBeUndefined();
+    expect(r['tenant-network-policies']).toBeUndefined();
   });
 });

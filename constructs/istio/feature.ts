@@ -1,10 +1,13 @@
 import { GATEWAY_TLS_SECRET } from '../access/gateway-tls';
 import type { PlatformFeature } from '../lib/feature';
+import { scrapeFeature } from '../observability/feature';
 import { Istio } from './istio';
+import { TenantIsolation } from './tenant-isolation';
 
 declare module '../lib/feature' {
   interface FeatureOutputs {
     istio: Istio;
+    'tenant-isolation': TenantIsolation;
   }
 }
 
@@ -22,6 +25,31 @@ export const istioFeature: PlatformFeature<'istio'> = {
       publicIngress: platform.publicIngress,
       ...(access ? { tls: { host: access.host, credentialName: access.tls.mode === 'acme' ? GATEWAY_TLS_SECRET : access.tls.secretName } } : {}),
       valuesOverride: { istiod: platform.values.istiod, gateway: platform.values.istioGateway },
+    });
+  },
+};
+
+/**
+ * Tenant isolation in the mesh and the network: STRICT mutual TLS, the root
+ * namespace's default deny with explicit allows, and NetworkPolicies per
+ * profile and platform namespace (docs/security.md, "Tenant isolation").
+ */
+export const tenantIsolationFeature: PlatformFeature<'tenant-isolation'> = {
+  name: 'tenant-isolation',
+  summary: 'STRICT mTLS, default deny with explicit allows, NetworkPolicies',
+  after: ['namespaces', 'istio', 'profiles'],
+  source: (env) => env.platform.components.istio === 'install',
+  build: (ctx) => {
+    const env = ctx.env;
+    const c = env.platform.components;
+    const scraped = scrapeFeature.source(env);
+    return new TenantIsolation(ctx.scope, 'tenant-isolation', {
+      connection: ctx.connection,
+      profiles: env.profiles.map((p) => p.name),
+      components: { pipelines: c.pipelines, notebooks: env.notebooks.enabled, katib: c.katib, modelRegistry: c.modelRegistry, knative: c.kserve && env.platform.kserveMode === 'knative' },
+      scraped: scraped === true || scraped === 'install',
+      dependsOn: [ctx.need('istio').base.release, ...ctx.need('namespaces').ready],
+      profileNamespaces: ctx.installed('profiles')?.namespaces ?? [],
     });
   },
 };

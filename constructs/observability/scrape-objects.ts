@@ -82,8 +82,8 @@ export interface ScrapeObjectsProps {
    * Scrape Kubeflow Pipelines: the API server (`/metrics` on its `http` port,
    * 8888) and the scheduled-workflow controller (`/metrics` on its `http` port,
    * 9090). Both run with an Istio sidecar; the scrape is plain HTTP, accepted
-   * because the mesh is PERMISSIVE and the API server's AuthorizationPolicy
-   * admits requests without a `kubeflow-userid` header.
+   * through the narrow exceptions of the tenant isolation (a PERMISSIVE metrics
+   * port and an ALLOW for `GET /metrics` on it: constructs/istio/tenant-isolation.ts).
    * @default false
    */
   readonly pipelines?: boolean;

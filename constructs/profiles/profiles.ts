@@ -3,6 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterConnection } from '../lib/cluster-connection';
 import { Dashboard } from '../dashboard/dashboard';
+import { GATEWAY_PRINCIPAL, PIPELINES_UI_PRINCIPAL } from '../istio/tenant-isolation';
 import { USERID_HEADER } from '../access/entra-authentication';
 import { Istio } from '../istio/istio';
 import { ObjectRelease } from '../lib/manifest-bundle';
@@ -11,7 +12,7 @@ import { Prerequisite, isProvidedOutside } from '../lib/prerequisites';
 export interface ProfileSpec {
   /** Profile and namespace name. */
   readonly name: string;
-  /** The owner's email claim (it becomes `kubeflow-userid`). */
+  /** The owner's email claim, in lower case (it becomes `kubeflow-userid`, which the gateway lowercases). */
   readonly owner: string;
   readonly contributors?: readonly { readonly email: string; readonly role: 'edit' | 'view' }[];
   readonly quota?: {
@@ -50,25 +51,34 @@ export function profileObject(profile: ProfileSpec): object {
 /**
  * What KFAM makes when an owner shares a profile: a RoleBinding to
  * `kubeflow-edit` or `kubeflow-view` and an Istio AuthorizationPolicy that lets
- * the contributor's requests into the namespace.
+ * the contributor's requests into the namespace: only from the ingress gateway
+ * (which sets `kubeflow-userid` from a verified token) and the Pipelines UI
+ * server (which forwards it), as the profile controller's owner rule does.
  */
 export function contributorObjects(profile: ProfileSpec): object[] {
   return (profile.contributors ?? []).flatMap((c) => {
-    const name = contributorBindingName(c.email, c.role);
-    const annotations = { role: c.role, user: c.email };
+    const user = c.email;
+    const name = contributorBindingName(user, c.role);
+    const annotations = { role: c.role, user };
     return [
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',
         metadata: { name, namespace: profile.name, annotations },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `kubeflow-${c.role}` },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: c.email }],
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
       },
       {
         apiVersion: 'security.istio.io/v1',
         kind: 'AuthorizationPolicy',
         metadata: { name, namespace: profile.name, annotations },
-        spec: { action: 'ALLOW', rules: [{ when: [{ key: `request.headers[${USERID_HEADER}]`, values: [c.email] }] }] },
+        spec: {
+          action: 'ALLOW',
+          rules: [{
+            from: [{ source: { principals: [GATEWAY_PRINCIPAL, PIPELINES_UI_PRINCIPAL] } }],
+            when: [{ key: `request.headers[${USERID_HEADER}]`, values: [user] }],
+          }],
+        },
       },
     ];
   });

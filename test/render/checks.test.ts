@@ -343,20 +343,28 @@ maybe('render rules on broken inputs', () => {
     expect(checks.scrapeTargetProblems(r)).toEqual([expect.stringContaining('PodMonitor kubeflow/ml-pipeline-scheduledworkflow (release managed-prometheus-scrape): selects {"app":"scheduledworkflow"} in kubeflow, but no Pod there has those labels')]);
   });
 
-  test('the API server\'s AuthorizationPolicy without its rule for header-less requests (only mesh principals may call it)', () => {
+  /** The fixture without the tenant isolation's exception objects of this name (issue 20: its ALLOW and PeerAuthentication). */
+  const withoutException = (r: RenderedEnvironment, name: string, kinds: readonly string[] = ['AuthorizationPolicy', 'PeerAuthentication']) => {
+    const rel = release(r, 'mesh-isolation');
+    rel.objects = rel.objects.filter((o) => !(o.metadata.name === name && kinds.includes(o.kind)));
+  };
+
+  test('the API server\'s AuthorizationPolicy without its rule for header-less requests (only mesh principals may call it), and without the scrape exception', () => {
     const r = broken((c) => {
       const policy = find(c, 'pipelines', 'AuthorizationPolicy', 'ml-pipeline') as K8sObject & { spec: { rules: unknown[] } };
       policy.spec = { ...policy.spec, rules: policy.spec.rules.slice(0, 1) };
+      withoutException(c, 'ml-pipeline-metrics', ['AuthorizationPolicy']);
     });
-    expect(checks.scrapeMeshProblems(r)).toEqual([expect.stringMatching(/^PodMonitor kubeflow\/ml-pipeline \(release managed-prometheus-scrape\): the scrape of kubeflow\/ml-pipeline \(GET \/metrics on 8888\) is refused by the mesh: no rule of AuthorizationPolicy kubeflow\/ml-pipeline \(release pipelines\) admits/)]);
+    expect(checks.scrapeMeshProblems(r)).toEqual([expect.stringMatching(/^PodMonitor kubeflow\/ml-pipeline \(release managed-prometheus-scrape\): the scrape of kubeflow\/ml-pipeline \(GET \/metrics on 8888\) is refused by the mesh: no rule of .*AuthorizationPolicy kubeflow\/ml-pipeline \(release pipelines\).* admits/)]);
   });
 
   test('a narrow ALLOW policy (GET /metrics on the metrics port only) admits the scrape; the same policy on another path does not', () => {
     const narrow = (path: string) => broken((c) => {
+      withoutException(c, 'ml-pipeline-scheduledworkflow-metrics', ['AuthorizationPolicy']);
       addTo(c, 'pipelines', kubeflowPolicy('ml-pipeline-scheduledworkflow-metrics', { selector: { matchLabels: { app: 'ml-pipeline-scheduledworkflow' } }, action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'], paths: [path], ports: ['9090'] } }] }] }));
     });
     expect(checks.scrapeMeshProblems(narrow('/metrics'))).toEqual([]);
-    expect(checks.scrapeMeshProblems(narrow('/healthz'))).toEqual([expect.stringContaining('the scrape of kubeflow/ml-pipeline-scheduledworkflow (GET /metrics on 9090) is refused by the mesh: no rule of AuthorizationPolicy kubeflow/ml-pipeline-scheduledworkflow-metrics')]);
+    expect(checks.scrapeMeshProblems(narrow('/healthz'))).toEqual([expect.stringMatching(/the scrape of kubeflow\/ml-pipeline-scheduledworkflow \(GET \/metrics on 9090\) is refused by the mesh: no rule of .*AuthorizationPolicy kubeflow\/ml-pipeline-scheduledworkflow-metrics \(release pipelines\)/)]);
   });
 
   test('a DENY policy on /metrics, and STRICT mutual TLS in the kubeflow namespace', () => {
@@ -364,15 +372,17 @@ maybe('render rules on broken inputs', () => {
       addTo(c, 'pipelines', kubeflowPolicy('deny-metrics', { action: 'DENY', rules: [{ to: [{ operation: { paths: ['/metrics'] } }] }] }));
     });
     expect(checks.scrapeMeshProblems(deny)).toContainEqual(expect.stringContaining('the scrape of kubeflow/ml-pipeline-scheduledworkflow (GET /metrics on 9090) is refused by the mesh: AuthorizationPolicy kubeflow/deny-metrics (release pipelines) denies it'));
+    // The mesh is STRICT (issue 20); without the port exceptions the collector, which has no mesh identity, is refused.
     const strict = broken((c) => {
-      addTo(c, 'pipelines', { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'kubeflow' }, spec: { mtls: { mode: 'STRICT' } } } as K8sObject);
+      for (const name of ['notebook-controller-metrics', 'ml-pipeline-metrics', 'ml-pipeline-scheduledworkflow-metrics']) withoutException(c, name, ['PeerAuthentication']);
     });
     const problems = checks.scrapeMeshProblems(strict);
-    expect(problems).toContainEqual(expect.stringContaining('the scrape of kubeflow/ml-pipeline (GET /metrics on 8888) is refused by the mesh: PeerAuthentication kubeflow/default (release pipelines) requires mutual TLS'));
+    expect(problems).toContainEqual(expect.stringContaining('the scrape of kubeflow/ml-pipeline (GET /metrics on 8888) is refused by the mesh: PeerAuthentication istio-system/default (release mesh-isolation) requires mutual TLS'));
     // Katib's controller runs without a sidecar: STRICT does not concern it.
     expect(problems.filter((p) => p.includes('katib'))).toEqual([]);
     // A port-level exception for the metrics ports lets the scrape through again.
     const excepted = broken((c) => {
+      for (const name of ['notebook-controller-metrics', 'ml-pipeline-metrics', 'ml-pipeline-scheduledworkflow-metrics']) withoutException(c, name, ['PeerAuthentication']);
       addTo(c, 'pipelines', { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'kubeflow' }, spec: { mtls: { mode: 'STRICT' }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' }, 8888: { mode: 'PERMISSIVE' }, 9090: { mode: 'PERMISSIVE' } } } } as K8sObject);
     });
     expect(checks.scrapeMeshProblems(excepted)).toEqual([]);
