@@ -4,7 +4,8 @@ import { migInstancesPerGpu } from '../../constructs/node-pools/gpu-scheduling';
 import { CPU_RUNTIME, WorkflowError, WorkflowPlan, inferenceService, katibExperiment, predictUrl, trainJob, workflowObjects, workflowPlan } from '../../examples/ml-workflow/workflow';
 import { RenderedEnvironment, renderEnvironment } from '../../scripts/render/render';
 import { renderTools } from '../../scripts/render/tools';
-import { crdProblems, meshProblems, nodePools, podSecurityProblems, poolFitProblems, quotaProblems, rbacProblems, workflowFlows, workloadPods } from './workflow-checks';
+import { isolationFlowEvaluator } from './mesh-flows';
+import { crdProblems, meshProblems, setMeshEvaluator, nodePools, podSecurityProblems, poolFitProblems, quotaProblems, rbacProblems, workflowFlows, workloadPods } from './workflow-checks';
 
 const dev = ENVIRONMENTS.find((e) => e.name === 'dev') as EnvironmentConfig;
 type Json = Record<string, unknown>;
@@ -59,6 +60,9 @@ const KNOWN_PLATFORM_GAPS: readonly { pattern: RegExp; why: string }[] = [
 ];
 const known = (p: string) => KNOWN_PLATFORM_GAPS.some((g) => g.pattern.test(p));
 
+// Issue 20's evaluator answers the mesh rule: the workflow's flows must pass both walls (AuthorizationPolicies and NetworkPolicies).
+setMeshEvaluator(isolationFlowEvaluator());
+
 const tools = renderTools();
 const maybe = tools.available ? describe : describe.skip;
 if (!tools.available) test.skip(`ML workflow render checks skipped: ${tools.reason}`, () => undefined);
@@ -100,7 +104,7 @@ maybe.each(ENVIRONMENTS.map((e) => [e.name, e] as const))('the ML workflow on en
     ['quota', 'the run stays within the profile\'s quota at every stage'],
     ['rbac', 'kubeflow-edit (contributors and pipeline steps) allows what the workflow creates'],
     ['podSecurity', 'every pod passes Pod Security "restricted" (and so its namespace\'s level)'],
-    ['mesh', 'the mesh admits every flow the workflow opens (evaluator of issue 20, once wired)'],
+    ['mesh', 'the mesh and the NetworkPolicies admit every flow the workflow opens (issue 20\'s evaluator)'],
   ])('%s: %s', (key) => {
     expect(problems[key].filter((p) => !known(p))).toEqual([]);
   });
@@ -161,6 +165,16 @@ maybe('broken workflows fail the checks (dev, as rendered)', () => {
     const job = katibExperiment(plan) as Json;
     const text = JSON.stringify(job).replace('"allowPrivilegeEscalation":false', '"privileged":true,"allowPrivilegeEscalation":true');
     expect(allProblems(rendered, plan, [JSON.parse(text) as Json]).podSecurity.length).toBeGreaterThan(0);
+  });
+
+  test('a platform whose policies do not admit the step → Model Registry flow (the real evaluator)', () => {
+    const copy = structuredClone(rendered);
+    for (const release of copy.releases) {
+      (release as unknown as { objects: unknown[] }).objects = release.objects.filter((o) => !(o.kind === 'AuthorizationPolicy' && JSON.stringify(o.spec ?? {}).includes('model-registry')));
+    }
+    const refused = meshProblems(copy, workflowFlows(plan, 'x-predictor'), isolationFlowEvaluator());
+    expect(refused).toEqual([expect.stringMatching(/^ml-team\/default-editor → model-registry-service\.kubeflow:8080 \(register the model\): mesh: /)]);
+    expect(meshProblems(rendered, workflowFlows(plan, 'x-predictor'), isolationFlowEvaluator())).toEqual([]);
   });
 
   test('a mesh that refuses a flow (the hook the isolation evaluator plugs into)', () => {

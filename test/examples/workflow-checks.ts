@@ -293,7 +293,7 @@ export function workflowFlows(plan: WorkflowPlan, predictorService: string): Wor
  * Hook for the mesh and network policy evaluator of issue 20
  * (`test/render/isolation.ts`): given the rendered environment and a flow,
  * returns why it is refused (empty when allowed). Until it is wired in, no
- * evaluator is set and the mesh rule reports nothing.
+ * evaluator is set and the mesh rule reports nothing (test/examples/mesh-flows.ts wires it).
  */
 export type FlowEvaluator = (rendered: RenderedEnvironment, flow: WorkflowFlow) => string[];
 export let meshEvaluator: FlowEvaluator | undefined;
