@@ -1,4 +1,4 @@
-import { AKS_SUPPORT } from './aks-support';
+import { AKS_SUPPORT } from '../catalog/aks-support';
 import { Checker, isObject } from './checker';
 import { Ipv4Range, contains, formatIpv4, overlaps, parseCidr } from './cidr';
 import type { AvailabilityZone, Stage } from './types';
@@ -59,7 +59,7 @@ const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 /** Smallest data subnet: 16 addresses, 11 usable (Azure keeps 5); MySQL HA takes two and a restore or scale one more. */
 const DATA_SUBNET_PREFIX = 28;
 
-/** Regions with availability zones (`environments/aks-support.json`, `zoneRegions`). */
+/** Regions with availability zones (`catalog/aks-support.json`, `zoneRegions`). */
 export function regionHasZones(location: string): boolean {
   return AKS_SUPPORT.zoneRegions.includes(location);
 }

@@ -79,7 +79,7 @@ export interface CpuPoolConfig {
 export interface GpuPoolConfig {
   /** Pool name (Linux: lowercase letters and digits, starts with a letter, at most 12). */
   readonly name: string;
-  /** An Azure GPU VM size from the catalogue in `environments/vm-sizes.ts`, e.g. `Standard_NC24ads_A100_v4`. */
+  /** An Azure GPU VM size from the catalogue in `catalog/vm-sizes.ts`, e.g. `Standard_NC24ads_A100_v4`. */
   readonly vmSize: string;
   /** Fewest nodes; 0 lets the pool scale to zero when idle. @default 0 */
   readonly minCount?: number;

@@ -26,10 +26,10 @@ import type {
   SkuTier,
   Stage,
 } from './types';
-import { AKS_SUPPORT, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors } from './aks-support';
+import { AKS_SUPPORT, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors } from '../catalog/aks-support';
 import { SETTING_KEYS } from './setting-keys';
 import { checkTemplateText } from './template-text';
-import { CPU_SIZE_NAMES, GPU_SIZE_NAMES, GpuFacts, vmSizeFacts } from './vm-sizes';
+import { CPU_SIZE_NAMES, GPU_SIZE_NAMES, GpuFacts, vmSizeFacts } from '../catalog/vm-sizes';
 
 /** An environment after validation, with every default filled in. Constructs take this. */
 export interface ResolvedEnvironment {
@@ -539,7 +539,7 @@ function checkCpuPool(c: Checker, prefix: string, value: unknown, rules: CpuPool
   const vmSize = pool.vmSize === undefined ? rules.vmSize : pool.vmSize;
   const facts = typeof vmSize === 'string' ? vmSizeFacts(vmSize) : undefined;
   if (!facts || facts.gpu) {
-    c.fail(`${prefix}.vmSize`, pool.vmSize, `accepted: a CPU size from environments/vm-sizes.ts: ${CPU_SIZE_NAMES.join(', ')}`);
+    c.fail(`${prefix}.vmSize`, pool.vmSize, `accepted: a CPU size from catalog/vm-sizes.ts: ${CPU_SIZE_NAMES.join(', ')}`);
   }
   const counts = checkCounts(c, prefix, pool, rules.minFloor);
   const maxPods = checkMaxPods(c, `${prefix}.maxPods`, pool.maxPods, 110);
@@ -570,7 +570,7 @@ function checkGpuPool(c: Checker, prefix: string, value: unknown, stage: Stage |
   const name = checkPoolName(c, `${prefix}.name`, pool.name);
   const facts = typeof pool.vmSize === 'string' ? vmSizeFacts(pool.vmSize) : undefined;
   if (!facts?.gpu) {
-    c.fail(`${prefix}.vmSize`, pool.vmSize, `${facts ? 'is a CPU size; ' : ''}accepted: a GPU size from environments/vm-sizes.ts: ${GPU_SIZE_NAMES.join(', ')}`);
+    c.fail(`${prefix}.vmSize`, pool.vmSize, `${facts ? 'is a CPU size; ' : ''}accepted: a GPU size from catalog/vm-sizes.ts: ${GPU_SIZE_NAMES.join(', ')}`);
   }
   const counts = checkCounts(c, prefix, pool, 0, 0);
   const spot = c.bool(`${prefix}.spot`, pool.spot, false);

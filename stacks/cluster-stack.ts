@@ -25,7 +25,7 @@ import { poolPrice } from '../constructs/observability/pool-prices';
 import { CERT_MANAGER_SERVICE_ACCOUNT } from '../constructs/platform/cert-manager';
 import { OAUTH2_PROXY_SERVICE_ACCOUNT } from '../constructs/platform/oauth2-proxy';
 import type { ResolvedEnvironment } from '../environments';
-import { vmSizeFacts } from '../environments/vm-sizes';
+import { vmSizeFacts } from '../catalog/vm-sizes';
 import { stateKey } from './state';
 import { PlaceholderGuard } from '../constructs/common/placeholder-guard';
 import { placeholdersOf } from '../environments/placeholders';

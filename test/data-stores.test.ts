@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
-import { AKS_SUPPORT } from '../environments/aks-support';
+import { AKS_SUPPORT } from '../catalog/aks-support';
 import { MYSQL_SERVER_PARAMETERS, mysqlServerParameters } from '../constructs/cluster/mysql-server';
 import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/platform/azure-mysql-roots';
 import { MYSQL_CONSUMERS, userJobScript, userSql } from '../constructs/platform/azure-mysql';

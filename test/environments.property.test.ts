@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { dev } from './fixtures/environments';
-import { VM_SIZES } from '../environments/vm-sizes';
+import { VM_SIZES } from '../catalog/vm-sizes';
 
 /** A value that is usually plausible for the field and sometimes anything at all. */
 function field<T>(plausible: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
