@@ -125,15 +125,15 @@ export function checkovSkips(env: ResolvedEnvironment, layer: 'cluster' | 'platf
 function dataStoreSkips(env: ResolvedEnvironment, file: string): CheckovSkip[] {
   const stores = env.dataStores;
   const skips: CheckovSkip[] = [];
-  if (stores.azureMysql) {
+  if (stores.mysql.kind === 'azure') {
     skips.push({ check: 'CKV_AZURE_53', reason: 'MySQL public access: the Flexible Server sets public_network_access "Disabled" (azurerm 4.x); the check reads public_network_access_enabled, which azurerm 4.x does not have' });
     skips.push({ check: 'CKV2_AZURE_56', reason: 'MySQL private endpoint: the server uses private access in a delegated subnet (VNet integration), which has no public endpoint and cannot take a private endpoint' });
-    if (!stores.azureMysql.geoRedundantBackup) {
+    if (!stores.mysql.geoRedundantBackup) {
       skips.push({ check: 'CKV_AZURE_94', reason: `MySQL geo-redundant backups: ${file} leaves dataStores.azureMysql.geoRedundantBackup false (the default outside prod; backups stay in the region)` });
     }
   }
   const accounts = [
-    ...(stores.artifactStorage ? [{ what: 'artifact', replication: stores.artifactStorage.replication, setting: 'dataStores.artifactStorage.replication' }] : []),
+    ...(stores.artifacts.kind === 'azure-blob' ? [{ what: 'artifact', replication: stores.artifacts.replication, setting: 'dataStores.artifactStorage.replication' }] : []),
     ...(stores.clusterBackup ? [{ what: 'backup', replication: stores.clusterBackup.storageReplication, setting: `stage "${env.stage}"` }] : []),
   ];
   if (accounts.length > 0) {

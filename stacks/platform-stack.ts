@@ -154,7 +154,7 @@ export class PlatformStack extends TerraformStack {
 
     // In-cluster stores keep their volumes (claims kept on uninstall, disks retained) unless the environment says otherwise.
     // SeaweedFS keeps its cluster disk even when it mirrors to Azure Blob; Katib's MySQL is not rendered with the Azure server.
-    const storesInCluster = c.pipelines || (c.katib && env.dataStores.mysql === 'in-cluster') || c.modelRegistry;
+    const storesInCluster = c.pipelines || (c.katib && env.dataStores.mysql.kind === 'in-cluster') || c.modelRegistry;
     const storeVolumes = storesInCluster
       ? new StoreVolumes(this, 'store-volumes', {
         connection,
@@ -261,11 +261,11 @@ export class PlatformStack extends TerraformStack {
       katib: c.katib ? new Katib(this, 'katib', { ...kubeflowApp(), ...stores(), azureMysql }) : undefined,
       pipelines: c.pipelines ? new Pipelines(this, 'pipelines', { ...kubeflowApp(), ...stores(), patches: [uiRefusalRoutePatch()], largeTokenWorkaround: access !== undefined,
         azureMysql,
-        ...(props.cluster.artifacts && env.dataStores.artifactStorage ? {
+        ...(props.cluster.artifacts && env.dataStores.artifacts.kind === 'azure-blob' ? {
           blobMirror: {
             storageAccount: props.cluster.artifacts.storage.account.name,
             clientId: props.cluster.artifacts.identity.clientId,
-            volumeSizeGb: env.dataStores.artifactStorage.volumeSizeGb,
+            volumeSizeGb: env.dataStores.artifacts.volumeSizeGb,
           },
         } : {}),
       }) : undefined,

@@ -9,9 +9,9 @@ const KEY_VAULT_SKIPS = ['CKV2_AZURE_32', 'CKV_AZURE_40'];
 function dataStoreSkips(env: ResolvedEnvironment): string[] {
   const d = env.dataStores;
   const checks: string[] = [];
-  if (d.azureMysql) checks.push('CKV_AZURE_53', 'CKV2_AZURE_56');
-  if (d.azureMysql && !d.azureMysql.geoRedundantBackup) checks.push('CKV_AZURE_94');
-  const replications = [...(d.artifactStorage ? [d.artifactStorage.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
+  if (d.mysql.kind === 'azure') checks.push('CKV_AZURE_53', 'CKV2_AZURE_56');
+  if (d.mysql.kind === 'azure' && !d.mysql.geoRedundantBackup) checks.push('CKV_AZURE_94');
+  const replications = [...(d.artifacts.kind === 'azure-blob' ? [d.artifacts.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
   if (replications.length > 0) checks.push('CKV_AZURE_33', 'CKV2_AZURE_21');
   if (replications.length > 0 && env.security.diskEncryption === 'platform') checks.push('CKV2_AZURE_1');
   if (d.clusterBackup) checks.push('CKV_AZURE_59');
