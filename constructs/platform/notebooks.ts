@@ -1,6 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { GpuPoolIntent, gpuPoolScheduling } from '../cluster/gpu-scheduling';
+import { DEFAULT_IDLE_MINUTES } from '../notebooks/settings';
 import { KUSTOMIZE_PATHS, NOTEBOOK_IMAGES } from '../versions';
 import { EntraAuthentication } from './entra-authentication';
 import { KubeflowAppProps, kubeflowAppBundle } from './kubeflow-app';
@@ -84,7 +85,7 @@ export interface NotebooksProps extends KubeflowAppProps {
   readonly gpuPools?: readonly GpuPoolIntent[];
   /** Stop idle notebooks. @default true */
   readonly culling?: boolean;
-  /** Minutes of idleness before a notebook is stopped. @default 60 */
+  /** Minutes of idleness before a notebook is stopped. @default DEFAULT_IDLE_MINUTES (60, constructs/notebooks/settings.ts) */
   readonly idleMinutes?: number;
   /** The sign-in layer notebooks are reached through (required: notebooks have no other way in). */
   readonly access: EntraAuthentication | ProvidedOutside;
@@ -133,7 +134,7 @@ export class Notebooks extends Construct {
       },
       addEnv('notebook-controller-deployment', 'manager', [
         { name: 'ENABLE_CULLING', value: String(culling), valueFrom: null },
-        { name: 'CULL_IDLE_TIME', value: String(props.idleMinutes ?? 60), valueFrom: null },
+        { name: 'CULL_IDLE_TIME', value: String(props.idleMinutes ?? DEFAULT_IDLE_MINUTES), valueFrom: null },
         { name: 'IDLENESS_CHECK_PERIOD', value: '1', valueFrom: null },
       ]),
       addEnv('jupyter-web-app-deployment', 'jupyter-web-app', gunicorn),

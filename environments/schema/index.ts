@@ -35,7 +35,7 @@ const helmValues = z.record(z.string(), z.unknown(), { error: 'expected an objec
       ctx.addIssue({ code: 'custom', path: [key], message: 'expected an object of Helm values' });
     }
   }
-}).transform((values) => values as Readonly<Partial<Record<ComponentName, Readonly<Record<string, unknown>>>>>);
+});
 
 export const platformSettings = object({
   kubeLogin: oneOf(['azurecli', 'workloadidentity', 'msi']).default('azurecli').meta({
@@ -83,7 +83,7 @@ const tags = z.record(z.string(), z.unknown(), { error: 'expected an object' }).
     else if (typeof v !== 'string' || v.length > 256) fail(v, 'a tag value is a string of at most 256 characters');
     seen.set(folded, key);
   }
-}).transform((value) => value as Readonly<Record<string, string>>);
+});
 
 /** The core settings: who the environment is and where its state lives. */
 export const coreSettings = {
@@ -122,4 +122,11 @@ export const environmentSchema = object(environmentShape);
 /** What a platform team writes in `environments/<name>.ts`: every defaulted setting optional. */
 export type EnvironmentConfig = z.input<typeof environmentSchema>;
 /** An environment after the schema: static defaults applied (defaults that depend on other settings come from `resolveEnvironment`). */
-export type ParsedEnvironment = z.output<typeof environmentSchema>;
+export type ParsedEnvironment = Omit<z.output<typeof environmentSchema>, 'tags' | 'platform'> & {
+  /** Checked by the schema: every value is a string. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly platform: Omit<z.output<typeof platformSettings>, 'values'> & {
+    /** Checked by the schema: only components with values, each an object. */
+    readonly values: Readonly<Partial<Record<ComponentName, Readonly<Record<string, unknown>>>>>;
+  };
+};

@@ -126,7 +126,8 @@ export function distance(a: string, b: string): number {
  * `min` to `max` of them, none wider than /8, none in a non-public range.
  */
 export function publicRanges(min: number, max: number) {
-  return z.array(z.unknown(), { error: 'expected a list' }).superRefine((items, ctx) => {
+  const item = 'accepted: an IPv4 address or a CIDR range with no host bits set, e.g. "203.0.113.0/24"';
+  return z.array(z.string({ error: item }), { error: 'expected a list' }).superRefine((items, ctx) => {
     if (items.length < min || items.length > max) {
       ctx.addIssue({ code: 'custom', input: items, message: `accepted: ${min} to ${max} public IPv4 addresses or CIDR ranges` });
       return;
@@ -134,12 +135,12 @@ export function publicRanges(min: number, max: number) {
     items.forEach((item, i) => {
       const range = parseAddressOrCidr(item);
       const fail = (message: string) => ctx.addIssue({ code: 'custom', path: [i], input: item, message });
-      if (!range) return fail('accepted: an IPv4 address or a CIDR range with no host bits set, e.g. "203.0.113.0/24"');
+      if (!range) return fail(item);
       if (range.prefix < 8) return fail('a range this wide opens the endpoint to much of the internet: use /8 or narrower');
       const reserved = NON_PUBLIC_RANGES.find((r) => overlaps(r.range, range));
       if (reserved) fail(`overlaps non-public range ${reserved.name}: list the public egress addresses of your offices and runners`);
     });
-  }).transform((items) => items as string[]).meta({ accepts: `${min} to ${max} public IPv4 addresses or CIDR ranges, none wider than /8` });
+  }).meta({ accepts: `${min} to ${max} public IPv4 addresses or CIDR ranges, none wider than /8` });
 }
 
 /** An IPv4 CIDR range with no host bits set. */
