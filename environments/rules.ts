@@ -54,7 +54,7 @@ export const RULES: readonly Rule[] = [
       const minors = supportedMinors(ctx.today, premium);
       const accepted = `accepted: ${minors.map((m) => `"${m}"`).join(', ')} (AKS minors supported on ${ctx.today.toISOString().slice(0, 10)}${premium ? ', LTS included' : ''}; table recorded ${AKS_SUPPORT.recorded}, refresh with npm run aks:refresh)`;
       const value = env.kubernetesVersion;
-      const match = KUBERNETES_VERSION.exec(value);
+      const match = typeof value === 'string' ? KUBERNETES_VERSION.exec(value) : null;
       if (!match) return void c.fail('kubernetesVersion', value, `a version is "1.MINOR" or "1.MINOR.PATCH"; ${accepted}`);
       const status = minorStatus(match[1], ctx.today, premium);
       if (status.kind !== 'supported') return void c.fail('kubernetesVersion', value, `${status.reason}; ${accepted}`);

@@ -102,6 +102,8 @@ describe('environment validation on random input', () => {
           for (const problem of error.problems) {
             expect(problem.setting.length).toBeGreaterThan(0);
             expect(problem.accepted.length).toBeGreaterThan(0);
+            // Every message is this project's wording (setting, value, what is accepted), never the schema library's default.
+            expect(problem.accepted).not.toMatch(/^Invalid |expected .*, received /);
           }
         }
       }),

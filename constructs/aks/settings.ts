@@ -7,7 +7,8 @@ import { bool, forbidden, guidList, integer, object, oneOf, publicRanges, text, 
 export const KUBERNETES_VERSION = /^(1\.\d{1,2})(?:\.(\d{1,3}))?$/;
 
 export const aksSettings = {
-  kubernetesVersion: z.string({ error: 'a version is "1.MINOR" or "1.MINOR.PATCH" of a minor AKS supports' }).meta({
+  // Any value reaches the rule `kubernetes-version`, whose message lists the minors AKS supports on the day.
+  kubernetesVersion: z.custom<string>((v) => v !== undefined, { error: 'required: a version "1.MINOR" or "1.MINOR.PATCH" of a minor AKS supports (catalog/aks-support.json)' }).meta({
     description: 'Kubernetes version `MAJOR.MINOR` (patches follow the upgrade channel) or `MAJOR.MINOR.PATCH`; a minor AKS supports today (catalog/aks-support.json).',
     accepts: '"1.MINOR" or "1.MINOR.PATCH" of a supported AKS minor',
   }),

@@ -16,5 +16,5 @@ export const networkSettings = object({
     .meta({ description: 'Overlay pod range (Azure CNI overlay); outside the virtual network and the service range, not in an AKS-reserved range.' }),
   serviceCidr: sized('10.20.0.0/16', 12, 32, 'accepted: a /12 or smaller range (AKS limit)').default('172.16.0.0/16')
     .meta({ description: 'Kubernetes service range; outside the virtual network and the pod range, not in an AKS-reserved range.' }),
-  dnsServiceIp: z.string().optional().meta({ description: 'Cluster DNS service address: inside `serviceCidr`, not its first usable address.', defaultText: 'the 10th address of `serviceCidr`' }),
+  dnsServiceIp: z.string({ error: 'accepted: an address inside network.serviceCidr other than its first, e.g. "172.16.0.10"' }).optional().meta({ description: 'Cluster DNS service address: inside `serviceCidr`, not its first usable address.', defaultText: 'the 10th address of `serviceCidr`' }),
 }).meta({ description: 'The virtual network and the cluster\'s address ranges.' });

@@ -9,9 +9,8 @@ export const MAX_NODES_PER_POOL = 1000;
 
 const poolName = () => text(/^[a-z][a-z0-9]{0,11}$/, 'accepted: a Linux node pool name of 1 to 12 lowercase letters and digits, starting with a letter');
 
-const cpuSize = () => z.string().refine((v) => vmSizeFacts(v) !== undefined && !vmSizeFacts(v)!.gpu, {
-  error: `accepted: a CPU size from catalog/vm-sizes.ts: ${CPU_SIZE_NAMES.join(', ')}`,
-}).meta({ accepts: 'a CPU size of catalog/vm-sizes.ts' });
+const CPU_SIZES = `accepted: a CPU size from catalog/vm-sizes.ts: ${CPU_SIZE_NAMES.join(', ')}`;
+const cpuSize = () => z.string({ error: CPU_SIZES }).refine((v) => vmSizeFacts(v) !== undefined && !vmSizeFacts(v)!.gpu, { error: CPU_SIZES }).meta({ accepts: 'a CPU size of catalog/vm-sizes.ts' });
 
 const gpuSize = () => z.string({ error: `accepted: a GPU size from catalog/vm-sizes.ts: ${GPU_SIZE_NAMES.join(', ')}` }).refine((v) => vmSizeFacts(v)?.gpu !== undefined, {
   error: (iss) => `${typeof iss.input === 'string' && vmSizeFacts(iss.input) ? 'is a CPU size; ' : ''}accepted: a GPU size from catalog/vm-sizes.ts: ${GPU_SIZE_NAMES.join(', ')}`,

@@ -59,14 +59,14 @@ export const platformSettings = object({
   values: helmValues.default({}).meta({ description: `Helm values merged last into a component's chart, per component (${COMPONENT_NAMES.join(', ')}).` }),
 }).prefault({}).meta({ description: 'The platform layer (`<env>-platform`).' });
 
-const location = z.string().refine((v) => AKS_SUPPORT.regions.includes(v), {
-  error: (iss) => {
-    const value = iss.input;
-    const closest = typeof value === 'string' ? [...AKS_SUPPORT.regions].sort((a, b) => distance(value, a) - distance(value, b))[0] : undefined;
-    const hint = closest && typeof value === 'string' && distance(value, closest) <= 3 ? `did you mean "${closest}"? ` : '';
-    return `${hint}accepted: an Azure public region name in lowercase without spaces, one of ${AKS_SUPPORT.regions.join(', ')}`;
-  },
-});
+const location = z.string({ error: (iss) => regionMessage(iss.input) }).refine((v) => AKS_SUPPORT.regions.includes(v), { error: (iss) => regionMessage(iss.input) });
+
+/** Accepted regions, with the closest one first when the value is a near miss. */
+function regionMessage(value: unknown): string {
+  const closest = typeof value === 'string' ? [...AKS_SUPPORT.regions].sort((a, b) => distance(value, a) - distance(value, b))[0] : undefined;
+  const hint = closest && typeof value === 'string' && distance(value, closest) <= 3 ? `did you mean "${closest}"? ` : '';
+  return `${hint}accepted: an Azure public region name in lowercase without spaces, one of ${AKS_SUPPORT.regions.join(', ')}`;
+}
 
 /** Azure tag rules: at most 48 (Azure's 50 less the two this project adds), names compared without case. */
 const tags = z.record(z.string(), z.unknown(), { error: 'expected an object' }).superRefine((value, ctx) => {
