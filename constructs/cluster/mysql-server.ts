@@ -7,7 +7,7 @@ import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import type { ResolvedAzureMysql } from '../../environments/data-stores';
+import type { ResolvedAzureMysql } from '../mysql/settings';
 import { GeneratedSecret } from '../platform/generated-secret';
 import { protectSubnet } from './private-storage';
 
