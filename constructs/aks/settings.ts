@@ -11,6 +11,7 @@ export const aksSettings = {
   kubernetesVersion: z.custom<string>((v) => v !== undefined, { error: 'required: a version "1.MINOR" or "1.MINOR.PATCH" of a minor AKS supports (catalog/aks-support.json)' }).meta({
     description: 'Kubernetes version `MAJOR.MINOR` (patches follow the upgrade channel) or `MAJOR.MINOR.PATCH`; a minor AKS supports today (catalog/aks-support.json).',
     accepts: '"1.MINOR" or "1.MINOR.PATCH" of a supported AKS minor',
+    typeText: 'text',
   }),
   skuTier: oneOf(['Free', 'Standard', 'Premium']).meta({ description: 'Control-plane tier. `Free` is refused in prod.' }),
   apiAccess: variants('mode', [

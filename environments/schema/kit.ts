@@ -18,6 +18,8 @@ export interface SettingMeta {
   readonly defaultText?: string;
   /** The accepted values in words, where the type alone does not say it (patterns, catalogs). */
   readonly accepts?: string;
+  /** The type in words, where the schema checks the form in a rule (the reference cannot see it). */
+  readonly typeText?: string;
   /** A required setting that must be absent in this variant (refused with its own message). */
   readonly forbidden?: boolean;
 }

@@ -35,6 +35,7 @@ interface Node {
   readonly defaultText?: string;
   readonly accepts?: string;
   readonly forbidden?: boolean;
+  readonly typeText?: string;
 }
 
 export interface SettingRow {
@@ -51,6 +52,7 @@ const literal = (value: unknown): string => (typeof value === 'string' ? `'${val
 const code = (text: string): string => `\`${text.replace(/`/g, '\'')}\``;
 
 function typeOf(node: Node): string {
+  if (node.typeText) return node.typeText;
   if (node.const !== undefined) return code(literal(node.const));
   if (node.enum) return 'text';
   if (node.anyOf) return [...new Set(node.anyOf.map(typeOf))].join(' or ');
