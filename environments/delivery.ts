@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { Checker } from './checker';
+import { bool, object } from './schema/kit';
 import { NON_PUBLIC_RANGES, contains, overlaps, parseAddressOrCidr } from './cidr';
 
 /**
@@ -58,54 +60,60 @@ export function stackRunner(env: DeliveryFacts, layer: 'cluster' | 'platform'): 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const STANDARD_HOSTED = /^(ubuntu|windows|macos)-(latest|\d[\w.-]*)$/i;
 
+/** The `delivery` setting: the environment's own runners (labels, egress, private vault access). */
+export const deliverySettings = object({
+  deployRunner: object({
+    labels: z.array(z.unknown(), { error: 'expected a list' }).superRefine((list, ctx) => {
+      if (list.length < 1 || list.length > 10) {
+        ctx.addIssue({ code: 'custom', input: list, message: 'accepted: 1 to 10 runner labels, e.g. ["self-hosted", "kubeflow-prod"]' });
+        return;
+      }
+      const seen = new Set<string>();
+      list.forEach((label, i) => {
+        const fail = (message: string) => ctx.addIssue({ code: 'custom', path: [i], input: label, message });
+        if (typeof label !== 'string' || !LABEL.test(label)) fail('accepted: a runner label of letters, digits, ".", "_" and "-" (at most 100)');
+        else if (STANDARD_HOSTED.test(label)) fail('a standard GitHub-hosted runner is shared and its address changes: name the environment\'s own runners (self-hosted, or a larger runner with a fixed egress range)');
+        else if (seen.has(label.toLowerCase())) fail('listed twice: remove the duplicate');
+        else seen.add(label.toLowerCase());
+      });
+    }).transform((list) => list as string[]).optional().meta({
+      description: '`runs-on` labels of the environment\'s own runners (self-hosted first, or a larger runner\'s label); never a standard GitHub-hosted label.',
+      defaultText: '`[\'self-hosted\', \'kubeflow-<name>\']`',
+    }),
+    egressIpRanges: z.array(z.unknown(), { error: 'expected a list' }).superRefine((list, ctx) => {
+      if (list.length > 100) {
+        ctx.addIssue({ code: 'custom', input: list, message: 'accepted: 0 to 100 public IPv4 addresses or CIDR ranges' });
+        return;
+      }
+      list.forEach((item, i) => {
+        const range = parseAddressOrCidr(item);
+        const reserved = range && NON_PUBLIC_RANGES.find((n) => overlaps(n.range, range));
+        if (!range) ctx.addIssue({ code: 'custom', path: [i], input: item, message: 'accepted: an IPv4 address or a CIDR range with no host bits set, e.g. "203.0.113.0/28"' });
+        else if (reserved) ctx.addIssue({ code: 'custom', path: [i], input: item, message: `overlaps non-public range ${reserved.name}: list the public addresses the runners leave from (NAT gateway, firewall)` });
+      });
+    }).transform((list) => list as string[]).optional().meta({
+      description: 'Public IPv4 addresses or ranges the runners\' traffic leaves from; each inside `security.keyVaultAllowedIpRanges` when they deploy a firewalled Key Vault\'s cluster stack.',
+      defaultText: '`security.keyVaultAllowedIpRanges`',
+    }),
+    privateKeyVaultAccess: bool().default(false).meta({ description: 'The runners reach the disk-encryption Key Vault through a private endpoint. Only with `diskEncryption: \'customer-managed\'`.' }),
+  }).prefault({}).meta({ description: 'The environment\'s own runners.' }),
+}).prefault({}).meta({ description: 'Where the deploy pipeline runs for this environment.' });
+
 /**
- * Checks `delivery` and fills in its defaults. With a customer-managed disk key the
- * cluster stack deploys on the environment's own runner: that runner must reach
- * the Key Vault, through a private endpoint or from an address its firewall admits.
+ * Fills in `delivery`'s defaults and checks the rule that ties it to the firewalls: with a
+ * customer-managed disk key the cluster stack deploys on the environment's own runner, and
+ * that runner must reach the Key Vault, through a private endpoint or from an address its
+ * firewall admits. `parsed` is the schema's output; `explicitEgress` whether the file names the egress.
  */
-export function checkDelivery(c: Checker, value: unknown, ctx: DeliveryContext): ResolvedDelivery | undefined {
+export function checkDelivery(c: Checker, parsed: z.output<typeof deliverySettings>, ctx: DeliveryContext): ResolvedDelivery | undefined {
   const before = c.problems.length;
-  const d = c.optionalRecord('delivery', value);
-  const r = c.optionalRecord('delivery.deployRunner', d.deployRunner);
-  const labels = checkLabels(c, r.labels, ctx.name);
-  const beforeEgress = c.problems.length;
-  const egressIpRanges = r.egressIpRanges === undefined
-    ? [...(ctx.security?.keyVaultAllowedIpRanges ?? [])]
-    : checkEgressRanges(c, r.egressIpRanges);
-  const privateKeyVaultAccess = c.bool('delivery.deployRunner.privateKeyVaultAccess', r.privateKeyVaultAccess, false);
-  if (ctx.security && egressIpRanges && c.problems.length === beforeEgress) checkKeyVaultReach(c, ctx, { egressIpRanges, privateKeyVaultAccess, explicit: r.egressIpRanges !== undefined });
-  if (c.problems.length > before || !labels || !egressIpRanges) return undefined;
+  const r = parsed.deployRunner;
+  const labels = r.labels ?? ['self-hosted', `kubeflow-${ctx.name ?? 'unnamed'}`];
+  const egressIpRanges = r.egressIpRanges ?? [...(ctx.security?.keyVaultAllowedIpRanges ?? [])];
+  const privateKeyVaultAccess = r.privateKeyVaultAccess;
+  if (ctx.security) checkKeyVaultReach(c, ctx, { egressIpRanges, privateKeyVaultAccess, explicit: r.egressIpRanges !== undefined });
+  if (c.problems.length > before) return undefined;
   return { deployRunner: { labels, egressIpRanges, privateKeyVaultAccess } };
-}
-
-function checkLabels(c: Checker, value: unknown, name: string | undefined): string[] | undefined {
-  if (value === undefined) return ['self-hosted', `kubeflow-${name ?? 'unnamed'}`];
-  const list = c.list('delivery.deployRunner.labels', value);
-  if (!list) return undefined;
-  if (list.length < 1 || list.length > 10) return c.fail('delivery.deployRunner.labels', list, 'accepted: 1 to 10 runner labels, e.g. ["self-hosted", "kubeflow-prod"]');
-  const seen = new Set<string>();
-  list.forEach((label, i) => {
-    const setting = `delivery.deployRunner.labels[${i}]`;
-    if (typeof label !== 'string' || !LABEL.test(label)) c.fail(setting, label, 'accepted: a runner label of letters, digits, ".", "_" and "-" (at most 100)');
-    else if (STANDARD_HOSTED.test(label)) c.fail(setting, label, 'a standard GitHub-hosted runner is shared and its address changes: name the environment\'s own runners (self-hosted, or a larger runner with a fixed egress range)');
-    else if (seen.has(label.toLowerCase())) c.fail(setting, label, 'listed twice: remove the duplicate');
-    else seen.add(label.toLowerCase());
-  });
-  return list as string[];
-}
-
-function checkEgressRanges(c: Checker, value: unknown): string[] | undefined {
-  const setting = 'delivery.deployRunner.egressIpRanges';
-  const list = c.list(setting, value);
-  if (!list) return undefined;
-  if (list.length > 100) return c.fail(setting, list, 'accepted: 0 to 100 public IPv4 addresses or CIDR ranges');
-  list.forEach((item, i) => {
-    const range = parseAddressOrCidr(item);
-    const reserved = range && NON_PUBLIC_RANGES.find((n) => overlaps(n.range, range));
-    if (!range) c.fail(`${setting}[${i}]`, item, 'accepted: an IPv4 address or a CIDR range with no host bits set, e.g. "203.0.113.0/28"');
-    else if (reserved) c.fail(`${setting}[${i}]`, item, `overlaps non-public range ${reserved.name}: list the public addresses the runners leave from (NAT gateway, firewall)`);
-  });
-  return list as string[];
 }
 
 /** The rule of issue 19 item 5: the runner that deploys a firewalled vault's cluster stack gets through the firewall. */

@@ -12,7 +12,7 @@ export const dev: EnvironmentConfig = {
   tags: { owner: 'ml-platform', 'cost-center': 'ml-dev' },
   // Replace with your Entra tenant id.
   tenantId: '7c1e4a52-3d8f-4b6a-9e21-5f0c8d3a7b64',
-  // dev takes the newest minor AKS offers GA first (see environments/aks-support.json).
+  // dev takes the newest minor AKS offers GA first (see catalog/aks-support.json).
   kubernetesVersion: '1.36',
   // Relaxation: no uptime SLA in dev (saves the Standard tier's hourly fee).
   skuTier: 'Free',

@@ -10,6 +10,9 @@ export { ConfigError } from './config-error';
 export type { ConfigProblem } from './config-error';
 export type { EnvironmentConfig } from './types';
 export type { ResolveOptions, ResolvedEnvironment, ResolvedGpuPool, ResolvedPlatform } from './validate';
+export type { ResolvedDataStores } from './data-stores';
+export { RULES } from './rules';
+export { environmentSchema } from './schema';
 export { resolveEnvironment } from './validate';
 
 /** Every environment this repository deploys, in promotion order. */

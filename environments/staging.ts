@@ -11,7 +11,7 @@ export const staging: EnvironmentConfig = {
   tags: { owner: 'ml-platform', 'cost-center': 'ml-staging' },
   // Replace with your Entra tenant id.
   tenantId: '7c1e4a52-3d8f-4b6a-9e21-5f0c8d3a7b64',
-  // The supported minor with the longest remaining support (environments/aks-support.json).
+  // The supported minor with the longest remaining support (catalog/aks-support.json).
   kubernetesVersion: '1.36',
   skuTier: 'Standard',
   apiAccess: { mode: 'private' },

@@ -89,7 +89,7 @@ const PLATFORM_NOT_PLANNED = 'platform stacks are not planned on pull requests: 
 /** Why a pull request's plan of the cluster stack cannot refresh, or undefined when it can. */
 function noRefreshReason(e: ResolvedEnvironment): string | undefined {
   if (ownRunnerReason(e, 'cluster') !== undefined) return 'its Key Vault admits only the deploy runner';
-  if (e.dataStores.azureMysql) return 'refreshing reads the MySQL administrator password\'s Key Vault secret, which the plan identity may not';
+  if (e.dataStores.mysql.kind === 'azure') return 'refreshing reads the MySQL administrator password\'s Key Vault secret, which the plan identity may not';
   return undefined;
 }
 
@@ -152,7 +152,7 @@ export function checkovSkips(env: ResolvedEnvironment, layer: 'cluster' | 'platf
 function dataStoreSkips(env: ResolvedEnvironment, file: string): CheckovSkip[] {
   const stores = env.dataStores;
   const skips: CheckovSkip[] = [];
-  if (stores.azureMysql) {
+  if (stores.mysql.kind === 'azure') {
     skips.push({ check: 'CKV_AZURE_41', reason: 'Key Vault secret expiry: the MySQL administrator password secret changes by version (npm run rotate-secret -- <env> azure-mysql-admin); a fixed expiration_date would go stale with nothing rotating behind it' });
     if (!adminVaultAllowedIpRanges(env)) {
       skips.push({ check: 'CKV_AZURE_109', reason: `Key Vault firewall: the vault of the MySQL administrator password admits any caller with a role on it (Entra ID and Azure RBAC only), because a stack of ${file} deploys from a runner with no fixed address or through a private endpoint this project does not create (constructs/mysql/mysql-server.ts, adminVaultAllowedIpRanges)` });
@@ -162,12 +162,12 @@ function dataStoreSkips(env: ResolvedEnvironment, file: string): CheckovSkip[] {
     }
     skips.push({ check: 'CKV_AZURE_53', reason: 'MySQL public access: the Flexible Server sets public_network_access "Disabled" (azurerm 4.x); the check reads public_network_access_enabled, which azurerm 4.x does not have' });
     skips.push({ check: 'CKV2_AZURE_56', reason: 'MySQL private endpoint: the server uses private access in a delegated subnet (VNet integration), which has no public endpoint and cannot take a private endpoint' });
-    if (!stores.azureMysql.geoRedundantBackup) {
+    if (!stores.mysql.geoRedundantBackup) {
       skips.push({ check: 'CKV_AZURE_94', reason: `MySQL geo-redundant backups: ${file} leaves dataStores.azureMysql.geoRedundantBackup false (the default outside prod; backups stay in the region)` });
     }
   }
   const accounts = [
-    ...(stores.artifactStorage ? [{ what: 'artifact', replication: stores.artifactStorage.replication, setting: 'dataStores.artifactStorage.replication' }] : []),
+    ...(stores.artifacts.kind === 'azure-blob' ? [{ what: 'artifact', replication: stores.artifacts.replication, setting: 'dataStores.artifactStorage.replication' }] : []),
     ...(stores.clusterBackup ? [{ what: 'backup', replication: stores.clusterBackup.storageReplication, setting: `stage "${env.stage}"` }] : []),
   ];
   if (accounts.length > 0) {

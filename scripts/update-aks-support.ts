@@ -1,5 +1,5 @@
 /**
- * `npm run aks:refresh`: refreshes environments/aks-support.json from Azure for
+ * `npm run aks:refresh`: refreshes catalog/aks-support.json from Azure for
  * the signed-in subscription (Azure CLI). Needs internet access and `az login`;
  * CI does not run it. Review the diff, then commit it.
  *
@@ -16,8 +16,8 @@
 import { execFileSync } from 'child_process';
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { AKS_SUPPORT, AksSupportTable, MinorSupport } from '../environments/aks-support';
-import { VM_SIZES } from '../environments/vm-sizes';
+import { AKS_SUPPORT, AksSupportTable, MinorSupport } from '../catalog/aks-support';
+import { VM_SIZES } from '../catalog/vm-sizes';
 import { runCommand } from './run-command';
 
 /** One entry of `az aks get-versions -o json` (`values[]`). */
@@ -72,7 +72,7 @@ function az(args: string[]): unknown {
 
 function main(argv: string[]): number {
   if (argv.includes('--help')) {
-    process.stdout.write('Usage: npm run aks:refresh -- [--location REGION]\nRefreshes environments/aks-support.json with the Azure CLI (signed in).\n');
+    process.stdout.write('Usage: npm run aks:refresh -- [--location REGION]\nRefreshes catalog/aks-support.json with the Azure CLI (signed in).\n');
     return 0;
   }
   const i = argv.indexOf('--location');
@@ -96,8 +96,8 @@ function main(argv: string[]): number {
       zoneRegions: `az account list-locations (physical regions with availabilityZoneMappings), ${today}`,
     },
   };
-  writeFileSync(join(__dirname, '..', 'environments', 'aks-support.json'), `${JSON.stringify(table, null, 2)}\n`);
-  console.log(`✓ environments/aks-support.json refreshed (${Object.keys(table.minors).length} minors, ${table.regions.length} regions)`);
+  writeFileSync(join(__dirname, '..', 'catalog', 'aks-support.json'), `${JSON.stringify(table, null, 2)}\n`);
+  console.log(`✓ catalog/aks-support.json refreshed (${Object.keys(table.minors).length} minors, ${table.regions.length} regions)`);
   for (const minor of needDates) console.warn(`! ${minor} is new: add its endOfStandardSupport (and ltsEnd) from the AKS calendar before committing`);
   return 0;
 }

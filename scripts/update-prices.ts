@@ -1,6 +1,6 @@
 /**
  * `npm run prices:update -- <region>...`: records the hourly prices of every
- * VM size of environments/vm-sizes.ts in the given Azure regions, from the
+ * VM size of catalog/vm-sizes.ts in the given Azure regions, from the
  * Azure Retail Prices API (public, no sign-in), into
  * catalog/price-table.json. Other regions of the table stay as they
  * are. Needs internet access; CI does not run it.
@@ -10,13 +10,13 @@
  */
 import { writeFileSync } from 'fs';
 import { join } from 'path';
-import { VM_SIZES } from '../environments/vm-sizes';
+import { VM_SIZES } from '../catalog/vm-sizes';
 import { PRICES, PriceTable, RegionPrices } from '../catalog/prices';
 
 const USAGE = `usage: prices:update [<region>...]
 
 Records Linux pay-as-you-go and spot prices of every VM size of
-environments/vm-sizes.ts for each region (Azure names: westeurope, eastus2, …)
+catalog/vm-sizes.ts for each region (Azure names: westeurope, eastus2, …)
 from the Azure Retail Prices API into catalog/price-table.json, dated
 today. Without regions, refreshes those already in the table. A size without a
 price in a region is left out (the preview shows its cost as unknown).

@@ -25,7 +25,7 @@ import { poolPrice } from '../constructs/observability/pool-prices';
 import { CERT_MANAGER_SERVICE_ACCOUNT } from '../constructs/cert-manager/cert-manager';
 import { OAUTH2_PROXY_SERVICE_ACCOUNT } from '../constructs/access/oauth2-proxy';
 import type { ResolvedEnvironment } from '../environments';
-import { vmSizeFacts } from '../environments/vm-sizes';
+import { vmSizeFacts } from '../catalog/vm-sizes';
 import { stateKey } from './state';
 import { PlaceholderGuard } from '../constructs/lib/placeholder-guard';
 import { placeholdersOf } from '../environments/placeholders';
@@ -38,7 +38,7 @@ export interface ClusterStackProps {
 /** Whether the `kubeflow` namespace holds data on cluster disks (in-cluster MySQL, SeaweedFS-only artifacts, Model Registry's database). */
 export function inClusterData(env: ResolvedEnvironment): boolean {
   const c = env.platform.components;
-  return ((c.pipelines || c.katib) && env.dataStores.mysql === 'in-cluster') || (c.pipelines && env.dataStores.artifacts === 'in-cluster') || c.modelRegistry;
+  return ((c.pipelines || c.katib) && env.dataStores.mysql.kind === 'in-cluster') || (c.pipelines && env.dataStores.artifacts.kind === 'in-cluster') || c.modelRegistry;
 }
 
 /**
@@ -179,31 +179,31 @@ export class ClusterStack extends TerraformStack {
     const stores = env.dataStores;
     // Every Azure data store and its backups refuse deletion when the environment keeps its data.
     const stateful = stores.keepData;
-    const mysql = stores.azureMysql && new MysqlServer(this, 'mysql', {
+    const mysql = stores.mysql.kind === 'azure' ? new MysqlServer(this, 'mysql', {
       ...common,
       vnet: network.vnet,
-      settings: stores.azureMysql,
+      settings: stores.mysql,
       random: new RandomProvider(this, 'random'),
       keyVaultName: globalName('kvdb', env.name, env.remoteState.storageAccountName),
       allowedIpRanges: adminVaultAllowedIpRanges(env),
       preventDestroy: stateful,
-    });
+    }) : undefined;
     const endpoints = stores.privateEndpointSubnetCidr
       ? new PrivateEndpointNetwork(this, 'private-endpoints', { ...common, vnet: network.vnet, subnetCidr: stores.privateEndpointSubnetCidr })
       : undefined;
     // With customer-managed disk keys, the data Storage Accounts use a customer-managed key of the same vault.
-    const storageKey = encryption && (stores.artifactStorage || stores.clusterBackup) ? encryption.storageKey() : undefined;
-    const artifacts = stores.artifactStorage && endpoints && new ArtifactStorage(this, 'artifacts', {
+    const storageKey = encryption && (stores.artifacts.kind === 'azure-blob' || stores.clusterBackup) ? encryption.storageKey() : undefined;
+    const artifacts = stores.artifacts.kind === 'azure-blob' && endpoints ? new ArtifactStorage(this, 'artifacts', {
       ...common,
       network: endpoints,
       storageAccountName: storageAccountName('art', env.name, env.remoteState.storageAccountName),
-      replication: stores.artifactStorage.replication,
-      softDeleteDays: stores.artifactStorage.softDeleteDays,
+      replication: stores.artifacts.replication,
+      softDeleteDays: stores.artifacts.softDeleteDays,
       oidcIssuerUrl: this.aks.cluster.oidcIssuerUrl,
       preventDestroy: stateful,
       logAnalyticsWorkspaceId: logs,
       customerManagedKey: storageKey,
-    });
+    }) : undefined;
     const backup = stores.clusterBackup && endpoints && new ClusterBackup(this, 'backup', {
       ...common,
       cluster: this.aks.cluster,

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { upgradeAction } from '../constructs/aks/aks-cluster';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
-import { AKS_SUPPORT, AksSupportTable, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors, tableDate } from '../environments/aks-support';
+import { AKS_SUPPORT, AksSupportTable, SUPPORT_WARNING_DAYS, gpuRegions, minorStatus, supportedMinors, tableDate } from '../catalog/aks-support';
 import { applySkus, applyVersions } from '../scripts/update-aks-support';
 import { renderFixture } from './fixtures/render-environment';
 

@@ -11,9 +11,9 @@ function dataStoreSkips(env: ResolvedEnvironment): string[] {
   const d = env.dataStores;
   const checks: string[] = [];
   // The MySQL administrator password's vault: its secret rotates by version; without its own runners, no firewall.
-  if (d.azureMysql) checks.push('CKV_AZURE_41', ...(adminVaultAllowedIpRanges(env) ? [] : ['CKV_AZURE_109']), 'CKV_AZURE_53', 'CKV2_AZURE_56');
-  if (d.azureMysql && !d.azureMysql.geoRedundantBackup) checks.push('CKV_AZURE_94');
-  const replications = [...(d.artifactStorage ? [d.artifactStorage.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
+  if (d.mysql.kind === 'azure') checks.push('CKV_AZURE_41', ...(adminVaultAllowedIpRanges(env) ? [] : ['CKV_AZURE_109']), 'CKV_AZURE_53', 'CKV2_AZURE_56');
+  if (d.mysql.kind === 'azure' && !d.mysql.geoRedundantBackup) checks.push('CKV_AZURE_94');
+  const replications = [...(d.artifacts.kind === 'azure-blob' ? [d.artifacts.replication] : []), ...(d.clusterBackup ? [d.clusterBackup.storageReplication] : [])];
   if (replications.length > 0) checks.push('CKV_AZURE_33', 'CKV2_AZURE_21');
   if (replications.length > 0 && env.security.diskEncryption === 'platform') checks.push('CKV2_AZURE_1');
   if (d.clusterBackup) checks.push('CKV_AZURE_59');
@@ -39,7 +39,7 @@ describe('checkov configuration, for every environment of environments/', () => 
     expect(skips.map((s) => s.check).filter((c) => DATA_STORE_CHECKS.includes(c))).toEqual(dataStoreSkips(env));
     for (const skip of skips) expect(skip.reason.length).toBeGreaterThan(20);
     expect(checkovSkips(env, 'platform')).toEqual([]);
-    expect(skips.some((s) => KEY_VAULT_SKIPS.includes(s.check))).toBe(env.security.diskEncryption === 'customer-managed' || (env.dataStores.azureMysql !== undefined && !adminVaultAllowedIpRanges(env)));
+    expect(skips.some((s) => KEY_VAULT_SKIPS.includes(s.check))).toBe(env.security.diskEncryption === 'customer-managed' || (env.dataStores.mysql.kind === 'azure' && !adminVaultAllowedIpRanges(env)));
   });
 
   test.each(environments.filter((e) => e.stage === 'prod').map((e) => [e.name, e] as const))('%s (prod) skips no AKS check', (_name, env) => {

@@ -1,4 +1,4 @@
-import { AKS_SUPPORT, supportedMinors } from '../environments/aks-support';
+import { AKS_SUPPORT, supportedMinors } from '../catalog/aks-support';
 import { Testing } from 'cdktf';
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
-import { AKS_SUPPORT } from '../environments/aks-support';
+import { AKS_SUPPORT } from '../catalog/aks-support';
 import { MYSQL_ADMIN_SECRET_NAME, MYSQL_SERVER_PARAMETERS, adminVaultAllowedIpRanges, mysqlServerParameters } from '../constructs/mysql/mysql-server';
 import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/mysql/azure-mysql-roots';
 import { MYSQL_CONSUMERS, userJobScript, userSql } from '../constructs/mysql/azure-mysql';
@@ -36,23 +36,23 @@ const NO_ZONES = AKS_SUPPORT.regions.find((r) => !AKS_SUPPORT.zoneRegions.includ
 describe('dataStores: defaults by stage', () => {
   test('dev keeps in-cluster stores and no backup; staging backs up; prod (fixture) uses Azure with prod defaults', () => {
     const d = resolveEnvironment(dev).dataStores;
-    expect(d).toEqual({ mysql: 'in-cluster', artifacts: 'in-cluster', keepData: false, deleteDataOnRemoval: false });
+    expect(d).toEqual({ mysql: { kind: 'in-cluster' }, artifacts: { kind: 'in-cluster' }, keepData: false, deleteDataOnRemoval: false });
     expect(resolveEnvironment(staging).dataStores).toMatchObject({ keepData: true, deleteDataOnRemoval: false });
     expect(resolveEnvironment(staging).dataStores.clusterBackup).toEqual({ everyHours: 24, startTimeUtc: '01:00', retentionDays: 7, storageReplication: 'LRS' });
     const p = resolveEnvironment(prod).dataStores;
-    expect(p.azureMysql).toEqual({
-      subnetCidr: '10.30.255.0/28', skuName: 'GP_Standard_D2ds_v4', version: '8.0.21', highAvailability: 'zone-redundant', zone: '1', standbyZone: '2',
+    expect(p.mysql).toEqual({
+      kind: 'azure', subnetCidr: '10.30.255.0/28', skuName: 'GP_Standard_D2ds_v4', version: '8.0.21', highAvailability: 'zone-redundant', zone: '1', standbyZone: '2',
       backupRetentionDays: 35, geoRedundantBackup: true, storageSizeGb: 32,
     });
-    expect(p.artifactStorage).toEqual({ replication: 'GZRS', softDeleteDays: 30, volumeSizeGb: 100 });
+    expect(p.artifacts).toEqual({ kind: 'azure-blob', replication: 'GZRS', softDeleteDays: 30, volumeSizeGb: 100 });
     expect(p.clusterBackup).toEqual({ everyHours: 24, startTimeUtc: '01:00', retentionDays: 14, storageReplication: 'GZRS' });
   });
 
   test('subnets left out take the highest free /28s, around the ranges the file names', () => {
     const auto = resolveEnvironment(azureProd({ mysql: 'azure', artifacts: 'azure-blob' })).dataStores;
-    expect([auto.azureMysql?.subnetCidr, auto.privateEndpointSubnetCidr]).toEqual(['10.30.255.240/28', '10.30.255.224/28']);
+    expect([auto.mysql.kind === 'azure' && auto.mysql.subnetCidr, auto.privateEndpointSubnetCidr]).toEqual(['10.30.255.240/28', '10.30.255.224/28']);
     const around = resolveEnvironment(azureProd({ mysql: 'azure', privateEndpointSubnetCidr: '10.30.255.240/28' })).dataStores;
-    expect(around.azureMysql?.subnetCidr).toBe('10.30.255.224/28');
+    expect(around.mysql.kind === 'azure' && around.mysql.subnetCidr).toBe('10.30.255.224/28');
   });
 
   test('prod with in-cluster stores synthesizes, with a warning per store', () => {
@@ -79,7 +79,7 @@ describe('dataStores: combinations that cannot work are refused', () => {
     ['blob artifacts without Pipelines', { ...azureProd({ artifacts: 'azure-blob' }), platform: { components: { pipelines: false } } }, /^dataStores\.artifacts: Pipelines is not installed/],
     ['zone-redundant storage in a region without zones', { ...dev, location: NO_ZONES, gpuPools: [], dataStores: { artifacts: 'azure-blob', artifactStorage: { replication: 'ZRS' } } }, /^dataStores\.artifactStorage\.replication: region "[a-z0-9]+" has no availability zones/],
     ['backup settings with backup off', { ...dev, dataStores: { clusterBackup: { retentionDays: 30 } } }, /^dataStores\.clusterBackup\.retentionDays: only applies when clusterBackup\.enabled is true/],
-    ['a backup interval Azure does not offer', { ...staging, dataStores: { clusterBackup: { everyHours: 5 as 4 } } }, /^dataStores\.clusterBackup\.everyHours: accepted: "4", "6", "8", "12", "24"/],
+    ['a backup interval Azure does not offer', { ...staging, dataStores: { clusterBackup: { everyHours: 5 as 4 } } }, /^dataStores\.clusterBackup\.everyHours: accepted: the number 4, 6, 8, 12 or 24/],
     ['a misspelt setting', { ...dev, dataStores: { mysqll: 'azure' } as unknown as EnvironmentConfig['dataStores'] }, /^dataStores\.mysqll: unknown setting: did you mean "mysql"\?/],
   ])('%s', (_what, config, expected) => {
     const found = problems(config);

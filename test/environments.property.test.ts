@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ConfigError, EnvironmentConfig, resolveEnvironment } from '../environments';
 import { dev } from './fixtures/environments';
-import { VM_SIZES } from '../environments/vm-sizes';
+import { VM_SIZES } from '../catalog/vm-sizes';
 
 /** A value that is usually plausible for the field and sometimes anything at all. */
 function field<T>(plausible: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
@@ -102,6 +102,8 @@ describe('environment validation on random input', () => {
           for (const problem of error.problems) {
             expect(problem.setting.length).toBeGreaterThan(0);
             expect(problem.accepted.length).toBeGreaterThan(0);
+            // Every message is this project's wording (setting, value, what is accepted), never the schema library's default.
+            expect(problem.accepted).not.toMatch(/^Invalid |expected .*, received /);
           }
         }
       }),

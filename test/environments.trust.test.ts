@@ -43,7 +43,7 @@ describe('configuration text never becomes code', () => {
   });
 
   test('a setting a fork adds is covered by the same walk (no per-field check)', () => {
-    // A fork that adds `costCenter` to the types would also add it to setting-keys.ts; the walk runs regardless.
+    // A fork that adds `costCenter` would declare it in the schema; the walk runs regardless of the declarations.
     const found = problems({ ...dev, costCenter: '${COST_CENTER}' } as unknown as EnvironmentConfig);
     expect(found).toEqual(expect.arrayContaining([expect.stringMatching(/^costCenter: got "\$\{COST_CENTER\}"; contains "\$\{"/)]));
   });

@@ -1,4 +1,4 @@
-import { gpuRegions } from '../environments/aks-support';
+import { gpuRegions } from '../catalog/aks-support';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { GPU_TAINT, SPOT_TAINT, gpuPoolScheduling, taintToString } from '../constructs/node-pools/gpu-scheduling';
 import { rotationPoolName } from '../constructs/node-pools/node-pools';

@@ -6,7 +6,7 @@ import { join } from 'path';
 import { App } from 'cdktf';
 import { EnvironmentConfig, resolveEnvironment } from '../environments';
 import { dev } from './fixtures/environments';
-import { VM_SIZES } from '../environments/vm-sizes';
+import { VM_SIZES } from '../catalog/vm-sizes';
 import { costEnvelope } from '../scripts/preview/cost';
 import { summarize } from '../scripts/preview/diff';
 import { PRICES } from '../catalog/prices';

@@ -164,13 +164,13 @@ describe('pull requests plan with no power (issue 19)', () => {
       expect(entry.clientIdVariable).not.toBe('AZURE_CLIENT_ID');
       // A hosted runner cannot pass a firewalled Key Vault, and the plan identity may not read the MySQL administrator
       // password's secret: those plans do not refresh, and say why.
-      expect(entry.refresh).toBe(env.security.diskEncryption !== 'customer-managed' && env.dataStores.azureMysql === undefined);
+      expect(entry.refresh).toBe(env.security.diskEncryption !== 'customer-managed' && env.dataStores.mysql.kind !== 'azure');
       expect(entry.refreshNote === '').toBe(entry.refresh);
     }
     expect(new Set(json.plan.map((p) => p.clientIdVariable)).size).toBe(json.plan.length);
     // A fork with Azure MySQL and platform disk keys: no firewall, but the secret keeps its plan from refreshing.
     const dev = envs.find((e) => e.name === 'dev')!;
-    const withMysql = { ...dev, dataStores: { ...dev.dataStores, azureMysql: envs.find((e) => e.name === 'prod')!.dataStores.azureMysql } };
+    const withMysql = { ...dev, dataStores: { ...dev.dataStores, mysql: envs.find((e) => e.name === 'prod')!.dataStores.mysql } };
     expect(environmentsJson([withMysql]).plan[0]).toMatchObject({ refresh: false, refreshNote: expect.stringContaining('MySQL administrator password') });
   });
 

@@ -24,7 +24,7 @@ export const mysqlFeature: PlatformFeature<'mysql'> = {
   name: 'mysql',
   summary: 'database users on the Azure MySQL server (a Job)',
   after: ['namespaces'],
-  source: (env) => env.dataStores.mysql === 'azure' && consumers(env).length > 0,
+  source: (env) => env.dataStores.mysql.kind === 'azure' && consumers(env).length > 0,
   build: (ctx) => {
     const server = ctx.clusterPart('mysql');
     return new AzureMysqlAccess(ctx.scope, 'azure-mysql', {

@@ -11,7 +11,7 @@ import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { DataResource, Fn, TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import type { ResolvedAzureMysql } from '../../environments/data-stores';
+import type { ResolvedAzureMysql } from './settings';
 import { DeliveryFacts, ownRunnerReason } from '../../environments/delivery';
 import { EphemeralResource } from '../lib/ephemeral-resource';
 import { protectSubnet } from '../artifacts/private-storage';

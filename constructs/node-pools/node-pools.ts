@@ -61,7 +61,7 @@ export class CpuNodePool extends Construct {
 }
 
 export interface GpuNodePoolProps extends UserPoolBaseProps {
-  /** GPUs of the size: count and model (from `environments/vm-sizes.ts`). */
+  /** GPUs of the size: count and model (from `catalog/vm-sizes.ts`). */
   readonly gpu: { readonly count: number; readonly model: string };
   /** Spot capacity. @default false */
   readonly spot?: boolean;

@@ -7,6 +7,7 @@ import { KubeflowAppProps, kubeflowAppBundle } from '../lib/kubeflow-app';
 import { OverlayPatch } from '../lib/kustomize/kustomization-overlay';
 import { ObjectRelease, UpstreamBundle, admissionsEnforcerPatch } from '../lib/manifest-bundle';
 import { ProvidedOutside, readinessOf } from '../lib/prerequisites';
+import { DEFAULT_IDLE_MINUTES } from './settings';
 
 /** ConfigMap that replaces the Jupyter web app's spawner configuration. */
 export const SPAWNER_CONFIG_MAP = 'jupyter-web-app-spawner-config';
@@ -84,7 +85,7 @@ export interface NotebooksProps extends KubeflowAppProps {
   readonly gpuPools?: readonly GpuPoolIntent[];
   /** Stop idle notebooks. @default true */
   readonly culling?: boolean;
-  /** Minutes of idleness before a notebook is stopped. @default 60 */
+  /** Minutes of idleness before a notebook is stopped. @default DEFAULT_IDLE_MINUTES (60, constructs/notebooks/settings.ts) */
   readonly idleMinutes?: number;
   /** The sign-in layer notebooks are reached through (required: notebooks have no other way in). */
   readonly access: EntraAuthentication | ProvidedOutside;
@@ -133,7 +134,7 @@ export class Notebooks extends Construct {
       },
       addEnv('notebook-controller-deployment', 'manager', [
         { name: 'ENABLE_CULLING', value: String(culling), valueFrom: null },
-        { name: 'CULL_IDLE_TIME', value: String(props.idleMinutes ?? 60), valueFrom: null },
+        { name: 'CULL_IDLE_TIME', value: String(props.idleMinutes ?? DEFAULT_IDLE_MINUTES), valueFrom: null },
         { name: 'IDLENESS_CHECK_PERIOD', value: '1', valueFrom: null },
       ]),
       addEnv('jupyter-web-app-deployment', 'jupyter-web-app', gunicorn),

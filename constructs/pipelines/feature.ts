@@ -24,18 +24,18 @@ export const pipelinesFeature: PlatformFeature<'pipelines'> = {
   source: (env) => env.platform.components.pipelines,
   build: (ctx) => {
     const artifacts = ctx.cluster.artifacts;
-    const storage = ctx.env.dataStores.artifactStorage;
+    const stored = ctx.env.dataStores.artifacts;
     return new Pipelines(ctx.scope, 'pipelines', {
       ...kubeflowAppProps(ctx),
       storeVolumes: ctx.need('stores'),
       patches: [uiRefusalRoutePatch()],
       largeTokenWorkaround: ctx.env.access !== undefined,
       azureMysql: ctx.installed('mysql'),
-      ...(artifacts && storage ? {
+      ...(artifacts && stored.kind === 'azure-blob' ? {
         blobMirror: {
           storageAccount: artifacts.storage.account.name,
           clientId: artifacts.identity.clientId,
-          volumeSizeGb: storage.volumeSizeGb,
+          volumeSizeGb: stored.volumeSizeGb,
         },
       } : {}),
     });

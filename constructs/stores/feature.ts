@@ -28,7 +28,7 @@ export const storesFeature: PlatformFeature<'stores'> = {
   after: ['namespaces'],
   source: (env) => {
     const c = env.platform.components;
-    return c.pipelines || (c.katib && env.dataStores.mysql === 'in-cluster') || c.modelRegistry;
+    return c.pipelines || (c.katib && env.dataStores.mysql.kind === 'in-cluster') || c.modelRegistry;
   },
   build: (ctx) => new StoreVolumes(ctx.scope, 'store-volumes', {
     connection: ctx.connection,

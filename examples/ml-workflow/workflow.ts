@@ -5,7 +5,7 @@ import { gpuRuntimeName } from '../../constructs/trainer/trainer';
 import { IMAGES } from '../../catalog/versions';
 import type { ResolvedEnvironment, ResolvedGpuPool } from '../../environments';
 import type { ProfileConfig } from '../../environments/types';
-import { vmSizeFacts } from '../../environments/vm-sizes';
+import { vmSizeFacts } from '../../catalog/vm-sizes';
 
 /**
  * The ML workflow example, per environment: where each workload runs (derived
@@ -102,7 +102,8 @@ export function quantity(value: string): number {
 function gpuQuotaFor(profile: ProfileConfig | undefined, pool: ResolvedGpuPool): number {
   const gpus = profile?.quota?.gpus;
   if (!gpus) return Infinity;
-  return gpus[pool.gpu.model] ?? 0;
+  const count: unknown = gpus[pool.gpu.model];
+  return typeof count === 'number' ? count : 0;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { vmSizeFacts } from '../../environments/vm-sizes';
+import { vmSizeFacts } from '../../catalog/vm-sizes';
 import { indexCrds, validateCustomResource } from '../render/crd-schema';
 import { namespaceLabels } from '../render/checks';
 import { podSecurityViolations } from '../render/pod-security';

@@ -1,5 +1,5 @@
 import { MIG_CONFIG_LABEL, MIG_MANAGER_DEPLOY_LABEL, migInstancesPerGpu } from '../../constructs/node-pools/gpu-scheduling';
-import { vmSizeFacts } from '../../environments/vm-sizes';
+import { vmSizeFacts } from '../../catalog/vm-sizes';
 import { AZURE_MONITORING_API } from '../../constructs/observability/scrape-objects';
 import { ISTIO_HUB, ISTIO_IMAGE_TAG } from '../../catalog/versions';
 import { parse } from 'yaml';

@@ -74,7 +74,7 @@ export function dataStoreProblems(rendered: RenderedEnvironment): string[] {
   const mlmd = deployment(rendered, 'metadata-grpc-deployment');
   const katib = deployment(rendered, 'katib-db-manager');
 
-  if (stores.mysql === 'azure') {
+  if (stores.mysql.kind === 'azure') {
     const host = azureMysqlHost(rendered);
     if (!host) problems.push('dataStores.mysql is "azure" but no Job creates the consumers\' users (azure-mysql-users)');
     for (const l of mysqlPods) problems.push(`${l.obj.kind} ${l.obj.metadata.name} (release ${l.release.name}): an in-cluster MySQL is rendered although the environment uses Azure MySQL`);
@@ -120,7 +120,7 @@ export function dataStoreProblems(rendered: RenderedEnvironment): string[] {
   if (components.pipelines) {
     const seaweed = deployment(rendered, 'seaweedfs');
     const mirror = containersOf(seaweed).find((c) => c.name === 'blob-mirror');
-    if (stores.artifacts === 'azure-blob') {
+    if (stores.artifacts.kind === 'azure-blob') {
       const containers = Object.values(rendered.cluster.resource.azurerm_storage_container ?? {}) as { name?: string }[];
       if (!containers.some((c) => c.name === ARTIFACT_CONTAINER)) problems.push(`the cluster stack creates no storage container "${ARTIFACT_CONTAINER}" for the artifacts`);
       const script = mirror ? JSON.stringify(mirror) : '';
