@@ -90,10 +90,8 @@ export const SCRAPE_EXCEPTIONS = {
  * mesh exception (the pods run without a sidecar): open at the network layer only.
  */
 export const OPEN_PORTS_WITHOUT_SIDECAR = {
-  katib: [
-    { name: 'katib-controller-webhook', labels: { 'katib.kubeflow.org/component': 'controller' }, port: 8443, reason: `Katib webhook: ${API_SERVER}` },
-    { name: 'katib-controller-metrics', labels: { 'katib.kubeflow.org/component': 'controller' }, port: 8080, reason: SCRAPER },
-  ],
+  katibWebhook: [{ name: 'katib-controller-webhook', labels: { 'katib.kubeflow.org/component': 'controller' }, port: 8443, reason: `Katib webhook: ${API_SERVER}` }],
+  katibMetrics: [{ name: 'katib-controller-metrics', labels: { 'katib.kubeflow.org/component': 'controller' }, port: 8080, reason: SCRAPER }],
 } as const satisfies Record<string, readonly MeshException[]>;
 
 /** A `kubeflow` service profile workloads are meant to use, and its ports. */
@@ -234,7 +232,8 @@ export function tenantNetworkPolicies(props: Pick<TenantIsolationProps, 'compone
     ...(c.notebooks ? WEBHOOK_EXCEPTIONS.notebooks : []),
     ...(props.scraped && c.notebooks ? SCRAPE_EXCEPTIONS.notebooks : []),
     ...(props.scraped && c.pipelines ? SCRAPE_EXCEPTIONS.pipelines : []),
-    ...(c.katib ? OPEN_PORTS_WITHOUT_SIDECAR.katib.filter((p) => props.scraped || !p.name.endsWith('-metrics')) : []),
+    ...(c.katib ? OPEN_PORTS_WITHOUT_SIDECAR.katibWebhook : []),
+    ...(props.scraped && c.katib ? OPEN_PORTS_WITHOUT_SIDECAR.katibMetrics : []),
   ];
   return [
     ...profilePolicies,
