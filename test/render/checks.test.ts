@@ -29,6 +29,15 @@ maybe('render rules on broken inputs', () => {
     change(copy);
     return copy;
   }
+  test('profile namespaces get the labels the profile controller writes (Pod Security level, mesh injection)', () => {
+    // The controller's ConfigMap is rendered with the dashboard's name prefix (profiles-namespace-labels-data-…):
+    // without its labels every namespace rule would skip the profile namespaces.
+    const labels = checks.profileNamespaceLabels(fixture);
+    expect(Object.keys(labels).length).toBeGreaterThan(0);
+    expect(Object.keys(labels).some((k) => k.startsWith('pod-security.kubernetes.io/'))).toBe(true);
+    for (const profile of fixture.env.profiles) expect(checks.namespaceLabels(fixture).get(profile.name)).toMatchObject(labels);
+  });
+
   const release = (r: RenderedEnvironment, name: string) => {
     const found = r.releases.find((x) => x.name === name);
     if (!found) throw new Error(`fixture has no release ${name}`);

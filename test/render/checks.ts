@@ -163,7 +163,7 @@ export function namespaceLabels(rendered: RenderedEnvironment): Map<string, Reco
 
 /** The labels the profile controller puts on profile namespaces (its `namespace-labels.yaml`). */
 export function profileNamespaceLabels(rendered: RenderedEnvironment): Record<string, string> {
-  const cm = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && /^namespace-labels-data/.test(l.obj.metadata.name));
+  const cm = objectsOf(rendered).find((l) => l.obj.kind === 'ConfigMap' && /(^|-)namespace-labels-data(-|$)/.test(l.obj.metadata.name));
   const text = (cm?.obj.data as Record<string, string> | undefined)?.['namespace-labels.yaml'] ?? '';
   const result: Record<string, string> = {};
   for (const line of text.split('\n')) {
