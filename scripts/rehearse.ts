@@ -7,8 +7,10 @@
  *      (no nodes, no scheduler, admission webhooks off: nothing can serve them);
  *   2. copies the synthesized stack to `cdktf.out/rehearsal/<env>-platform`
  *      (same depth, so its relative upstream paths hold) and adds override
- *      files, never touching the stack itself: local state instead of the
- *      azurerm backend; the cluster stack's outputs stood in from a local state
+ *      files; the only change to the copy itself: an ephemeral Azure read (the
+ *      MySQL administrator password) and its azurerm provider are dropped and
+ *      the write-only argument that read it gets a stand-in (withoutAzureReads).
+ *      The overrides: local state instead of the azurerm backend; the cluster stack's outputs stood in from a local state
  *      file (the API server's address and CA, stand-in ids, names and
  *      passwords); the providers' exec login pointed at the local API server;
  *      Helm's readiness waits and hooks and the Job completion wait relaxed
@@ -66,6 +68,46 @@ interface StackJson {
   readonly resource?: Record<string, Record<string, Json>>;
   readonly data?: Record<string, Record<string, Json>>;
   readonly locals?: Record<string, unknown>;
+  readonly ephemeral?: Record<string, Record<string, Json>>;
+}
+
+/** Ephemeral resources that need Azure to open (a Key Vault secret): the rehearsal has none to ask. */
+const AZURE_EPHEMERAL = /^azurerm_/;
+
+/**
+ * The rehearsal's copy of a stack without what only Azure can answer: an
+ * ephemeral Azure read (the MySQL administrator password in its Key Vault)
+ * cannot be opened here, and its azurerm provider cannot even configure
+ * without Azure sign-in. The copy drops those blocks and providers and puts a
+ * stand-in string where an argument read them (a write-only argument: the
+ * value never reaches state). Returns the addresses it stood in.
+ */
+export function withoutAzureReads(stack: StackJson): { stack: StackJson; stoodIn: string[] } {
+  const ephemeral = Object.fromEntries(Object.entries(stack.ephemeral ?? {}).filter(([type]) => !AZURE_EPHEMERAL.test(type)));
+  const stoodIn = Object.entries(stack.ephemeral ?? {}).filter(([type]) => AZURE_EPHEMERAL.test(type)).flatMap(([type, byName]) => Object.keys(byName).map((name) => `ephemeral.${type}.${name}`));
+  if (stoodIn.length === 0) return { stack, stoodIn };
+  const provider = Object.fromEntries(Object.entries(stack.provider ?? {}).filter(([name]) => name !== 'azurerm'));
+  const resource = withoutAzureEphemerals(stack.resource ?? {}).value as StackJson['resource'];
+  const next: StackJson = { ...stack, provider, resource, ...(Object.keys(ephemeral).length > 0 ? { ephemeral } : {}) };
+  if (Object.keys(ephemeral).length === 0) delete (next as { ephemeral?: unknown }).ephemeral;
+  return { stack: next, stoodIn };
+}
+
+/** `value` with every reference to an Azure ephemeral resource replaced by a stand-in string, and whether anything changed. */
+function withoutAzureEphemerals(value: unknown): { value: unknown; changed: boolean } {
+  if (typeof value === 'string') {
+    const replaced = value.replace(/\$\{ephemeral\.(azurerm_[A-Za-z0-9_]+)\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_]+\}/g, (_m, type: string, name: string) => `rehearsal-stand-in-${type}-${name}`);
+    return { value: replaced, changed: replaced !== value };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(withoutAzureEphemerals);
+    return { value: items.map((i) => i.value), changed: items.some((i) => i.changed) };
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => [k, withoutAzureEphemerals(v)] as const);
+    return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), changed: entries.some(([, v]) => v.changed) };
+  }
+  return { value, changed: false };
 }
 
 /** The local control plane as the stand-ins see it. */
@@ -185,7 +227,7 @@ export function rehearsalOverride(stack: StackJson, cluster: LocalCluster, paths
       : { atomic: false, wait: false, wait_for_jobs: false, disable_webhooks: true }]));
   }
   const jobs = Object.keys(stack.resource?.kubernetes_job_v1 ?? {});
-  if (jobs.length > 0) resources.kubernetes_job_v1 = Object.fromEntries(jobs.map((id) => [id, { wait_for_completion: false }]));
+  if (jobs.length > 0) resources.kubernetes_job_v1 = Object.fromEntries(jobs.map((id) => [id, { ...(resources.kubernetes_job_v1?.[id] ?? {}), wait_for_completion: false }]));
   if (Object.keys(resources).length > 0) override.resource = resources;
   if (!keepGuard) {
     const guard = Object.keys(stack.locals ?? {}).filter((name) => name.startsWith('placeholder-guard'));
@@ -448,7 +490,12 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(join(ROOT, 'cdktf.out', 'rehearsal'), { recursive: true });
     cpSync(source, dir, { recursive: true });
-    const stack = JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson;
+    const copied = withoutAzureReads(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson);
+    const stack = copied.stack;
+    if (copied.stoodIn.length > 0) {
+      writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(stack, null, 2));
+      console.log(`stood in for what only Azure answers: ${copied.stoodIn.join(', ')}`);
+    }
     const outputs = Object.fromEntries(remoteOutputs(stack).map((o) => [o, standIn(o, plane)]));
     const paths = { state: join(work, 'platform.tfstate'), clusterState: join(work, 'cluster.tfstate') };
     writeFileSync(paths.clusterState, outputsState(outputs), { mode: 0o600 });

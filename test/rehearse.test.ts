@@ -1,7 +1,7 @@
 // The rehearsal's overrides change what a throwaway API server needs, and nothing else.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { CRD_RELEASE, CrdJson, LocalCluster, crdRaces, kubernetesLdflags, raceProblems, outputsState, rehearsalOverride, remoteOutputs, standIn } from '../scripts/rehearse';
+import { CRD_RELEASE, CrdJson, LocalCluster, crdRaces, kubernetesLdflags, raceProblems, outputsState, rehearsalOverride, remoteOutputs, standIn, withoutAzureReads } from '../scripts/rehearse';
 import { dev, prod } from './fixtures/environments';
 import { synthPlatform } from './helpers';
 
@@ -106,5 +106,25 @@ ensure CRDs are installed first
     expect(raceProblems(stack, race, [crd('other')])).toEqual([expect.stringMatching(/installed by other, which issuer_B does not depend on: an ordering defect/)]);
     expect(raceProblems(stack, race, [])).toEqual([expect.stringMatching(/whose CRD no release installed/)]);
     expect(raceProblems(stack, race, [crd('cert-manager', false)])).toEqual([expect.stringMatching(/not established/)]);
+  });
+});
+
+describe('what only Azure answers', () => {
+  test('an ephemeral Azure read and its provider leave the copy; the write-only argument gets a stand-in', () => {
+    const stack = {
+      provider: { azurerm: [{ alias: 'mysql-admin', features: [{}] }], kubernetes: [{}] },
+      ephemeral: { azurerm_key_vault_secret: { admin: { name: 'mysql-admin-password' } }, random_password: { other: { length: 16 } } },
+      resource: { kubernetes_secret_v1: { job: { data_wo: { ADMIN_PASSWORD: '${ephemeral.azurerm_key_vault_secret.admin.value}', USER: 'kfadmin' } } } },
+    };
+    const { stack: copy, stoodIn } = withoutAzureReads(stack);
+    expect(stoodIn).toEqual(['ephemeral.azurerm_key_vault_secret.admin']);
+    expect(copy.provider).toEqual({ kubernetes: [{}] });
+    expect(copy.ephemeral).toEqual({ random_password: { other: { length: 16 } } });
+    expect(copy.resource).toEqual({ kubernetes_secret_v1: { job: { data_wo: { ADMIN_PASSWORD: 'rehearsal-stand-in-azurerm_key_vault_secret-admin', USER: 'kfadmin' } } } });
+  });
+
+  test('a stack without one is left as it is', () => {
+    const stack = { provider: { azurerm: [{}] }, resource: { azurerm_resource_group: { rg: { name: 'x' } } } };
+    expect(withoutAzureReads(stack)).toEqual({ stack, stoodIn: [] });
   });
 });
