@@ -136,7 +136,7 @@ describe('docs/architecture.md', () => {
   });
 
   test('a changed list changes the block, and missing markers are an error', () => {
-    const block = renderReleaseGraph(PLATFORM_FEATURES.filter((f) => f.name !== 'spark'), loadEnvironments(ENVIRONMENTS));
+    const block = renderReleaseGraph(PLATFORM_FEATURES.filter((f) => f.name !== 'pipelines-advisories'), loadEnvironments(ENVIRONMENTS));
     expect(withReleaseGraph(doc, block)).not.toBe(doc);
     expect(() => withReleaseGraph(doc.replace(BEGIN, ''), block)).toThrow('markers');
     expect(doc.indexOf(END)).toBeGreaterThan(doc.indexOf(BEGIN));

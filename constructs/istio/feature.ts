@@ -37,12 +37,15 @@ export const istioFeature: PlatformFeature<'istio'> = {
 export const tenantIsolationFeature: PlatformFeature<'tenant-isolation'> = {
   name: 'tenant-isolation',
   summary: 'STRICT mTLS, default deny with explicit allows, NetworkPolicies',
-  after: ['namespaces', 'istio', 'profiles'],
+  after: ['namespaces', 'istio', 'profiles', 'kserve', 'trainer', 'spark'],
   source: (env) => env.platform.components.istio === 'install',
   build: (ctx) => {
     const env = ctx.env;
     const c = env.platform.components;
     const scraped = scrapeFeature.source(env);
+    const kserve = ctx.installed('kserve');
+    const trainer = ctx.installed('trainer');
+    const spark = ctx.installed('spark');
     return new TenantIsolation(ctx.scope, 'tenant-isolation', {
       connection: ctx.connection,
       profiles: env.profiles.map((p) => p.name),
@@ -50,6 +53,8 @@ export const tenantIsolationFeature: PlatformFeature<'tenant-isolation'> = {
       scraped: scraped === true || scraped === 'install',
       dependsOn: [ctx.need('istio').base.release, ...ctx.need('namespaces').ready],
       profileNamespaces: ctx.installed('profiles')?.namespaces ?? [],
+      platformNamespaces: { kserve: kserve?.namespace, trainer: trainer?.namespace, spark: spark?.namespaceName },
+      platformReady: [...(kserve?.ready ?? []), ...(trainer ? [trainer.chart.release] : []), ...(spark ? [spark.namespace] : [])],
     });
   },
 };

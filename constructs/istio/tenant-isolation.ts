@@ -139,6 +139,41 @@ export interface TenantIsolationComponents {
   readonly knative?: boolean;
 }
 
+/**
+ * The namespaces of platform controllers that serve only the API server
+ * (webhooks), the scraper (metrics) and, for Trainer, the training pods
+ * (progress reports): each gets a wall that admits its own pods and exactly those.
+ */
+export interface PlatformNamespaces {
+  /** KServe's controller namespace, with KServe. */
+  readonly kserve?: string;
+  /** Trainer's and JobSet's controller namespace, with Trainer. */
+  readonly trainer?: string;
+  /** The Spark Operator's namespace, with Spark. */
+  readonly spark?: string;
+}
+
+/**
+ * Ports of the controllers in those namespaces, by container port name (read
+ * from the rendered Services and webhook configurations: kserve-webhook-server-service →
+ * `webhook-server`; kubeflow-trainer-controller-manager → `webhook`, `metrics`,
+ * `status-server`; jobset-webhook-service → `webhook`; spark-operator-webhook-svc → `webhook`).
+ */
+export const PLATFORM_NAMESPACE_PORTS = {
+  kserve: [
+    { name: 'kserve-webhook', labels: { 'control-plane': 'kserve-controller-manager' }, port: 'webhook-server', from: 'any', reason: `KServe webhooks: ${API_SERVER}` },
+  ],
+  trainer: [
+    { name: 'trainer-webhook', labels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' }, port: 'webhook', from: 'any', reason: `Trainer webhooks: ${API_SERVER}` },
+    { name: 'trainer-metrics', labels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' }, port: 'metrics', from: 'any', reason: SCRAPER },
+    { name: 'trainer-status', labels: { 'app.kubernetes.io/name': 'kubeflow-trainer', 'app.kubernetes.io/component': 'manager' }, port: 'status-server', from: 'profiles', reason: 'training pods in profile namespaces report their progress to the Trainer status server' },
+    { name: 'jobset-webhook', labels: { 'app.kubernetes.io/name': 'jobset', 'app.kubernetes.io/instance': 'kubeflow-trainer' }, port: 'webhook', from: 'any', reason: `JobSet webhooks: ${API_SERVER}` },
+  ],
+  spark: [
+    { name: 'spark-webhook', labels: { 'app.kubernetes.io/name': 'spark-operator', 'app.kubernetes.io/component': 'webhook' }, port: 'webhook', from: 'any', reason: `Spark Operator webhook: ${API_SERVER}` },
+  ],
+} as const satisfies Record<keyof PlatformNamespaces, readonly { name: string; labels: Record<string, string>; port: string; from: 'any' | 'profiles'; reason: string }[]>;
+
 export interface TenantIsolationProps {
   readonly connection: ClusterConnection;
   /** Profile namespaces, each closed to every other profile. */
@@ -151,6 +186,10 @@ export interface TenantIsolationProps {
   readonly dependsOn: readonly ITerraformDependable[];
   /** Profile namespaces, which their NetworkPolicies wait for. @default [] */
   readonly profileNamespaces?: readonly ITerraformDependable[];
+  /** Platform controller namespaces to wall in (they must exist first: see `platformReady`). @default {} */
+  readonly platformNamespaces?: PlatformNamespaces;
+  /** The releases that create those namespaces. @default [] */
+  readonly platformReady?: readonly ITerraformDependable[];
 }
 
 const policy = (name: string, namespace: string, spec: object) => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace }, spec });
@@ -209,7 +248,7 @@ function networkPolicy(name: string, namespace: string, podSelector: object, ing
 }
 
 /** The NetworkPolicies: one wall around each profile namespace, one around `kubeflow`. */
-export function tenantNetworkPolicies(props: Pick<TenantIsolationProps, 'components' | 'scraped' | 'profiles'>): object[] {
+export function tenantNetworkPolicies(props: Pick<TenantIsolationProps, 'components' | 'scraped' | 'profiles' | 'platformNamespaces'>): object[] {
   const c = props.components ?? {};
   const callers: ServingController[] = [
     ...(c.notebooks ? PROFILE_CALLERS.notebooks : []),
@@ -245,7 +284,24 @@ export function tenantNetworkPolicies(props: Pick<TenantIsolationProps, 'compone
     }], s.reason)),
     // Callers without a pod identity the policy could name (the API server, a scraper whose network origin AKS does not fix).
     ...open.map((e) => networkPolicy(`open-${e.name}`, 'kubeflow', { matchLabels: { ...e.labels } }, [{ ports: [{ protocol: 'TCP', port: e.port }] }], e.reason)),
+    ...platformNamespacePolicies(props.platformNamespaces ?? {}),
   ];
+}
+
+/** The walls of the platform controller namespaces: their own pods, plus each named port for its callers. */
+export function platformNamespacePolicies(namespaces: PlatformNamespaces): object[] {
+  return (Object.keys(PLATFORM_NAMESPACE_PORTS) as (keyof PlatformNamespaces)[]).flatMap((key) => {
+    const namespace = namespaces[key];
+    if (namespace === undefined) return [];
+    return [
+      networkPolicy('platform-default', namespace, {}, [{ from: [{ podSelector: {} }] }],
+        'a platform controller namespace admits its own pods; the policies below add what its controllers serve'),
+      ...PLATFORM_NAMESPACE_PORTS[key].map((p) => networkPolicy(`open-${p.name}`, namespace, { matchLabels: { ...p.labels } }, [{
+        ...(p.from === 'profiles' ? { from: [{ namespaceSelector: { matchLabels: { ...PROFILE_NAMESPACE_LABEL } } }] } : {}),
+        ports: [{ protocol: 'TCP', port: p.port }],
+      }], p.reason)),
+    ];
+  });
 }
 
 /**
@@ -272,7 +328,7 @@ export class TenantIsolation extends Construct {
       releaseName: 'tenant-network-policies',
       namespace: 'kubeflow',
       manifests: tenantNetworkPolicies(props),
-      dependsOn: [...props.dependsOn, ...(props.profileNamespaces ?? [])],
+      dependsOn: [...props.dependsOn, ...(props.profileNamespaces ?? []), ...(props.platformReady ?? [])],
       provider: props.connection.helm,
     });
     this.ready = [this.mesh.release, this.network.release];

@@ -45,6 +45,8 @@ export class KServe extends Construct {
   /** The `istio` IngressClass, in standard mode with Istio. */
   public readonly ingressClass?: ObjectRelease;
   public readonly ready: readonly ITerraformDependable[];
+  /** The namespace of the controller (created by its chart's release). */
+  public readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: KServeProps) {
     super(scope, id);
@@ -58,6 +60,7 @@ export class KServe extends Construct {
       }
     }
     const namespace = props.namespace ?? 'kserve';
+    this.namespace = namespace;
     const helm = props.connection.helm;
     this.crds = new ChartRelease(this, 'crds', {
       releaseName: 'kserve-crd',

@@ -86,6 +86,8 @@ export interface SparkOperatorProps {
  */
 export class SparkOperator extends Construct {
   public readonly namespace: NamespaceV1;
+  /** The name of `namespace`, as a plain string. */
+  public readonly namespaceName: string;
   public readonly chart: ChartRelease;
   /** The profile members' roles on Spark's resources, with `kubeflowRoles`. */
   public readonly roles?: ProfileAccessRoles;
@@ -98,6 +100,7 @@ export class SparkOperator extends Construct {
     if (duplicate !== undefined) throw new ComponentError('SparkOperator', 'jobNamespaces', `lists "${duplicate}" twice`, 'name each namespace once');
     if (jobNamespaces.includes('')) throw new ComponentError('SparkOperator', 'jobNamespaces', 'contains an empty name', 'leave the list empty for every namespace, or name namespaces');
     const namespace = props.namespace ?? 'spark-operator';
+    this.namespaceName = namespace;
     // Secure by default: the operator's own namespace admits only pods that meet `restricted`.
     this.namespace = new NamespaceV1(this, 'namespace', {
       metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },

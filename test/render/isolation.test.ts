@@ -4,7 +4,7 @@ import { USERID_HEADER, entraAuthenticationObjects } from '../../constructs/acce
 import { contributorObjects } from '../../constructs/profiles/profiles';
 import { renderFixture } from '../fixtures/render-environment';
 import { isolationBaselineProblems, isolationModel, requestMatrix, requestMatrixProblems, userHeaderTrustProblems } from './isolation';
-import { K8sObject, RenderedEnvironment, RenderedRelease, renderEnvironment } from '../../scripts/render/render';
+import { K8sObject, RenderedEnvironment, RenderedRelease, objectsOf, renderEnvironment } from '../../scripts/render/render';
 import { renderTools } from '../../scripts/render/tools';
 
 /**
@@ -145,6 +145,15 @@ maybe('tenant isolation rules on broken inputs', () => {
     expect(requestMatrixProblems(scrape)).toEqual([expect.stringMatching(/needed flow refused: Azure Managed Prometheus \(ama-metrics\) → kubeflow\/notebook-controller-deployment:8080\/metrics .*network: no rule/)]);
     const route = broken(fixture, (o) => (is(o, 'AuthorizationPolicy', 'jupyter-web-app') ? undefined : o));
     expect(requestMatrixProblems(route)).toEqual([expect.stringMatching(/needed flow refused: the gateway → kubeflow\/jupyter-web-app-jupyter-web-app .*no rule of AuthorizationPolicy istio-system\/global-deny-all admits it/)]);
+  });
+
+  test('platform controller namespaces are walled in, and their webhooks stay reachable only through the named ports', () => {
+    const walls = objectsOf(fork).filter((l) => l.obj.kind === 'NetworkPolicy' && l.obj.metadata.name === 'platform-default').map((l) => l.obj.metadata.namespace).sort();
+    expect(walls).toEqual(['kserve', 'kubeflow-system', 'spark-operator']);
+    const kserve = broken(fork, (o) => (is(o, 'NetworkPolicy', 'open-kserve-webhook', 'kserve') ? undefined : o));
+    expect(requestMatrixProblems(kserve)).toContainEqual(expect.stringMatching(/needed flow refused: the Kubernetes API server \(webhook call\) → .*\(kserve\/kserve-webhook-server-service:\d+\).*network: no rule of NetworkPolicy kserve\/platform-default/));
+    const jobset = broken(fork, (o) => (is(o, 'NetworkPolicy', 'open-jobset-webhook', 'kubeflow-system') ? undefined : o));
+    expect(requestMatrixProblems(jobset)).toContainEqual(expect.stringMatching(/needed flow refused: the Kubernetes API server \(webhook call\) → .*\(kubeflow-system\/jobset-webhook-service:\d+\).*network: no rule of NetworkPolicy kubeflow-system\/platform-default/));
   });
 
   test('the evaluator sees the runtime objects it is told about (not a vacuous pass)', () => {
