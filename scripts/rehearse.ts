@@ -60,9 +60,9 @@ export function kubernetesLdflags(goMod: string): string[] {
   return ['-ldflags', [`-X ${pkg}.gitVersion=${version[1]}`, `-X ${pkg}.gitMajor=${version[2]}`, `-X ${pkg}.gitMinor=${version[3]}`, `-X ${pkg}.gitTreeState=clean`].join(' ')];
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-interface StackJson {
+export interface StackJson {
   readonly terraform?: Json;
   readonly provider?: Record<string, Json[]>;
   readonly resource?: Record<string, Record<string, Json>>;
@@ -296,7 +296,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, proc?: ChildProcess, log?: string): Promise<void> {
+export async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, proc?: ChildProcess, log?: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (proc && proc.exitCode !== null) throw new Error(`${what} exited with ${proc.exitCode}${log ? `; its log: ${log}` : ''}`);
@@ -312,23 +312,16 @@ function httpOk(url: string): Promise<boolean> {
   });
 }
 
-function apiGet(cluster: { host: string; caPem: string; token: string }, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((ok, fail) => {
-    const req = request(`${cluster.host}${path}`, { ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
+/** The local API server as its HTTPS client sees it. */
+export interface ApiTarget { readonly host: string; readonly caPem: string; readonly token: string }
 
-function apiPost(cluster: { host: string; caPem: string; token: string }, path: string, body: Json): Promise<{ status: number; body: string }> {
+/** One HTTPS request to the API server with the rehearsal's token; the body is sent as JSON with the content type given. */
+export function apiRequest(cluster: ApiTarget, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: string }> {
   return new Promise((ok, fail) => {
-    const data = JSON.stringify(body);
-    const req = request(`${cluster.host}${path}`, { method: 'POST', ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = { Authorization: `Bearer ${cluster.token}` };
+    if (data !== undefined) Object.assign(headers, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) });
+    const req = request(`${cluster.host}${path}`, { method, ca: cluster.caPem, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { text += c; });
@@ -339,12 +332,20 @@ function apiPost(cluster: { host: string; caPem: string; token: string }, path: 
   });
 }
 
-function binDir(): string {
+export function apiGet(cluster: ApiTarget, path: string): Promise<{ status: number; body: string }> {
+  return apiRequest(cluster, 'GET', path);
+}
+
+export function apiPost(cluster: ApiTarget, path: string, body: Json): Promise<{ status: number; body: string }> {
+  return apiRequest(cluster, 'POST', path, body);
+}
+
+export function binDir(): string {
   return resolve(process.env.REHEARSAL_BIN_DIR ?? join(ROOT, '.cache', 'rehearsal-bin'));
 }
 
 /** The control-plane binaries: from the folder, else built there from the Go module proxy. */
-function ensureBinaries(dir: string): Record<string, string> {
+export function ensureBinaries(dir: string): Record<string, string> {
   mkdirSync(dir, { recursive: true });
   const paths: Record<string, string> = {};
   for (const b of BINARIES) {
@@ -360,13 +361,13 @@ function ensureBinaries(dir: string): Record<string, string> {
   return paths;
 }
 
-interface ControlPlane extends LocalCluster {
+export interface ControlPlane extends LocalCluster {
   readonly token: string;
   readonly kubeconfigPath: string;
   stop(): void;
 }
 
-async function startControlPlane(bins: Record<string, string>, work: string): Promise<ControlPlane> {
+export async function startControlPlane(bins: Record<string, string>, work: string): Promise<ControlPlane> {
   const procs: ChildProcess[] = [];
   // SIGKILL: the data is thrown away, and a graceful API server shutdown outlives this process.
   const stop = () => { for (const p of [...procs].reverse()) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); };
@@ -444,9 +445,9 @@ async function startControlPlane(bins: Record<string, string>, work: string): Pr
 // ---------------------------------------------------------------------------
 // The rehearsal
 
-interface StepResult { readonly status: number; readonly output: string }
+export interface StepResult { readonly status: number; readonly output: string }
 
-function engineRun(engine: string, dir: string, args: string[], env: NodeJS.ProcessEnv): StepResult {
+export function engineRun(engine: string, dir: string, args: string[], env: NodeJS.ProcessEnv): StepResult {
   console.log(`$ ${engine} ${args.join(' ')}`);
   const started = Date.now();
   const run = spawnSync(engine, args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 });
@@ -455,6 +456,53 @@ function engineRun(engine: string, dir: string, args: string[], env: NodeJS.Proc
   console.log(`  exit ${run.status} in ${Math.round((Date.now() - started) / 1000)} s\n${tail}`);
   if (run.error) throw new Error(`cannot run ${engine}: ${run.error.message}`);
   return { status: run.status ?? 1, output };
+}
+
+/**
+ * Copies a synthesized stack to `dir` (same depth under the repository, so its relative
+ * upstream paths hold) without what only Azure answers (withoutAzureReads); returns the copy.
+ */
+export function copyStack(source: string, dir: string): StackJson {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, '..'), { recursive: true });
+  cpSync(source, dir, { recursive: true });
+  const copied = withoutAzureReads(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson);
+  if (copied.stoodIn.length > 0) {
+    writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(copied.stack, null, 2));
+    console.log(`stood in for what only Azure answers: ${copied.stoodIn.join(', ')}`);
+  }
+  return copied.stack;
+}
+
+/** The apply line of an engine run, or "failed". */
+export function applyLine(output: string): string {
+  return /Apply complete![^\n]+/.exec(output)?.[0] ?? 'failed';
+}
+
+/**
+ * Applies the saved plan `rehearsal.tfplan`, and applies again (up to two more passes) only
+ * when every failure is a race with CRD discovery that a deploy's Helm wait would cover.
+ */
+export async function applyWithRaceRetries(engine: string, dir: string, stack: StackJson, plane: ApiTarget, tfEnv: NodeJS.ProcessEnv): Promise<{ apply: StepResult; applied: string[]; raced: string[] }> {
+  let apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+  const applied: string[] = [applyLine(apply.output)];
+  const raced: string[] = [];
+  for (let pass = 2; apply.status !== 0 && pass <= 3; pass++) {
+    // A release whose Deployments Helm does not wait for here (no pods) may finish before its CRDs are served;
+    // in a deploy Helm's wait covers that. Applying again is fair only if every failure is such a race and the
+    // CRD's release is one the failing release depends on: that is the ordering a deploy relies on.
+    const races = crdRaces(apply.output);
+    if (races.length === 0) break;
+    const crds = JSON.parse((await apiGet(plane, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body) as { items: CrdJson[] };
+    const problems = races.flatMap((r) => raceProblems(stack, r, crds.items));
+    if (problems.length > 0) throw new Error(`apply failed, and not by a race with CRD establishment:\n  ${problems.join('\n  ')}\n${apply.output.slice(-4000)}`);
+    raced.push(...races.map((r) => `${r.release} (${r.kind}.${r.group})`));
+    console.log(`  ${races.length} release(s) raced the API server's discovery of CRDs their dependencies installed; applying again (pass ${pass})`);
+    await new Promise((r) => setTimeout(r, 5000));
+    apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', '-auto-approve'], tfEnv);
+    applied.push(applyLine(apply.output));
+  }
+  return { apply, applied, raced };
 }
 
 export interface RehearsalSummary {
@@ -487,15 +535,7 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
   const plane = await startControlPlane(bins, work);
   try {
     const dir = join(ROOT, 'cdktf.out', 'rehearsal', stackName);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(ROOT, 'cdktf.out', 'rehearsal'), { recursive: true });
-    cpSync(source, dir, { recursive: true });
-    const copied = withoutAzureReads(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson);
-    const stack = copied.stack;
-    if (copied.stoodIn.length > 0) {
-      writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(stack, null, 2));
-      console.log(`stood in for what only Azure answers: ${copied.stoodIn.join(', ')}`);
-    }
+    const stack = copyStack(source, dir);
     const outputs = Object.fromEntries(remoteOutputs(stack).map((o) => [o, standIn(o, plane)]));
     const paths = { state: join(work, 'platform.tfstate'), clusterState: join(work, 'cluster.tfstate') };
     writeFileSync(paths.clusterState, outputsState(outputs), { mode: 0o600 });
@@ -517,25 +557,7 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
     const plan = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-out=rehearsal.tfplan'], tfEnv);
     if (plan.status !== 0) throw new Error(`plan failed:\n${plan.output.slice(-8000)}`);
     const planned = /Plan: [^\n]+/.exec(plan.output)?.[0] ?? 'no plan line';
-    let apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
-    const applyLine = (output: string) => /Apply complete![^\n]+/.exec(output)?.[0] ?? 'failed';
-    const applied: string[] = [applyLine(apply.output)];
-    const raced: string[] = [];
-    for (let pass = 2; apply.status !== 0 && pass <= 3; pass++) {
-      // A release whose Deployments Helm does not wait for here (no pods) may finish before its CRDs are served;
-      // in a deploy Helm's wait covers that. Applying again is fair only if every failure is such a race and the
-      // CRD's release is one the failing release depends on: that is the ordering a deploy relies on.
-      const races = crdRaces(apply.output);
-      if (races.length === 0) break;
-      const crds = JSON.parse((await apiGet(plane, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body) as { items: CrdJson[] };
-      const problems = races.flatMap((r) => raceProblems(stack, r, crds.items));
-      if (problems.length > 0) throw new Error(`apply failed, and not by a race with CRD establishment:\n  ${problems.join('\n  ')}\n${apply.output.slice(-4000)}`);
-      raced.push(...races.map((r) => `${r.release} (${r.kind}.${r.group})`));
-      console.log(`  ${races.length} release(s) raced the API server's discovery of CRDs their dependencies installed; applying again (pass ${pass})`);
-      await new Promise((r) => setTimeout(r, 5000));
-      apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', '-auto-approve'], tfEnv);
-      applied.push(applyLine(apply.output));
-    }
+    const { apply, applied, raced } = await applyWithRaceRetries(engine, dir, stack, plane, tfEnv);
     if (apply.status !== 0) throw new Error(`apply failed:\n${apply.output.slice(-8000)}`);
     const second = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], tfEnv);
     if (second.status === 1) throw new Error(`second plan failed:\n${second.output.slice(-8000)}`);
@@ -573,12 +595,23 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
 
 if (require.main === module) {
   runCommand(async (argv) => {
-    const [envName] = argv.filter((a) => !a.startsWith('--'));
-    if (!envName || argv.includes('--help')) {
-      process.stdout.write('Usage: npm run rehearse -- <env> [--keep]\n  plans, applies, re-plans and destroys <env>-platform against a throwaway local API server (docs/verification.md)\n');
-      return argv.includes('--help') ? 0 : 1;
+    // The upgrade rehearsal lives in its own module, which builds on this one.
+    const { parseRehearseArgs, rehearseUpgrade } = await import('./rehearse-upgrade');
+    const args = parseRehearseArgs(argv);
+    const envName = args.env;
+    if (!envName || args.help) {
+      process.stdout.write('Usage: npm run rehearse -- <env> [--keep] [--from <git-rev>]\n  plans, applies, re-plans and destroys <env>-platform against a throwaway local API server (docs/verification.md)\n  --from <git-rev>: the upgrade rehearsal of the in-cluster stores from that revision (docs/components/data-stores.md)\n');
+      return args.help ? 0 : 1;
     }
-    const summary = await rehearse(envName, argv.includes('--keep'));
+    if (args.from !== undefined) {
+      const { summary, ok } = await rehearseUpgrade(envName, args.from, args.keep);
+      const out = join(ROOT, 'cdktf.out', 'rehearsal', `${envName}-upgrade-summary.json`);
+      writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+      console.log(`\nupgrade rehearsal of ${envName}-platform from ${args.from}: ${JSON.stringify(summary, null, 2)}`);
+      console.log(ok ? `✓ upgrade rehearsal of ${envName} from ${args.from} passed` : `✗ upgrade rehearsal of ${envName} from ${args.from} failed`);
+      return ok ? 0 : 1;
+    }
+    const summary = await rehearse(envName, args.keep);
     const out = join(ROOT, 'cdktf.out', 'rehearsal', `${envName}-summary.json`);
     writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`\nrehearsal of ${envName}-platform: ${JSON.stringify(summary, null, 2)}`);
