@@ -320,6 +320,26 @@ export function claimsNamedImmutable(warnings: readonly string[]): string[] {
   return [...new Set(warnings.filter((w) => /Kubernetes refuses that on an existing claim/.test(w)).flatMap((w) => [...w.matchAll(/PersistentVolumeClaim `([^`]+)`/g)].map((m) => m[1])))].sort();
 }
 
+/**
+ * An old revision's stack as its environment was deployed: with its real values in place,
+ * the environment synthesized no placeholder guard. Revisions before the guard moved to
+ * locals made it a `terraform_data` resource whose precondition refers to nothing, which
+ * OpenTofu and Terraform refuse at `init` (docs/verification.md, "configuration load");
+ * the copy drops it. Returns the addresses dropped; anything that depends on one is refused.
+ */
+export function withoutGuardResource(stack: StackJson): { stack: StackJson; dropped: string[] } {
+  const guards = Object.keys(stack.resource?.terraform_data ?? {}).filter((n) => n.startsWith('placeholder-guard'));
+  if (guards.length === 0) return { stack, dropped: [] };
+  const dropped = guards.map((n) => `terraform_data.${n}`);
+  const text = JSON.stringify({ ...stack, resource: { ...stack.resource, terraform_data: {} } });
+  const user = dropped.find((a) => text.includes(a));
+  if (user) throw new Error(`${user} is referenced elsewhere in the old stack: the rehearsal cannot drop it`);
+  const terraformData = Object.fromEntries(Object.entries(stack.resource?.terraform_data ?? {}).filter(([n]) => !guards.includes(n)));
+  const resource = { ...stack.resource, terraform_data: terraformData };
+  if (Object.keys(terraformData).length === 0) delete (resource as { terraform_data?: unknown }).terraform_data;
+  return { stack: { ...stack, resource }, dropped };
+}
+
 /** Why a stack cannot be the target of the rehearsal: it has no store class release (no in-cluster store), or undefined. */
 export function noStoresReason(stack: StackJson, envName: string): string | undefined {
   const releases = Object.values(stack.resource?.helm_release ?? {}).map((r) => String(r.name));
@@ -405,7 +425,12 @@ async function rehearsePhase(phase: Phase, ctx: { envName: string; engine: strin
     // Same depth as cdktf.out/stacks/<stack> in each checkout: each stack's relative upstream paths stay its own.
     const oldDir = join(ctx.oldTree, 'cdktf.out', 'rehearsal', stackName);
     const newDir = join(ROOT, 'cdktf.out', 'rehearsal', stackName);
-    const oldStack = copyStack(ctx.oldSource, oldDir);
+    const guardless = withoutGuardResource(copyStack(ctx.oldSource, oldDir));
+    const oldStack = guardless.stack;
+    if (guardless.dropped.length > 0) {
+      writeFileSync(join(oldDir, 'cdk.tf.json'), JSON.stringify(oldStack, null, 2));
+      console.log(`the old revision's placeholder guard dropped (a deployed environment holds real values): ${guardless.dropped.join(', ')}`);
+    }
     const newStack = copyStack(ctx.newSource, newDir);
     const paths = { state: join(work, 'platform.tfstate'), clusterState: join(work, 'cluster.tfstate') };
     const outputs = Object.fromEntries([...new Set([...remoteOutputs(oldStack), ...remoteOutputs(newStack)])].map((o) => [o, standIn(o, plane)]));
@@ -417,7 +442,7 @@ async function rehearsePhase(phase: Phase, ctx: { envName: string; engine: strin
     const oldInit = engineRun(engine, oldDir, ['init', '-input=false', '-no-color'], tfEnv);
     if (oldInit.status !== 0) throw new Error(`init of the old revision failed:\n${oldInit.output.slice(-4000)}`);
     const oldPlan = engineRun(engine, oldDir, ['plan', '-input=false', '-no-color', '-out=rehearsal.tfplan'], tfEnv);
-    if (oldPlan.status !== 0) throw new Error(`plan of the old revision failed:\n${oldPlan.output.slice(-8000)}`);
+    if (oldPlan.status !== 0) throw new Error(`plan of the old revision's ${stackName} failed, so no environment can have been deployed from it (pick a revision a real engine plans):\n${oldPlan.output.slice(-8000)}`);
     const old = await applyWithRaceRetries(engine, oldDir, oldStack, plane, tfEnv);
     if (old.apply.status !== 0) throw new Error(`apply of the old revision failed:\n${old.apply.output.slice(-8000)}`);
 

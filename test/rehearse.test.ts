@@ -4,7 +4,7 @@ import { join } from 'path';
 import { CRD_RELEASE, CrdJson, LocalCluster, crdRaces, kubernetesLdflags, raceProblems, outputsState, rehearsalOverride, remoteOutputs, standIn, withoutAzureReads } from '../scripts/rehearse';
 import {
   ClaimJson, DiskBefore, STAND_IN_LABEL, VolumeJson, WorkloadJson, aksDefaultStorageClass, claimsNamedImmutable, immutableClaimsIn, lockReusable,
-  migrationCalls, migrationProblems, noStoresReason, parseRehearseArgs, replicaProblems, standInDisk, storeClaimsOf, workloadsMounting,
+  migrationCalls, migrationProblems, noStoresReason, parseRehearseArgs, replicaProblems, standInDisk, storeClaimsOf, withoutGuardResource, workloadsMounting,
 } from '../scripts/rehearse-upgrade';
 import { volumeFindings } from '../scripts/preview/volumes';
 import { dev, prod } from './fixtures/environments';
@@ -300,3 +300,17 @@ Forbidden: spec is immutable after creation
   with helm_release.pipelines_main_release_4E5F6A7B,
   on cdk.tf.json line 1200, in resource.helm_release.pipelines_main_release_4E5F6A7B:
 `;
+
+describe("an old revision's placeholder guard resource", () => {
+  test('is dropped from the copy (a deployed environment had none); other terraform_data stays', () => {
+    const stack = { resource: { terraform_data: { 'placeholder-guard_9ED01DB5': { input: {} }, other: { input: 1 } }, helm_release: { a: { name: 'a' } } } };
+    expect(withoutGuardResource(stack)).toEqual({ stack: { resource: { terraform_data: { other: { input: 1 } }, helm_release: { a: { name: 'a' } } } }, dropped: ['terraform_data.placeholder-guard_9ED01DB5'] });
+    const only = withoutGuardResource({ resource: { terraform_data: { 'placeholder-guard_1': {} } } });
+    expect(only.stack).toEqual({ resource: {} });
+    expect(withoutGuardResource({ resource: { helm_release: {} } }).dropped).toEqual([]);
+  });
+
+  test('is refused when something depends on it', () => {
+    expect(() => withoutGuardResource({ resource: { terraform_data: { 'placeholder-guard_1': {} }, helm_release: { a: { depends_on: ['terraform_data.placeholder-guard_1'] } } } })).toThrow(/terraform_data.placeholder-guard_1 is referenced elsewhere/);
+  });
+});
