@@ -300,6 +300,22 @@ export function replicaProblems(before: readonly { workload: string; replicas: n
   });
 }
 
+/**
+ * The documented step after the apply: scale each store workload back to what it had before
+ * the migration, where the apply did not. Helm's three-way merge restores `replicas` only
+ * when the chart's manifest sets it; Pipelines' `mysql` Deployment does not (it defaults to 1),
+ * so the apply leaves it at 0.
+ */
+export function scaleBackCalls(before: readonly { workload: string; replicas: number }[], after: readonly WorkloadJson[]): ApiCall[] {
+  return before.flatMap((b): ApiCall[] => {
+    const now = after.find((w) => `${w.kind} ${key(w)}` === b.workload);
+    if (!now || (now.spec.replicas ?? 1) === b.replicas) return [];
+    const { namespace: ns, name } = now.metadata;
+    const plural = now.kind === 'Deployment' ? 'deployments' : 'statefulsets';
+    return [{ method: 'PATCH', path: `/apis/apps/v1/namespaces/${ns}/${plural}/${name}/scale`, contentType: MERGE, body: { spec: { replicas: b.replicas } }, command: `kubectl -n ${ns} scale ${now.kind === 'Deployment' ? 'deploy' : 'statefulset'} ${name} --replicas=${b.replicas}` }];
+  });
+}
+
 /** A release whose apply Kubernetes refused because it changes an existing claim's spec. */
 export interface ImmutableClaim { readonly release: string; readonly claim: string }
 
@@ -370,6 +386,8 @@ export interface UpgradeSummary {
     readonly planned: string;
     readonly applied: readonly string[];
     readonly racedCrdDiscovery: readonly string[];
+    /** The scale-back commands run after the apply, for workloads the apply left at 0. */
+    readonly scaledBackAfterApply: readonly string[];
     readonly problems: readonly string[];
     readonly secondPlanClean: boolean;
   };
@@ -384,6 +402,7 @@ interface PhaseResult {
   readonly apply: { status: number; output: string; applied: string[]; raced: string[] };
   readonly claims: UpgradeSummary['migration']['claims'];
   readonly problems: string[];
+  readonly notRestoredByApply: string[];
   readonly secondPlanClean: boolean;
   readonly engineVersion: string;
 }
@@ -500,10 +519,15 @@ async function rehearsePhase(phase: Phase, ctx: { envName: string; engine: strin
     }
 
     let problems: string[] = [];
+    let notRestoredByApply: string[] = [];
     let secondPlanClean = false;
     if (phase === 'migration') {
       // The binder runs on its own clock: give it time to bind the recreated claims.
       await until('recreated store claims bound', 90_000, async () => (await bound()).length === disks.length && (await bound()).every((c) => c.status?.phase === 'Bound')).catch(() => undefined);
+      const scaleBack = scaleBackCalls(replicasBefore, await workloadsOf(plane));
+      notRestoredByApply = scaleBack.map((c) => c.command);
+      if (scaleBack.length > 0) console.log('after the apply, the workloads it left at 0 are scaled back (the documented last step):');
+      for (const c of scaleBack) await call(plane, c);
       problems = [
         ...migrationProblems(disks, await listOf<ClaimJson>(plane, '/api/v1/persistentvolumeclaims'), await listOf<VolumeJson>(plane, '/api/v1/persistentvolumes')),
         ...replicaProblems(replicasBefore, await workloadsOf(plane)),
@@ -520,6 +544,7 @@ async function rehearsePhase(phase: Phase, ctx: { envName: string; engine: strin
       apply,
       claims,
       problems,
+      notRestoredByApply,
       secondPlanClean,
       engineVersion: engineRun(engine, newDir, ['version'], tfEnv).output.split('\n')[0],
     };
@@ -566,6 +591,7 @@ export async function rehearseUpgrade(envName: string, rev: string, keep: boolea
     const refusedClaims = immutableClaimsIn(without.apply.output);
     const storeClaimsNotNamed = without.storeClaims.filter((c) => !refusedClaims.some((r) => r.claim === c.split('/')[1]));
     if (without.apply.status === 0 || storeClaimsNotNamed.length > 0) console.log(without.apply.output.slice(-6000));
+    else console.log(`the apply without the migration failed as it must:\n  ${without.apply.output.split('\n').filter((l) => /^Error: |^\s+with helm_release\./.test(l)).map((l) => l.trim()).join('\n  ')}`);
     const migrated = await rehearsePhase('migration', ctx);
 
     const summary: UpgradeSummary = {
@@ -575,7 +601,7 @@ export async function rehearseUpgrade(envName: string, rev: string, keep: boolea
       nodeModules: revision.borrowedModules ? 'borrowed' : 'own npm ci',
       preview,
       withoutMigration: { oldApplied: without.oldApplied, planned: without.planned, applyFailed: without.apply.status !== 0, refusedClaims, storeClaimsNotNamed },
-      migration: { oldApplied: migrated.oldApplied, claims: migrated.claims, planned: migrated.planned, applied: migrated.apply.applied, racedCrdDiscovery: migrated.apply.raced, problems: migrated.problems, secondPlanClean: migrated.secondPlanClean },
+      migration: { oldApplied: migrated.oldApplied, claims: migrated.claims, planned: migrated.planned, applied: migrated.apply.applied, racedCrdDiscovery: migrated.apply.raced, scaledBackAfterApply: migrated.notRestoredByApply, problems: migrated.problems, secondPlanClean: migrated.secondPlanClean },
     };
     const previewOk = 'skipped' in preview || without.storeClaims.every((c) => preview.namedImmutable.includes(c));
     const ok = previewOk && summary.withoutMigration.applyFailed && storeClaimsNotNamed.length === 0

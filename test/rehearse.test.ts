@@ -4,7 +4,7 @@ import { join } from 'path';
 import { CRD_RELEASE, CrdJson, LocalCluster, crdRaces, kubernetesLdflags, raceProblems, outputsState, rehearsalOverride, remoteOutputs, standIn, withoutAzureReads } from '../scripts/rehearse';
 import {
   ClaimJson, DiskBefore, STAND_IN_LABEL, VolumeJson, WorkloadJson, aksDefaultStorageClass, claimsNamedImmutable, immutableClaimsIn, lockReusable,
-  migrationCalls, migrationProblems, noStoresReason, parseRehearseArgs, replicaProblems, standInDisk, storeClaimsOf, withoutGuardResource, workloadsMounting,
+  migrationCalls, migrationProblems, noStoresReason, parseRehearseArgs, replicaProblems, scaleBackCalls, standInDisk, storeClaimsOf, withoutGuardResource, workloadsMounting,
 } from '../scripts/rehearse-upgrade';
 import { volumeFindings } from '../scripts/preview/volumes';
 import { dev, prod } from './fixtures/environments';
@@ -201,13 +201,14 @@ describe('the upgrade rehearsal of the in-cluster stores (--from)', () => {
       expect(migrationCalls({ namespace: 'kubeflow', name: 'x' }, 'pv', [{ kind: 'StatefulSet', name: 'db' }])[1].path).toBe('/apis/apps/v1/namespaces/kubeflow/statefulsets/db/scale');
     });
 
-    test('the requests are the commands docs/components/data-stores.md gives, patch for patch', () => {
+    test('the requests are the commands docs/components/data-stores.md gives, patch for patch, and the scale-back after the apply', () => {
       const doc = readFileSync(join(__dirname, '..', 'docs', 'components', 'data-stores.md'), 'utf8');
       const section = doc.slice(doc.indexOf('**Upgrading an environment whose in-cluster stores predate this**'));
-      const block = /```bash\n([\s\S]*?)```/.exec(section)![1];
-      const vars = { NS: 'kubeflow', CLAIM: 'katib-mysql', PV: 'pvc-1', DEPLOY: 'katib-mysql' };
-      const expand = (s: string) => s.replace(/\$\{?(NS|CLAIM|PV|DEPLOY)\}?/g, (_m, v: keyof typeof vars) => vars[v]);
-      const lines = block.split('\n').filter((l) => /^kubectl /.test(l)).map((l) => expand(l.replace(/\s+#.*$/, '')));
+      const [before, after] = [...section.matchAll(/```bash\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]);
+      const vars = { NS: 'kubeflow', CLAIM: 'katib-mysql', PV: 'pvc-1', DEPLOY: 'katib-mysql', REPLICAS: '1' };
+      const expand = (s: string) => s.replace(/\$\{?(NS|CLAIM|PV|DEPLOY|REPLICAS)\}?/g, (_m, v: keyof typeof vars) => vars[v]);
+      const kubectl = (block: string) => block.split('\n').filter((l) => /^kubectl /.test(l)).map((l) => expand(l.replace(/\s+#.*$/, '')).replace(/"pvc-1"/g, 'pvc-1'));
+      const lines = kubectl(before);
       const patches = lines.filter((l) => l.startsWith('kubectl patch pv')).map((l) => {
         const single = /-p '([^']+)'/.exec(l)?.[1];
         const double = /-p "((?:[^"\\]|\\.)+)"/.exec(l)?.[1]?.replace(/\\"/g, '"');
@@ -217,9 +218,21 @@ describe('the upgrade rehearsal of the in-cluster stores (--from)', () => {
         { merge: false, body: calls[0].body },
         { merge: true, body: calls[3].body },
       ]);
-      expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/^kubectl -n kubeflow scale deploy katib-mysql --replicas=0$/), 'kubectl -n kubeflow delete pvc katib-mysql']));
-      expect(calls.map((c) => c.command)).toEqual(expect.arrayContaining(['kubectl -n kubeflow scale deploy katib-mysql --replicas=0', 'kubectl -n kubeflow delete pvc katib-mysql']));
+      // In the documented order: kept, scaled down, deleted, re-pointed.
+      expect(lines.map((l) => l.split(' ').slice(0, 4).join(' '))).toEqual(calls.map((c) => c.command.split(' ').slice(0, 4).join(' ')));
+      expect(lines.slice(1, 3)).toEqual([calls[1].command, calls[2].command]);
+      const back = scaleBackCalls([{ workload: 'Deployment kubeflow/katib-mysql', replicas: 1 }], [{ kind: 'Deployment', metadata: { name: 'katib-mysql', namespace: 'kubeflow' }, spec: { replicas: 0, template: {} } }]);
+      expect(kubectl(after)).toEqual(back.map((c) => c.command));
     });
+  });
+
+  test('after the apply, only the workloads it left below their replicas are scaled back, to what they had', () => {
+    const w = (name: string, replicas?: number): WorkloadJson => ({ kind: 'Deployment', metadata: { name, namespace: 'kubeflow' }, spec: { replicas, template: {} } });
+    const before = [{ workload: 'Deployment kubeflow/mysql', replicas: 1 }, { workload: 'Deployment kubeflow/seaweedfs', replicas: 1 }, { workload: 'Deployment kubeflow/gone', replicas: 1 }];
+    const calls = scaleBackCalls(before, [w('mysql', 0), w('seaweedfs', 1)]);
+    expect(calls).toEqual([{ method: 'PATCH', path: '/apis/apps/v1/namespaces/kubeflow/deployments/mysql/scale', contentType: 'application/merge-patch+json', body: { spec: { replicas: 1 } }, command: 'kubectl -n kubeflow scale deploy mysql --replicas=1' }]);
+    // unset replicas mean 1
+    expect(scaleBackCalls(before.slice(0, 1), [w('mysql')])).toEqual([]);
   });
 
   describe('after the upgrade, each store claim is on its old disk', () => {
