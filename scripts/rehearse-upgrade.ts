@@ -589,6 +589,9 @@ export async function rehearseUpgrade(envName: string, rev: string, keep: boolea
     const ctx = { envName, engine, oldSource, oldTree: revision.tree, newSource, keep };
     const without = await rehearsePhase('without-migration', ctx);
     const refusedClaims = immutableClaimsIn(without.apply.output);
+    const refusedLog = join(ROOT, 'cdktf.out', 'rehearsal', `${envName}-upgrade-without-migration.log`);
+    writeFileSync(refusedLog, without.apply.output);
+    console.log(`the apply without the migration: ${refusedLog}`);
     const storeClaimsNotNamed = without.storeClaims.filter((c) => !refusedClaims.some((r) => r.claim === c.split('/')[1]));
     if (without.apply.status === 0 || storeClaimsNotNamed.length > 0) console.log(without.apply.output.slice(-6000));
     else console.log(`the apply without the migration failed as it must:\n  ${without.apply.output.split('\n').filter((l) => /^Error: |^\s+with helm_release\./.test(l)).map((l) => l.trim()).join('\n  ')}`);

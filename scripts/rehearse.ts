@@ -1,5 +1,5 @@
 /**
- * `npm run rehearse -- <env> [--keep]`: the platform rehearsal. Plans and
+ * `npm run rehearse -- <env> [--keep] [--from <git-rev>]`: the platform rehearsal. Plans and
  * applies `<env>-platform` for real against a throwaway Kubernetes control
  * plane on this machine, with the engine and providers a deploy uses:
  *
@@ -19,6 +19,9 @@
  *      environment holds sample values (the guard is then overridden); `plan`,
  *      `apply`, and a second `plan` that must show no changes; then `destroy`
  *      (unless `--keep`) and stops the control plane.
+ *
+ * With `--from <git-rev>`: the upgrade rehearsal of the in-cluster stores from
+ * that revision, on the same control plane (scripts/rehearse-upgrade.ts).
  *
  * What it proves and what it cannot: docs/verification.md. The binaries come
  * from REHEARSAL_BIN_DIR (default .cache/rehearsal-bin) or are built there
