@@ -373,7 +373,9 @@ export interface UpgradeSummary {
   /** Store claims the preview's volume check names as refused changes, offline; or why it could not run. */
   readonly preview: { readonly namedImmutable: readonly string[]; readonly notes: readonly string[] } | { readonly skipped: string };
   readonly withoutMigration: {
+    /** The apply line of each pass of the old revision's apply (a race with CRD discovery is applied again, as in the platform rehearsal). */
     readonly oldApplied: readonly string[];
+    readonly oldRacedCrdDiscovery: readonly string[];
     readonly planned: string;
     readonly applyFailed: boolean;
     readonly refusedClaims: readonly ImmutableClaim[];
@@ -382,6 +384,7 @@ export interface UpgradeSummary {
   };
   readonly migration: {
     readonly oldApplied: readonly string[];
+    readonly oldRacedCrdDiscovery: readonly string[];
     readonly claims: readonly { claim: string; disk: string; diskUid: string; classBefore: string; workloadsScaled: readonly string[]; requests: number }[];
     readonly planned: string;
     readonly applied: readonly string[];
@@ -397,6 +400,7 @@ type Phase = 'without-migration' | 'migration';
 
 interface PhaseResult {
   readonly oldApplied: string[];
+  readonly oldRaced: string[];
   readonly planned: string;
   readonly storeClaims: string[];
   readonly apply: { status: number; output: string; applied: string[]; raced: string[] };
@@ -539,6 +543,7 @@ async function rehearsePhase(phase: Phase, ctx: { envName: string; engine: strin
     }
     return {
       oldApplied: old.applied,
+      oldRaced: old.raced,
       planned: planLine(plan.output),
       storeClaims: disks.map((d) => d.claim),
       apply,
@@ -603,8 +608,8 @@ export async function rehearseUpgrade(envName: string, rev: string, keep: boolea
       engine: migrated.engineVersion,
       nodeModules: revision.borrowedModules ? 'borrowed' : 'own npm ci',
       preview,
-      withoutMigration: { oldApplied: without.oldApplied, planned: without.planned, applyFailed: without.apply.status !== 0, refusedClaims, storeClaimsNotNamed },
-      migration: { oldApplied: migrated.oldApplied, claims: migrated.claims, planned: migrated.planned, applied: migrated.apply.applied, racedCrdDiscovery: migrated.apply.raced, scaledBackAfterApply: migrated.notRestoredByApply, problems: migrated.problems, secondPlanClean: migrated.secondPlanClean },
+      withoutMigration: { oldApplied: without.oldApplied, oldRacedCrdDiscovery: without.oldRaced, planned: without.planned, applyFailed: without.apply.status !== 0, refusedClaims, storeClaimsNotNamed },
+      migration: { oldApplied: migrated.oldApplied, oldRacedCrdDiscovery: migrated.oldRaced, claims: migrated.claims, planned: migrated.planned, applied: migrated.apply.applied, racedCrdDiscovery: migrated.apply.raced, scaledBackAfterApply: migrated.notRestoredByApply, problems: migrated.problems, secondPlanClean: migrated.secondPlanClean },
     };
     const previewOk = 'skipped' in preview || without.storeClaims.every((c) => preview.namedImmutable.includes(c));
     const ok = previewOk && summary.withoutMigration.applyFailed && storeClaimsNotNamed.length === 0
