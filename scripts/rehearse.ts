@@ -171,6 +171,8 @@ export function standIn(output: string, cluster: LocalCluster): string {
   if (/client_id$|principal_id$|object_id$|tenant_id$/.test(output)) return guid(output);
   if (/fqdn$/.test(output)) return `rehearsal-${createHash('sha256').update(output).digest('hex').slice(0, 8)}.mysql.rehearsal.invalid`;
   if (/storage_account[A-Za-z0-9_]*name$/.test(output)) return `strehearsal${createHash('sha256').update(output).digest('hex').slice(0, 8)}`;
+  // Revisions before the MySQL administrator password left state read it from the cluster stack (the upgrade rehearsal applies them).
+  if (/^cross-stack-output-random_password.*result$/.test(output)) return `rehearsal-${createHash('sha256').update(output).digest('hex').slice(0, 24)}`;
   // The vault of the MySQL administrator password: an id only. Opening its secret needs Azure, which the rehearsal does not have.
   if (/^cross-stack-output-azurerm_key_vault.*id$/.test(output)) return `/subscriptions/${guid(output)}/resourceGroups/rg-rehearsal/providers/Microsoft.KeyVault/vaults/kv-rehearsal`;
   throw new Error(`the rehearsal has no stand-in for cluster output ${output}: add one to standIn() in scripts/rehearse.ts`);

@@ -30,6 +30,12 @@ describe('platform rehearsal overrides', () => {
     expect(Object.keys(state.outputs).sort()).toEqual(outputs);
   });
 
+  test("an old revision's MySQL administrator password output (from the cluster stack's random_password) gets a stand-in", () => {
+    const value = standIn('cross-stack-output-random_passwordmysql_admin-password_value_B3FD235Aresult', cluster);
+    expect(value).toMatch(/^rehearsal-[0-9a-f]{24}$/);
+    expect(standIn('cross-stack-output-random_passwordmysql_admin-password_value_B3FD235Aresult', cluster)).toBe(value);
+  });
+
   test('an output without a stand-in is named', () => {
     expect(() => standIn('cross-stack-output-azurerm_thingx_42somethingnew', cluster)).toThrow(/no stand-in for cluster output cross-stack-output-azurerm_thingx_42somethingnew/);
   });
