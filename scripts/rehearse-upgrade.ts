@@ -589,6 +589,7 @@ export async function rehearseUpgrade(envName: string, rev: string, keep: boolea
       const findings = volumeFindings(oldStack as unknown as PreviewStackJson, newStack as unknown as PreviewStackJson, check.render, { before: env.kubernetesVersion, after: env.kubernetesVersion });
       preview = { namedImmutable: claimsNamedImmutable(findings.warnings), notes: findings.notes };
       console.log(`preview names as refused claim changes: ${preview.namedImmutable.join(', ') || 'none'}`);
+      for (const note of findings.notes) console.log(`  preview note: ${note}`);
     } else preview = { skipped: check.unavailable ?? 'no renderer' };
 
     const ctx = { envName, engine, oldSource, oldTree: revision.tree, newSource, keep };
