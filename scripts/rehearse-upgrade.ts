@@ -460,7 +460,7 @@ async function rehearsePhase(phase: Phase, ctx: { envName: string; engine: strin
     writeFileSync(paths.clusterState, outputsState(outputs), { mode: 0o600 });
     const tfEnv = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_INPUT: '0', KUBECONFIG: plane.kubeconfigPath };
 
-    // 1. The old revision, as it was deployed (its placeholder guard has been rehearsed with it; here it is lifted).
+    // 1. The old revision, as it was deployed: with real values it synthesized no placeholder guard (dropped above, lifted in the override).
     writeFileSync(join(oldDir, 'rehearsal_override.tf.json'), JSON.stringify(rehearsalOverride(oldStack, plane, paths, false), null, 2));
     const oldInit = engineRun(engine, oldDir, ['init', '-input=false', '-no-color'], tfEnv);
     if (oldInit.status !== 0) throw new Error(`init of the old revision failed:\n${oldInit.output.slice(-4000)}`);
@@ -617,7 +617,7 @@ export async function rehearseUpgrade(envName: string, rev: string, keep: boolea
       && migrated.claims.length === migrated.storeClaims.length && migrated.problems.length === 0 && migrated.secondPlanClean;
     return { summary, ok };
   } finally {
-    if (keep) console.log(`kept: the old revision's worktree ${revision.tree}`);
+    if (keep) console.log(`kept: the old revision's worktree ${revision.tree} (git worktree remove --force ${revision.tree} when done)`);
     else revision.remove();
   }
 }
