@@ -356,6 +356,24 @@ export function withoutGuardResource(stack: StackJson): { stack: StackJson; drop
   return { stack: { ...stack, resource }, dropped };
 }
 
+/**
+ * How the preview's claims compare with the claims the apply refused: `missed` were refused
+ * but not named although the preview rendered their release (a defect of the preview);
+ * `unchecked` were not named because the preview says it could not render their release
+ * (its documented note, e.g. for an old revision's overlay the current render machinery cannot build).
+ */
+export function previewGaps(refused: readonly ImmutableClaim[], named: readonly string[], notes: readonly string[], stack: StackJson, namespace = 'kubeflow'): { missed: string[]; unchecked: string[] } {
+  const missed: string[] = [];
+  const unchecked: string[] = [];
+  for (const r of refused) {
+    const claim = `${namespace}/${r.claim}`;
+    if (named.includes(claim)) continue;
+    const release = String(stack.resource?.helm_release?.[r.release]?.name ?? r.release);
+    (notes.some((n) => n.startsWith(`Release \`${release}\` (before) could not be rendered`)) ? unchecked : missed).push(claim);
+  }
+  return { missed, unchecked };
+}
+
 /** Why a stack cannot be the target of the rehearsal: it has no store class release (no in-cluster store), or undefined. */
 export function noStoresReason(stack: StackJson, envName: string): string | undefined {
   const releases = Object.values(stack.resource?.helm_release ?? {}).map((r) => String(r.name));
@@ -371,7 +389,7 @@ export interface UpgradeSummary {
   readonly engine: string;
   readonly nodeModules: 'borrowed' | 'own npm ci';
   /** Store claims the preview's volume check names as refused changes, offline; or why it could not run. */
-  readonly preview: { readonly namedImmutable: readonly string[]; readonly notes: readonly string[] } | { readonly skipped: string };
+  readonly preview: { readonly namedImmutable: readonly string[]; readonly notes: readonly string[]; readonly missed?: readonly string[]; readonly unchecked?: readonly string[] } | { readonly skipped: string };
   readonly withoutMigration: {
     /** The apply line of each pass of the old revision's apply (a race with CRD discovery is applied again, as in the platform rehearsal). */
     readonly oldApplied: readonly string[];
@@ -603,16 +621,19 @@ export async function rehearseUpgrade(envName: string, rev: string, keep: boolea
     else console.log(`the apply without the migration failed as it must:\n  ${without.apply.output.split('\n').filter((l) => /^Error: |^\s+with helm_release\./.test(l)).map((l) => l.trim()).join('\n  ')}`);
     const migrated = await rehearsePhase('migration', ctx);
 
+    const gaps = 'skipped' in preview ? undefined : previewGaps(refusedClaims, preview.namedImmutable, preview.notes, newStack);
+    if (gaps && gaps.unchecked.length > 0) console.log(`the preview could not render the old release of ${gaps.unchecked.join(', ')} (its note says so), so it did not name them`);
+    if (gaps && gaps.missed.length > 0) console.log(`✗ the preview rendered the release of ${gaps.missed.join(', ')} but did not name the refused change`);
+    const previewOk = gaps === undefined || gaps.missed.length === 0;
     const summary: UpgradeSummary = {
       environment: envName,
       from: `${rev} (${revision.commit.slice(0, 12)})`,
       engine: migrated.engineVersion,
       nodeModules: revision.borrowedModules ? 'borrowed' : 'own npm ci',
-      preview,
+      preview: gaps ? { ...preview, ...gaps } : preview,
       withoutMigration: { oldApplied: without.oldApplied, oldRacedCrdDiscovery: without.oldRaced, planned: without.planned, applyFailed: without.apply.status !== 0, refusedClaims, storeClaimsNotNamed },
       migration: { oldApplied: migrated.oldApplied, oldRacedCrdDiscovery: migrated.oldRaced, claims: migrated.claims, planned: migrated.planned, applied: migrated.apply.applied, racedCrdDiscovery: migrated.apply.raced, scaledBackAfterApply: migrated.notRestoredByApply, problems: migrated.problems, secondPlanClean: migrated.secondPlanClean },
     };
-    const previewOk = 'skipped' in preview || without.storeClaims.every((c) => preview.namedImmutable.includes(c));
     const ok = previewOk && summary.withoutMigration.applyFailed && storeClaimsNotNamed.length === 0
       && migrated.claims.length === migrated.storeClaims.length && migrated.problems.length === 0 && migrated.secondPlanClean;
     return { summary, ok };

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { CRD_RELEASE, CrdJson, LocalCluster, crdRaces, kubernetesLdflags, raceProblems, outputsState, rehearsalOverride, remoteOutputs, standIn, withoutAzureReads } from '../scripts/rehearse';
 import {
   ClaimJson, DiskBefore, STAND_IN_LABEL, VolumeJson, WorkloadJson, aksDefaultStorageClass, claimsNamedImmutable, immutableClaimsIn, lockReusable,
-  migrationCalls, migrationProblems, noStoresReason, parseRehearseArgs, replicaProblems, scaleBackCalls, standInDisk, storeClaimsOf, withoutGuardResource, workloadsMounting,
+  migrationCalls, migrationProblems, noStoresReason, parseRehearseArgs, previewGaps, replicaProblems, scaleBackCalls, standInDisk, storeClaimsOf, withoutGuardResource, workloadsMounting,
 } from '../scripts/rehearse-upgrade';
 import { volumeFindings } from '../scripts/preview/volumes';
 import { dev, prod } from './fixtures/environments';
@@ -298,6 +298,16 @@ describe('the upgrade rehearsal of the in-cluster stores (--from)', () => {
     const findings = volumeFindings(stack('before'), stack('after'), render);
     expect(claimsNamedImmutable(findings.warnings)).toEqual(['kubeflow/katib-mysql']);
     expect(claimsNamedImmutable(volumeFindings(stack('before'), stack('before2'), render).warnings)).toEqual([]);
+  });
+
+  test("a refused claim the preview did not name is a miss, unless the preview's note says it could not render that release", () => {
+    const refused = [{ release: 'katib_A', claim: 'katib-mysql' }, { release: 'pipelines_B', claim: 'mysql-pv-claim' }, { release: 'pipelines_B', claim: 'seaweedfs-pvc' }];
+    const stack = { resource: { helm_release: { katib_A: { name: 'katib' }, pipelines_B: { name: 'pipelines' } } } };
+    const note = 'Release `pipelines` (before) could not be rendered, so its PersistentVolumeClaims are not checked: kustomize failed.';
+    expect(previewGaps(refused, ['kubeflow/katib-mysql', 'kubeflow/mysql-pv-claim', 'kubeflow/seaweedfs-pvc'], [], stack)).toEqual({ missed: [], unchecked: [] });
+    expect(previewGaps(refused, ['kubeflow/katib-mysql'], [note], stack)).toEqual({ missed: [], unchecked: ['kubeflow/mysql-pv-claim', 'kubeflow/seaweedfs-pvc'] });
+    expect(previewGaps(refused, ['kubeflow/katib-mysql'], [], stack)).toEqual({ missed: ['kubeflow/mysql-pv-claim', 'kubeflow/seaweedfs-pvc'], unchecked: [] });
+    expect(previewGaps(refused, [], [note.replace('pipelines', 'katib')], stack)).toEqual({ missed: ['kubeflow/mysql-pv-claim', 'kubeflow/seaweedfs-pvc'], unchecked: ['kubeflow/katib-mysql'] });
   });
 
   test('an environment without an in-cluster store today is refused, naming why', () => {
