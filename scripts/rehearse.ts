@@ -1,5 +1,5 @@
 /**
- * `npm run rehearse -- <env> [--keep]`: the platform rehearsal. Plans and
+ * `npm run rehearse -- <env> [--keep] [--from <git-rev>]`: the platform rehearsal. Plans and
  * applies `<env>-platform` for real against a throwaway Kubernetes control
  * plane on this machine, with the engine and providers a deploy uses:
  *
@@ -19,6 +19,9 @@
  *      environment holds sample values (the guard is then overridden); `plan`,
  *      `apply`, and a second `plan` that must show no changes; then `destroy`
  *      (unless `--keep`) and stops the control plane.
+ *
+ * With `--from <git-rev>`: the upgrade rehearsal of the in-cluster stores from
+ * that revision, on the same control plane (scripts/rehearse-upgrade.ts).
  *
  * What it proves and what it cannot: docs/verification.md. The binaries come
  * from REHEARSAL_BIN_DIR (default .cache/rehearsal-bin) or are built there
@@ -60,9 +63,9 @@ export function kubernetesLdflags(goMod: string): string[] {
   return ['-ldflags', [`-X ${pkg}.gitVersion=${version[1]}`, `-X ${pkg}.gitMajor=${version[2]}`, `-X ${pkg}.gitMinor=${version[3]}`, `-X ${pkg}.gitTreeState=clean`].join(' ')];
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-interface StackJson {
+export interface StackJson {
   readonly terraform?: Json;
   readonly provider?: Record<string, Json[]>;
   readonly resource?: Record<string, Record<string, Json>>;
@@ -168,6 +171,8 @@ export function standIn(output: string, cluster: LocalCluster): string {
   if (/client_id$|principal_id$|object_id$|tenant_id$/.test(output)) return guid(output);
   if (/fqdn$/.test(output)) return `rehearsal-${createHash('sha256').update(output).digest('hex').slice(0, 8)}.mysql.rehearsal.invalid`;
   if (/storage_account[A-Za-z0-9_]*name$/.test(output)) return `strehearsal${createHash('sha256').update(output).digest('hex').slice(0, 8)}`;
+  // Revisions before the MySQL administrator password left state read it from the cluster stack (the upgrade rehearsal applies them).
+  if (/^cross-stack-output-random_password.*result$/.test(output)) return `rehearsal-${createHash('sha256').update(output).digest('hex').slice(0, 24)}`;
   // The vault of the MySQL administrator password: an id only. Opening its secret needs Azure, which the rehearsal does not have.
   if (/^cross-stack-output-azurerm_key_vault.*id$/.test(output)) return `/subscriptions/${guid(output)}/resourceGroups/rg-rehearsal/providers/Microsoft.KeyVault/vaults/kv-rehearsal`;
   throw new Error(`the rehearsal has no stand-in for cluster output ${output}: add one to standIn() in scripts/rehearse.ts`);
@@ -296,7 +301,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, proc?: ChildProcess, log?: string): Promise<void> {
+export async function until(what: string, timeoutMs: number, probe: () => Promise<boolean>, proc?: ChildProcess, log?: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (proc && proc.exitCode !== null) throw new Error(`${what} exited with ${proc.exitCode}${log ? `; its log: ${log}` : ''}`);
@@ -312,23 +317,16 @@ function httpOk(url: string): Promise<boolean> {
   });
 }
 
-function apiGet(cluster: { host: string; caPem: string; token: string }, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((ok, fail) => {
-    const req = request(`${cluster.host}${path}`, { ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', fail);
-    req.end();
-  });
-}
+/** The local API server as its HTTPS client sees it. */
+export interface ApiTarget { readonly host: string; readonly caPem: string; readonly token: string }
 
-function apiPost(cluster: { host: string; caPem: string; token: string }, path: string, body: Json): Promise<{ status: number; body: string }> {
+/** One HTTPS request to the API server with the rehearsal's token; the body is sent as JSON with the content type given. */
+export function apiRequest(cluster: ApiTarget, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: string }> {
   return new Promise((ok, fail) => {
-    const data = JSON.stringify(body);
-    const req = request(`${cluster.host}${path}`, { method: 'POST', ca: cluster.caPem, headers: { Authorization: `Bearer ${cluster.token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = { Authorization: `Bearer ${cluster.token}` };
+    if (data !== undefined) Object.assign(headers, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) });
+    const req = request(`${cluster.host}${path}`, { method, ca: cluster.caPem, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { text += c; });
@@ -339,12 +337,20 @@ function apiPost(cluster: { host: string; caPem: string; token: string }, path: 
   });
 }
 
-function binDir(): string {
+export function apiGet(cluster: ApiTarget, path: string): Promise<{ status: number; body: string }> {
+  return apiRequest(cluster, 'GET', path);
+}
+
+export function apiPost(cluster: ApiTarget, path: string, body: Json): Promise<{ status: number; body: string }> {
+  return apiRequest(cluster, 'POST', path, body);
+}
+
+export function binDir(): string {
   return resolve(process.env.REHEARSAL_BIN_DIR ?? join(ROOT, '.cache', 'rehearsal-bin'));
 }
 
 /** The control-plane binaries: from the folder, else built there from the Go module proxy. */
-function ensureBinaries(dir: string): Record<string, string> {
+export function ensureBinaries(dir: string): Record<string, string> {
   mkdirSync(dir, { recursive: true });
   const paths: Record<string, string> = {};
   for (const b of BINARIES) {
@@ -360,13 +366,13 @@ function ensureBinaries(dir: string): Record<string, string> {
   return paths;
 }
 
-interface ControlPlane extends LocalCluster {
+export interface ControlPlane extends LocalCluster {
   readonly token: string;
   readonly kubeconfigPath: string;
   stop(): void;
 }
 
-async function startControlPlane(bins: Record<string, string>, work: string): Promise<ControlPlane> {
+export async function startControlPlane(bins: Record<string, string>, work: string): Promise<ControlPlane> {
   const procs: ChildProcess[] = [];
   // SIGKILL: the data is thrown away, and a graceful API server shutdown outlives this process.
   const stop = () => { for (const p of [...procs].reverse()) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); };
@@ -444,9 +450,9 @@ async function startControlPlane(bins: Record<string, string>, work: string): Pr
 // ---------------------------------------------------------------------------
 // The rehearsal
 
-interface StepResult { readonly status: number; readonly output: string }
+export interface StepResult { readonly status: number; readonly output: string }
 
-function engineRun(engine: string, dir: string, args: string[], env: NodeJS.ProcessEnv): StepResult {
+export function engineRun(engine: string, dir: string, args: string[], env: NodeJS.ProcessEnv): StepResult {
   console.log(`$ ${engine} ${args.join(' ')}`);
   const started = Date.now();
   const run = spawnSync(engine, args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 256 * 1024 * 1024 });
@@ -455,6 +461,53 @@ function engineRun(engine: string, dir: string, args: string[], env: NodeJS.Proc
   console.log(`  exit ${run.status} in ${Math.round((Date.now() - started) / 1000)} s\n${tail}`);
   if (run.error) throw new Error(`cannot run ${engine}: ${run.error.message}`);
   return { status: run.status ?? 1, output };
+}
+
+/**
+ * Copies a synthesized stack to `dir` (same depth under the repository, so its relative
+ * upstream paths hold) without what only Azure answers (withoutAzureReads); returns the copy.
+ */
+export function copyStack(source: string, dir: string): StackJson {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, '..'), { recursive: true });
+  cpSync(source, dir, { recursive: true });
+  const copied = withoutAzureReads(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson);
+  if (copied.stoodIn.length > 0) {
+    writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(copied.stack, null, 2));
+    console.log(`stood in for what only Azure answers: ${copied.stoodIn.join(', ')}`);
+  }
+  return copied.stack;
+}
+
+/** The apply line of an engine run, or "failed". */
+export function applyLine(output: string): string {
+  return /Apply complete![^\n]+/.exec(output)?.[0] ?? 'failed';
+}
+
+/**
+ * Applies the saved plan `rehearsal.tfplan`, and applies again (up to two more passes) only
+ * when every failure is a race with CRD discovery that a deploy's Helm wait would cover.
+ */
+export async function applyWithRaceRetries(engine: string, dir: string, stack: StackJson, plane: ApiTarget, tfEnv: NodeJS.ProcessEnv): Promise<{ apply: StepResult; applied: string[]; raced: string[] }> {
+  let apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
+  const applied: string[] = [applyLine(apply.output)];
+  const raced: string[] = [];
+  for (let pass = 2; apply.status !== 0 && pass <= 3; pass++) {
+    // A release whose Deployments Helm does not wait for here (no pods) may finish before its CRDs are served;
+    // in a deploy Helm's wait covers that. Applying again is fair only if every failure is such a race and the
+    // CRD's release is one the failing release depends on: that is the ordering a deploy relies on.
+    const races = crdRaces(apply.output);
+    if (races.length === 0) break;
+    const crds = JSON.parse((await apiGet(plane, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body) as { items: CrdJson[] };
+    const problems = races.flatMap((r) => raceProblems(stack, r, crds.items));
+    if (problems.length > 0) throw new Error(`apply failed, and not by a race with CRD establishment:\n  ${problems.join('\n  ')}\n${apply.output.slice(-4000)}`);
+    raced.push(...races.map((r) => `${r.release} (${r.kind}.${r.group})`));
+    console.log(`  ${races.length} release(s) raced the API server's discovery of CRDs their dependencies installed; applying again (pass ${pass})`);
+    await new Promise((r) => setTimeout(r, 5000));
+    apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', '-auto-approve'], tfEnv);
+    applied.push(applyLine(apply.output));
+  }
+  return { apply, applied, raced };
 }
 
 export interface RehearsalSummary {
@@ -487,15 +540,7 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
   const plane = await startControlPlane(bins, work);
   try {
     const dir = join(ROOT, 'cdktf.out', 'rehearsal', stackName);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(join(ROOT, 'cdktf.out', 'rehearsal'), { recursive: true });
-    cpSync(source, dir, { recursive: true });
-    const copied = withoutAzureReads(JSON.parse(readFileSync(join(dir, 'cdk.tf.json'), 'utf8')) as StackJson);
-    const stack = copied.stack;
-    if (copied.stoodIn.length > 0) {
-      writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(stack, null, 2));
-      console.log(`stood in for what only Azure answers: ${copied.stoodIn.join(', ')}`);
-    }
+    const stack = copyStack(source, dir);
     const outputs = Object.fromEntries(remoteOutputs(stack).map((o) => [o, standIn(o, plane)]));
     const paths = { state: join(work, 'platform.tfstate'), clusterState: join(work, 'cluster.tfstate') };
     writeFileSync(paths.clusterState, outputsState(outputs), { mode: 0o600 });
@@ -517,25 +562,7 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
     const plan = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-out=rehearsal.tfplan'], tfEnv);
     if (plan.status !== 0) throw new Error(`plan failed:\n${plan.output.slice(-8000)}`);
     const planned = /Plan: [^\n]+/.exec(plan.output)?.[0] ?? 'no plan line';
-    let apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', 'rehearsal.tfplan'], tfEnv);
-    const applyLine = (output: string) => /Apply complete![^\n]+/.exec(output)?.[0] ?? 'failed';
-    const applied: string[] = [applyLine(apply.output)];
-    const raced: string[] = [];
-    for (let pass = 2; apply.status !== 0 && pass <= 3; pass++) {
-      // A release whose Deployments Helm does not wait for here (no pods) may finish before its CRDs are served;
-      // in a deploy Helm's wait covers that. Applying again is fair only if every failure is such a race and the
-      // CRD's release is one the failing release depends on: that is the ordering a deploy relies on.
-      const races = crdRaces(apply.output);
-      if (races.length === 0) break;
-      const crds = JSON.parse((await apiGet(plane, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions')).body) as { items: CrdJson[] };
-      const problems = races.flatMap((r) => raceProblems(stack, r, crds.items));
-      if (problems.length > 0) throw new Error(`apply failed, and not by a race with CRD establishment:\n  ${problems.join('\n  ')}\n${apply.output.slice(-4000)}`);
-      raced.push(...races.map((r) => `${r.release} (${r.kind}.${r.group})`));
-      console.log(`  ${races.length} release(s) raced the API server's discovery of CRDs their dependencies installed; applying again (pass ${pass})`);
-      await new Promise((r) => setTimeout(r, 5000));
-      apply = engineRun(engine, dir, ['apply', '-input=false', '-no-color', '-auto-approve'], tfEnv);
-      applied.push(applyLine(apply.output));
-    }
+    const { apply, applied, raced } = await applyWithRaceRetries(engine, dir, stack, plane, tfEnv);
     if (apply.status !== 0) throw new Error(`apply failed:\n${apply.output.slice(-8000)}`);
     const second = engineRun(engine, dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], tfEnv);
     if (second.status === 1) throw new Error(`second plan failed:\n${second.output.slice(-8000)}`);
@@ -573,12 +600,23 @@ async function rehearse(envName: string, keep: boolean): Promise<RehearsalSummar
 
 if (require.main === module) {
   runCommand(async (argv) => {
-    const [envName] = argv.filter((a) => !a.startsWith('--'));
-    if (!envName || argv.includes('--help')) {
-      process.stdout.write('Usage: npm run rehearse -- <env> [--keep]\n  plans, applies, re-plans and destroys <env>-platform against a throwaway local API server (docs/verification.md)\n');
-      return argv.includes('--help') ? 0 : 1;
+    // The upgrade rehearsal lives in its own module, which builds on this one.
+    const { parseRehearseArgs, rehearseUpgrade } = await import('./rehearse-upgrade');
+    const args = parseRehearseArgs(argv);
+    const envName = args.env;
+    if (!envName || args.help) {
+      process.stdout.write('Usage: npm run rehearse -- <env> [--keep] [--from <git-rev>]\n  plans, applies, re-plans and destroys <env>-platform against a throwaway local API server (docs/verification.md)\n  --from <git-rev>: the upgrade rehearsal of the in-cluster stores from that revision (docs/components/data-stores.md)\n');
+      return args.help ? 0 : 1;
     }
-    const summary = await rehearse(envName, argv.includes('--keep'));
+    if (args.from !== undefined) {
+      const { summary, ok } = await rehearseUpgrade(envName, args.from, args.keep);
+      const out = join(ROOT, 'cdktf.out', 'rehearsal', `${envName}-upgrade-summary.json`);
+      writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
+      console.log(`\nupgrade rehearsal of ${envName}-platform from ${args.from}: ${JSON.stringify(summary, null, 2)}`);
+      console.log(ok ? `✓ upgrade rehearsal of ${envName} from ${args.from} passed` : `✗ upgrade rehearsal of ${envName} from ${args.from} failed`);
+      return ok ? 0 : 1;
+    }
+    const summary = await rehearse(envName, args.keep);
     const out = join(ROOT, 'cdktf.out', 'rehearsal', `${envName}-summary.json`);
     writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`\nrehearsal of ${envName}-platform: ${JSON.stringify(summary, null, 2)}`);
