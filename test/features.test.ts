@@ -4,6 +4,8 @@
  * and the stack loads. A feature that quietly needs a feature it does not
  * declare fails here (issue 18: tests follow the features).
  */
+import { existsSync, readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
 import { App, Testing } from 'cdktf';
 import type { PlatformFeature } from '../constructs/lib/feature';
 import { transitiveAfter } from '../constructs/lib/release-graph';
@@ -43,4 +45,36 @@ describe.each(PLATFORM_FEATURES.filter((f) => f.source(env) === true || f.source
 test('every feature of the list is installed by prod but the Kubeflow roles (the dashboard brings them there)', () => {
   const notInProd = PLATFORM_FEATURES.filter((f) => !(f.source(env) === true || f.source(env) === 'install')).map((f) => f.name);
   expect(notInProd).toEqual(['kubeflow-roles']);
+});
+
+/** Every feature module of the repository (and the worked example), with the folder it lives in. */
+function featureModules(): Array<{ folder: string; feature: PlatformFeature }> {
+  const root = join(__dirname, '..');
+  const files = [
+    ...readdirSync(join(root, 'constructs'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(root, 'constructs', d.name, 'feature.ts')))
+      .map((d) => `constructs/${d.name}`),
+    'test/fixtures/hypothetical-feature',
+  ];
+  return files.flatMap((folder) =>
+    Object.values(require(join(root, folder, 'feature.ts')) as Record<string, unknown>)
+      .filter((v): v is PlatformFeature => typeof v === 'object' && v !== null && 'name' in v && 'build' in v)
+      .map((feature) => ({ folder, feature })),
+  );
+}
+
+describe('each feature names its page, and the page names its folder', () => {
+  const modules = featureModules();
+
+  test('every listed feature is found in a feature folder', () => {
+    const found = new Set(modules.map((m) => m.feature));
+    expect(PLATFORM_FEATURES.filter((f) => !found.has(f)).map((f) => f.name)).toEqual([]);
+  });
+
+  test.each(modules.map((m) => [m.feature.name, m] as const))('%s', (_name, { folder, feature }) => {
+    const page = join(__dirname, '..', feature.doc);
+    expect(feature.doc).toMatch(/^docs\/[a-z0-9/-]+\.md$/);
+    expect(existsSync(page)).toBe(true);
+    expect(readFileSync(page, 'utf8')).toContain(`${folder}/`);
+  });
 });

@@ -31,6 +31,7 @@ declare module '../lib/feature' {
 export const accessFeature: PlatformFeature<'access'> = {
   name: 'access',
   summary: 'Entra ID sign-in (oauth2-proxy, gateway policies) and the host certificate',
+  doc: 'docs/access.md',
   after: ['istio', 'cert-manager'],
   source: (env) => env.access !== undefined,
   build: (ctx) => {

@@ -11,6 +11,7 @@ declare module '../lib/feature' {
 export const certManagerFeature: PlatformFeature<'cert-manager'> = {
   name: 'cert-manager',
   summary: 'cert-manager (webhook certificates, ACME)',
+  doc: 'docs/components/cert-manager.md',
   after: [],
   source: (env) => env.platform.components.certManager,
   build: (ctx) => new CertManager(ctx.scope, 'cert-manager', {

@@ -14,6 +14,7 @@ declare module '../lib/feature' {
 export const dashboardFeature: PlatformFeature<'dashboard'> = {
   name: 'dashboard',
   summary: 'central dashboard, profile controller, Kubeflow cluster roles',
+  doc: 'docs/components/dashboard.md',
   after: ['namespaces', 'cert-manager', 'istio', 'access'],
   source: (env) => env.access !== undefined,
   build: (ctx) => {
@@ -29,6 +30,7 @@ export const dashboardFeature: PlatformFeature<'dashboard'> = {
 export const kubeflowRolesFeature: PlatformFeature<'kubeflow-roles'> = {
   name: 'kubeflow-roles',
   summary: 'the Kubeflow cluster roles, when there is no dashboard to bring them',
+  doc: 'docs/components/dashboard.md',
   after: ['namespaces'],
   source: (env) => {
     const c = env.platform.components;

@@ -11,6 +11,7 @@ declare module '../lib/feature' {
 export const gpuOperatorFeature: PlatformFeature<'gpu-operator'> = {
   name: 'gpu-operator',
   summary: 'NVIDIA GPU Operator on the GPU pools',
+  doc: 'docs/components/gpu-operator.md',
   after: [],
   source: (env) => env.platform.components.gpuOperator,
   build: (ctx) => new GpuOperator(ctx.scope, 'gpu-operator', { connection: ctx.connection, pools: ctx.env.gpuPools, valuesOverride: ctx.env.platform.values.gpuOperator }),

@@ -15,6 +15,7 @@ declare module '../lib/feature' {
 export const istioFeature: PlatformFeature<'istio'> = {
   name: 'istio',
   summary: 'Istio (base, CNI, istiod, ingress gateway)',
+  doc: 'docs/components/istio.md',
   after: ['namespaces'],
   source: (env) => env.platform.components.istio,
   build: (ctx) => {
@@ -37,6 +38,7 @@ export const istioFeature: PlatformFeature<'istio'> = {
 export const tenantIsolationFeature: PlatformFeature<'tenant-isolation'> = {
   name: 'tenant-isolation',
   summary: 'STRICT mTLS, default deny with explicit allows, NetworkPolicies',
+  doc: 'docs/components/tenant-isolation.md',
   after: ['namespaces', 'istio', 'profiles', 'kserve', 'trainer', 'spark'],
   source: (env) => env.platform.components.istio === 'install',
   build: (ctx) => {

@@ -12,6 +12,7 @@ declare module '../lib/feature' {
 export const katibFeature: PlatformFeature<'katib'> = {
   name: 'katib',
   summary: 'Katib (hyperparameter tuning)',
+  doc: 'docs/components/katib.md',
   after: ['namespaces', 'cert-manager', 'istio', 'access', 'stores', 'mysql'],
   source: (env) => env.platform.components.katib,
   build: (ctx) => new Katib(ctx.scope, 'katib', { ...kubeflowAppProps(ctx), storeVolumes: ctx.need('stores'), azureMysql: ctx.installed('mysql') }),

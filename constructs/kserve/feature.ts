@@ -12,6 +12,7 @@ declare module '../lib/feature' {
 export const kserveFeature: PlatformFeature<'kserve'> = {
   name: 'kserve',
   summary: 'KServe (CRDs, controller, IngressClass)',
+  doc: 'docs/components/kserve.md',
   after: ['cert-manager', 'istio'],
   source: (env) => env.platform.components.kserve,
   build: (ctx) => {

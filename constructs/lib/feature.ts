@@ -28,6 +28,11 @@ export interface PlatformFeature<N extends FeatureName = FeatureName> extends Gr
   readonly name: N;
   /** One line for the generated release graph (`docs/architecture.md`). */
   readonly summary: string;
+  /**
+   * The page that documents it, from the repository root (`docs/components/<name>.md`
+   * for a component); it names the feature's folder (`constructs/<folder>/`).
+   */
+  readonly doc: string;
   /** Features installed before this one; the only features `build` may read. */
   readonly after: readonly FeatureName[];
   /** Whether the environment installs it (`external`: another team does; dependants trust it and wait for nothing). */

@@ -12,6 +12,7 @@ declare module '../lib/feature' {
 export const modelRegistryFeature: PlatformFeature<'model-registry'> = {
   name: 'model-registry',
   summary: 'Model Registry (API, UI, PostgreSQL)',
+  doc: 'docs/components/model-registry.md',
   after: ['namespaces', 'cert-manager', 'istio', 'access', 'stores'],
   source: (env) => env.platform.components.modelRegistry,
   build: (ctx) => new ModelRegistry(ctx.scope, 'model-registry', {

@@ -12,6 +12,7 @@ declare module '../lib/feature' {
 export const modelsWebAppFeature: PlatformFeature<'models-web-app'> = {
   name: 'models-web-app',
   summary: "KServe's models web app",
+  doc: 'docs/components/models-web-app.md',
   after: ['namespaces', 'cert-manager', 'istio', 'access', 'kserve'],
   source: (env) => env.platform.components.modelsWebApp,
   build: (ctx) => new ModelsWebApp(ctx.scope, 'models-web-app', {

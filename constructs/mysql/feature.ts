@@ -23,6 +23,7 @@ function consumers(env: ResolvedEnvironment): MysqlConsumerName[] {
 export const mysqlFeature: PlatformFeature<'mysql'> = {
   name: 'mysql',
   summary: 'database users on the Azure MySQL server (a Job)',
+  doc: 'docs/components/data-stores.md',
   after: ['namespaces'],
   source: (env) => env.dataStores.mysql.kind === 'azure' && consumers(env).length > 0,
   build: (ctx) => {

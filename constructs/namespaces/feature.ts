@@ -11,6 +11,7 @@ declare module '../lib/feature' {
 export const namespacesFeature: PlatformFeature<'namespaces'> = {
   name: 'namespaces',
   summary: 'the kubeflow namespace',
+  doc: 'docs/architecture.md',
   after: [],
   source: () => true,
   build: (ctx) => new KubeflowNamespaces(ctx.scope, 'namespaces', { provider: ctx.connection.kubernetes }),

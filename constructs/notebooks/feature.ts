@@ -12,6 +12,7 @@ declare module '../lib/feature' {
 export const notebooksFeature: PlatformFeature<'notebooks'> = {
   name: 'notebooks',
   summary: 'notebook controller and spawner (GPU pools, culling)',
+  doc: 'docs/components/notebooks.md',
   after: ['namespaces', 'cert-manager', 'istio', 'access'],
   source: (env) => env.notebooks.enabled,
   build: (ctx) => new Notebooks(ctx.scope, 'notebooks', {

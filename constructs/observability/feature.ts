@@ -12,6 +12,7 @@ declare module '../lib/feature' {
 export const scrapeFeature: PlatformFeature<'scrape'> = {
   name: 'scrape',
   summary: 'managed Prometheus scrape objects',
+  doc: 'docs/components/observability.md',
   // Trainer's controller is scraped by name from kube-system: nothing waits for it.
   after: ['namespaces', 'gpu-operator'],
   source: (env) => {

@@ -20,6 +20,7 @@ declare module '../lib/feature' {
 export const pipelinesFeature: PlatformFeature<'pipelines'> = {
   name: 'pipelines',
   summary: 'Kubeflow Pipelines with Argo Workflows',
+  doc: 'docs/components/pipelines.md',
   after: ['namespaces', 'cert-manager', 'istio', 'access', 'stores', 'mysql'],
   source: (env) => env.platform.components.pipelines,
   build: (ctx) => {
@@ -46,6 +47,7 @@ export const pipelinesFeature: PlatformFeature<'pipelines'> = {
 export const pipelinesAdvisoriesFeature: PlatformFeature<'pipelines-advisories'> = {
   name: 'pipelines-advisories',
   summary: 'mitigations of open Pipelines advisories (Istio policies)',
+  doc: 'docs/components/pipelines.md',
   // Beside Pipelines, not after it: the policies only need Istio's CRDs, and are in place as soon as the workloads are.
   after: ['namespaces', 'istio'],
   source: (env) => env.platform.components.pipelines,

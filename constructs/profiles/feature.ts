@@ -11,6 +11,7 @@ declare module '../lib/feature' {
 export const profilesFeature: PlatformFeature<'profiles'> = {
   name: 'profiles',
   summary: 'profiles (team namespaces, owners, contributors, quotas)',
+  doc: 'docs/components/profiles.md',
   after: ['dashboard', 'istio'],
   source: (env) => env.access !== undefined,
   build: (ctx) => new Profiles(ctx.scope, 'profiles', {

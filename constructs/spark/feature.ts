@@ -11,6 +11,7 @@ declare module '../lib/feature' {
 export const sparkFeature: PlatformFeature<'spark'> = {
   name: 'spark',
   summary: 'Spark Operator (jobs in the profile namespaces)',
+  doc: 'docs/components/spark-operator.md',
   after: ['profiles'],
   source: (env) => env.platform.components.sparkOperator,
   build: (ctx) => {

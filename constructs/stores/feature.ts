@@ -25,6 +25,7 @@ export function storeDiskSku(env: ResolvedEnvironment): StoreDiskSku {
 export const storesFeature: PlatformFeature<'stores'> = {
   name: 'stores',
   summary: 'the kubeflow-store StorageClass (retained disks for in-cluster stores)',
+  doc: 'docs/components/data-stores.md',
   after: ['namespaces'],
   source: (env) => {
     const c = env.platform.components;

@@ -11,6 +11,7 @@ declare module '../lib/feature' {
 export const trainerFeature: PlatformFeature<'trainer'> = {
   name: 'trainer',
   summary: 'Kubeflow Trainer, JobSet, GPU runtimes per pool',
+  doc: 'docs/components/trainer.md',
   after: [],
   source: (env) => env.platform.components.trainer,
   build: (ctx) => new Trainer(ctx.scope, 'trainer', {

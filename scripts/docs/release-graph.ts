@@ -7,7 +7,7 @@
  *   npm run docs:graph -- --check exit 1 when the committed doc differs
  */
 import { readFileSync, writeFileSync } from 'fs';
-import { join, resolve } from 'path';
+import { basename, join, relative, resolve } from 'path';
 import type { PlatformFeature } from '../../constructs/lib/feature';
 import { orderFeatures } from '../../constructs/lib/release-graph';
 import { ENVIRONMENTS, ResolvedEnvironment, loadEnvironments } from '../../environments';
@@ -32,11 +32,11 @@ export function renderReleaseGraph(features: readonly PlatformFeature[], envs: r
   for (const f of ordered) lines.push(`  ${node(f.name)}["${f.name}"]`);
   for (const f of ordered) for (const a of f.after) lines.push(`  ${node(f.name)} --> ${node(a)}`);
   lines.push('```', '');
-  lines.push(`| feature | installed after | ${envs.map((e) => e.name).join(' | ')} | what it is |`);
-  lines.push(`| --- | --- | ${envs.map(() => '---').join(' | ')} | --- |`);
+  lines.push(`| feature | installed after | ${envs.map((e) => e.name).join(' | ')} | what it is | page |`);
+  lines.push(`| --- | --- | ${envs.map(() => '---').join(' | ')} | --- | --- |`);
   for (const f of ordered) {
     const after = f.after.length > 0 ? f.after.map((a) => `\`${a}\``).join(', ') : '—';
-    lines.push(`| \`${f.name}\` | ${after} | ${envs.map((e) => installs(f, e)).join(' | ')} | ${f.summary} |`);
+    lines.push(`| \`${f.name}\` | ${after} | ${envs.map((e) => installs(f, e)).join(' | ')} | ${f.summary} | [${basename(f.doc)}](${relative('docs', f.doc)}) |`);
   }
   lines.push('', END);
   return lines.join('\n');
