@@ -254,6 +254,13 @@ export const ACME_SERVERS = {
 /** Terraform providers without a prebuilt cdktf package. */
 export const PROVIDERS = {
   kustomization: { source: 'kbst/kustomization', version: '0.9.8' },
+  /**
+   * Azure/azapi v2.12.0 (2026-08-07, the newest release in the provider's repository
+   * snapshot read 2026-12-06; no advisory in its repository or the GitHub advisory
+   * database's stored copy). Only for what azurerm cannot express: the AKS backup
+   * policy with a vault-tier copy (constructs/backup/offsite-copy.ts).
+   */
+  azapi: { source: 'Azure/azapi', version: '2.12.0' },
 } as const;
 
 /**

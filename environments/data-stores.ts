@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AKS_SUPPORT } from '../catalog/aks-support';
+import { AKS_VAULT_TIER_REGIONS, REGIONS_WITHOUT_PAIR } from '../catalog/backup-regions';
 import type { ResolvedArtifacts } from '../constructs/artifacts/settings';
 import type { ResolvedClusterBackup } from '../constructs/backup/settings';
 import type { ResolvedMysql } from '../constructs/mysql/settings';
@@ -171,7 +172,37 @@ function resolveClusterBackup(
     return undefined;
   }
   const storageReplication = stage !== 'prod' ? 'LRS' : zonal ? 'GZRS' : 'GRS';
-  return { everyHours: b.everyHours, startTimeUtc: b.startTimeUtc, retentionDays: b.retentionDays ?? (stage === 'prod' ? 14 : 7), storageReplication };
+  const vaultTier = resolveVaultTier(c, b, ctx);
+  return {
+    everyHours: b.everyHours,
+    startTimeUtc: b.startTimeUtc,
+    retentionDays: b.retentionDays ?? (stage === 'prod' ? 14 : 7),
+    storageReplication,
+    ...(vaultTier ? { vaultTier } : {}),
+  };
+}
+
+/**
+ * The vault-tier copy: on by default in prod where the region offers the vault
+ * tier and has a pair (cross-region restore restores there); asked for where it
+ * cannot be had, refused.
+ */
+function resolveVaultTier(c: Checker, b: z.output<typeof dataStoresSettings>['clusterBackup'], ctx: DataStoreContext): { retentionDays: number } | undefined {
+  const location = ctx.location;
+  const offered = location === undefined || (AKS_VAULT_TIER_REGIONS.includes(location) && !REGIONS_WITHOUT_PAIR.includes(location));
+  if (b.vaultTier === true && location !== undefined && !offered) {
+    const why = AKS_VAULT_TIER_REGIONS.includes(location)
+      ? `${location} has no paired region, so a geo-redundant vault cannot restore elsewhere`
+      : `Azure Backup for AKS offers only the operational tier in ${location}`;
+    c.fail('dataStores.clusterBackup.vaultTier', true, `${why}; accepted: false, or a location with the vault tier and a pair (catalog/backup-regions.ts)`);
+    return undefined;
+  }
+  const on = b.vaultTier ?? (ctx.stage === 'prod' && offered);
+  if (!on) {
+    if (b.vaultTierDays !== undefined) c.fail('dataStores.clusterBackup.vaultTierDays', b.vaultTierDays, 'only applies when clusterBackup.vaultTier is on: remove it or set vaultTier: true');
+    return undefined;
+  }
+  return { retentionDays: b.vaultTierDays ?? 35 };
 }
 
 /** A subnet for a data store: the one given (checked), or the highest free /28 of the virtual network. */

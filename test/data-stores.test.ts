@@ -10,10 +10,11 @@ import { AZURE_MYSQL_CA_BUNDLE, AZURE_MYSQL_ROOTS } from '../constructs/mysql/az
 import { MYSQL_CONSUMERS, userJobScript, userSql } from '../constructs/mysql/azure-mysql';
 import { KATIB_TLS_DATABASE, mlmdServerConfig } from '../constructs/mysql/mysql-wiring';
 import { mirrorScript } from '../constructs/artifacts/artifact-wiring';
+import { BACKUP_POLICY_API, OFFSITE_OPERATIONAL_DAYS, vaultTierPolicyBody } from '../constructs/backup/offsite-copy';
 import { repeatingInterval } from '../constructs/backup/cluster-backup';
 import { checkovSkips } from '../scripts/environments';
 import { dev, prod, staging } from './fixtures/environments';
-import { SynthJson, onlyResource, releaseValues, releasesByName, resourcesOfType, synthCluster, synthPlatform } from './helpers';
+import { SynthJson, byName, onlyResource, releaseValues, releasesByName, resourcesOfType, synthCluster, synthPlatform } from './helpers';
 import { costEnvelope } from '../scripts/preview/cost';
 import { STATEFUL } from '../scripts/preview/destructive';
 import { PRICES } from '../catalog/prices';
@@ -45,7 +46,27 @@ describe('dataStores: defaults by stage', () => {
       backupRetentionDays: 35, geoRedundantBackup: true, storageSizeGb: 32,
     });
     expect(p.artifacts).toEqual({ kind: 'azure-blob', replication: 'GZRS', softDeleteDays: 30, volumeSizeGb: 100 });
-    expect(p.clusterBackup).toEqual({ everyHours: 24, startTimeUtc: '01:00', retentionDays: 14, storageReplication: 'GZRS' });
+    expect(p.clusterBackup).toEqual({ everyHours: 24, startTimeUtc: '01:00', retentionDays: 14, storageReplication: 'GZRS', vaultTier: { retentionDays: 35 } });
+  });
+
+  test('the vault-tier copy: on in prod where the region offers it and has a pair; refused where it cannot be had', () => {
+    const backup = (config: EnvironmentConfig) => resolveEnvironment(config).dataStores.clusterBackup;
+    expect(backup(staging)?.vaultTier).toBeUndefined();
+    expect(backup({ ...staging, dataStores: { ...staging.dataStores, clusterBackup: { vaultTier: true, vaultTierDays: 90 } } })?.vaultTier).toEqual({ retentionDays: 90 });
+    const at = (location: string, clusterBackup: Record<string, unknown>): EnvironmentConfig => ({ ...prod, location, dataStores: { ...prod.dataStores, clusterBackup } });
+    const vaultProblems = (config: EnvironmentConfig) => problems(config).filter((p) => p.startsWith('dataStores.clusterBackup.vault'));
+    // Operational only, or no pair: off by default there, and refused when asked for.
+    expect(vaultProblems(at('polandcentral', {}))).toEqual([]);
+    expect(vaultProblems(at('polandcentral', { vaultTier: true }))).toEqual([
+      'dataStores.clusterBackup.vaultTier: Azure Backup for AKS offers only the operational tier in polandcentral; accepted: false, or a location with the vault tier and a pair (catalog/backup-regions.ts)',
+    ]);
+    expect(vaultProblems(at('italynorth', { vaultTier: true }))).toEqual([
+      'dataStores.clusterBackup.vaultTier: italynorth has no paired region, so a geo-redundant vault cannot restore elsewhere; accepted: false, or a location with the vault tier and a pair (catalog/backup-regions.ts)',
+    ]);
+    expect(vaultProblems({ ...prod, dataStores: { ...prod.dataStores, clusterBackup: { vaultTier: false, vaultTierDays: 30 } } })).toEqual([
+      'dataStores.clusterBackup.vaultTierDays: only applies when clusterBackup.vaultTier is on: remove it or set vaultTier: true',
+    ]);
+    expect(vaultProblems({ ...prod, dataStores: { ...prod.dataStores, clusterBackup: { vaultTierDays: 5 } } })).toHaveLength(1);
   });
 
   test('subnets left out take the highest free /28s, around the ranges the file names', () => {
@@ -212,11 +233,12 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
   test('every data Storage Account: private, Entra only, TLS 1.2, soft delete, logged', () => {
     expect(accounts).toHaveLength(2);
     const backupAccount = accounts.find((a) => String(a.name).startsWith('stbk'))!;
-    const vault = Object.keys(resourcesOfType(parsed, 'azurerm_data_protection_backup_vault'))[0];
+    const vaults = Object.keys(resourcesOfType(parsed, 'azurerm_data_protection_backup_vault'));
+    expect(vaults).toHaveLength(2);
     for (const a of accounts) {
-      // Only the backup account opens its firewall, to its vault alone; the artifact account has no public endpoint.
+      // Only the backup account opens its firewall, to its vaults alone (operational and offsite); the artifact account has no public endpoint.
       expect(a.public_network_access_enabled).toBe(a === backupAccount);
-      expect((a.network_rules as { private_link_access: { endpoint_resource_id: string }[] }).private_link_access.map((r) => r.endpoint_resource_id)).toEqual(a === backupAccount ? [`\${azurerm_data_protection_backup_vault.${vault}.id}`] : []);
+      expect((a.network_rules as { private_link_access: { endpoint_resource_id: string }[] }).private_link_access.map((r) => r.endpoint_resource_id).sort()).toEqual(a === backupAccount ? vaults.map((v) => `\${azurerm_data_protection_backup_vault.${v}.id}`).sort() : []);
       expect(a).toMatchObject({
         shared_access_key_enabled: false,
         allow_nested_items_to_be_public: false,
@@ -244,15 +266,44 @@ describe('artifacts and backup in the cluster stack (prod fixture)', () => {
   test('Azure Backup for AKS: extension, trusted access, policy and the profile namespaces with their volumes', () => {
     const extension = onlyResource(parsed, 'azurerm_kubernetes_cluster_extension');
     expect(extension).toMatchObject({ extension_type: 'microsoft.dataprotection.kubernetes', configuration_settings: { 'configuration.backupStorageLocation.bucket': 'aks-backup', 'configuration.backupStorageLocation.config.useAAD': 'true' } });
-    expect(onlyResource(parsed, 'azurerm_kubernetes_cluster_trusted_access_role_binding').roles).toEqual(['Microsoft.DataProtection/backupVaults/backup-operator']);
-    expect(onlyResource(parsed, 'azurerm_data_protection_backup_vault')).toMatchObject({ soft_delete: 'AlwaysOn', redundancy: 'ZoneRedundant', lifecycle: { prevent_destroy: true } });
+    expect(byName(parsed, 'azurerm_kubernetes_cluster_trusted_access_role_binding', 'backup').roles).toEqual(['Microsoft.DataProtection/backupVaults/backup-operator']);
+    expect(byName(parsed, 'azurerm_data_protection_backup_vault', 'bvault-kubeflow-prod')).toMatchObject({ soft_delete: 'AlwaysOn', redundancy: 'ZoneRedundant', lifecycle: { prevent_destroy: true } });
     expect(onlyResource(parsed, 'azurerm_data_protection_backup_policy_kubernetes_cluster')).toMatchObject({ backup_repeating_time_intervals: ['R/2026-01-01T01:00:00+00:00/P1D'], default_retention_rule: { life_cycle: [{ data_store_type: 'OperationalStore', duration: 'P14D' }] } });
-    const instance = onlyResource(parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster');
+    const instance = byName(parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster', 'aks-kubeflow-prod');
     // MySQL and artifacts are in Azure here; `kubeflow` still holds Model Registry's database.
     expect(instance.backup_datasource_parameters).toMatchObject({ included_namespaces: [...prod.profiles!.map((p) => p.name), 'kubeflow'], volume_snapshot_enabled: true, cluster_scoped_resources_enabled: false });
-    const withoutRegistry = onlyResource(synthCluster({ ...prod, platform: { components: { modelRegistry: false } } }).parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster');
+    const withoutRegistry = byName(synthCluster({ ...prod, platform: { components: { modelRegistry: false } } }).parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster', 'aks-kubeflow-prod');
     expect((withoutRegistry.backup_datasource_parameters as { included_namespaces: string[] }).included_namespaces).toEqual(prod.profiles!.map((p) => p.name));
     expect(repeatingInterval('06:30', 6)).toBe('R/2026-01-01T06:30:00+00:00/PT6H');
+  });
+
+  test('the offsite copy: a geo-redundant vault of its own with cross-region restore, a daily copy to the vault tier, the same namespaces', () => {
+    const group = byName(parsed, 'azurerm_resource_group', 'rg-kubeflow-prod-offsite-backup');
+    expect(group.lifecycle).toEqual({ prevent_destroy: true });
+    const vaultId = Object.entries(resourcesOfType(parsed, 'azurerm_data_protection_backup_vault')).find(([, v]) => v.name === 'bvault-kubeflow-prod-offsite')![0];
+    const vault = byName(parsed, 'azurerm_data_protection_backup_vault', 'bvault-kubeflow-prod-offsite');
+    expect(vault).toMatchObject({ redundancy: 'GeoRedundant', cross_region_restore_enabled: true, soft_delete: 'AlwaysOn', lifecycle: { prevent_destroy: true } });
+    // Outside the environment's resource group: deleting rg-kubeflow-prod leaves it.
+    expect(vault.resource_group_name).toMatch(/azurerm_resource_group\.backup_offsite_vault-group/);
+    const policy = Object.values(resourcesOfType(parsed, 'azapi_resource'))[0];
+    expect(policy).toMatchObject({ type: BACKUP_POLICY_API, parent_id: `\${azurerm_data_protection_backup_vault.${vaultId}.id}` });
+    expect(policy.body).toEqual(vaultTierPolicyBody('01:00', 35));
+    const rules = (policy.body as { properties: { policyRules: Array<{ name: string; lifecycles?: Array<{ sourceDataStore: { dataStoreType: string }; deleteAfter: { duration: string }; targetDataStoreCopySettings: Array<{ dataStore: { dataStoreType: string } }> }> }> } }).properties.policyRules;
+    const daily = rules.find((r) => r.name === 'Daily')!.lifecycles!;
+    expect(daily.map((l) => [l.sourceDataStore.dataStoreType, l.deleteAfter.duration, l.targetDataStoreCopySettings.map((t) => t.dataStore.dataStoreType)]))
+      .toEqual([['OperationalStore', `P${OFFSITE_OPERATIONAL_DAYS}D`, ['VaultStore']], ['VaultStore', 'P35D', []]]);
+    const instance = byName(parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster', 'aks-kubeflow-prod-offsite');
+    expect(instance.backup_policy_id).toMatch(/^\$\{azapi_resource\./);
+    expect(instance.backup_datasource_parameters).toEqual(byName(parsed, 'azurerm_data_protection_backup_instance_kubernetes_cluster', 'aks-kubeflow-prod').backup_datasource_parameters);
+    expect(byName(parsed, 'azurerm_kubernetes_cluster_trusted_access_role_binding', 'backup-offsite').source_resource_id).toBe(`\${azurerm_data_protection_backup_vault.${vaultId}.id}`);
+    // The cluster's identity writes snapshots in a group of their own, never where the vault is.
+    const clusterGrants = Object.values(resourcesOfType(parsed, 'azurerm_role_assignment')).filter((r) => r.role_definition_name === 'Contributor' && String(r.scope).includes('backup_offsite'));
+    expect(clusterGrants.map((r) => r.scope)).toEqual([expect.stringMatching(/backup_offsite_snapshot-group/)]);
+    // staging has backup without the copy; the file can turn it off in prod.
+    expect(Object.keys(resourcesOfType(synthCluster(staging).parsed, 'azapi_resource'))).toEqual([]);
+    const off = synthCluster({ ...prod, dataStores: { ...prod.dataStores, clusterBackup: { ...prod.dataStores?.clusterBackup, vaultTier: false } } }).parsed;
+    expect(Object.keys(resourcesOfType(off, 'azapi_resource'))).toEqual([]);
+    expect(off.terraform).not.toHaveProperty('required_providers.azapi');
   });
 
   test('with customer-managed disk keys, the data Storage Accounts use their own key of the same vault', () => {

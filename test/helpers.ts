@@ -31,6 +31,13 @@ export function resourcesOfType(parsed: SynthJson, type: string): Record<string,
 }
 
 /** The single resource of a type; fails the test when there are none or several. */
+/** The one resource of a type with this `name`. */
+export function byName(parsed: SynthJson, type: string, name: string): Record<string, unknown> {
+  const all = Object.values(resourcesOfType(parsed, type)).filter((r) => r.name === name);
+  if (all.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${all.length}`);
+  return all[0];
+}
+
 export function onlyResource(parsed: SynthJson, type: string): Record<string, unknown> {
   const all = Object.values(resourcesOfType(parsed, type));
   if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);

@@ -147,6 +147,13 @@ const ROWS: Row[] = [
   ...(['length', 'special', 'upper', 'lower', 'numeric', 'number', 'min_upper', 'min_lower', 'min_numeric', 'min_special', 'override_special', 'keepers']
     .map((a): Row => ['random_password', a, 'replace', 'random v3.7.2 internal/provider/resource_password.go: RequiresReplace'])),
 
+  // The generic ARM resource (azapi v2.12.0, catalog/versions.ts PROVIDERS.azapi).
+  ['azapi_resource', 'name', 'replace', 'azapi v2.12.0 internal/services/azapi_resource.go: stringplanmodifier.RequiresReplace() on name, and ModifyPlan when the default name changes'],
+  ['azapi_resource', 'parent_id', 'replace', 'azapi v2.12.0 internal/services/azapi_resource.go: stringplanmodifier.RequiresReplace() on parent_id'],
+  ['azapi_resource', 'location', 'replace', 'azapi v2.12.0 internal/services/azapi_resource.go: ModifyPlan RequiresReplace when the normalized location changes'],
+  ['azapi_resource', 'type', 'update', 'azapi v2.12.0 internal/services/azapi_resource.go: no plan modifier on type (a new API version is a PUT)'],
+  ['azapi_resource', 'body', 'update', 'azapi v2.12.0 internal/services/azapi_resource.go: DynamicUseStateWhen(SemanticallyEqual), no RequiresReplace'],
+
   // The engine's built-in resource (OpenTofu v1.12.6, .ci/opentofu/go.mod).
   ['terraform_data', 'triggers_replace', 'replace', 'opentofu v1.12.6 internal/builtin/providers/tf/resource_data.go: RequiresReplace on triggers_replace'],
   ['terraform_data', 'input', 'update', 'opentofu v1.12.6 internal/builtin/providers/tf/resource_data.go: a new input plans a new output, no RequiresReplace'],

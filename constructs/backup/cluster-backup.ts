@@ -9,6 +9,7 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import { PrivateEndpointNetwork, PrivateStorage, StorageKey } from '../artifacts/private-storage';
+import { OffsiteCopy } from './offsite-copy';
 
 /** The container the backup extension stages backups in. */
 export const BACKUP_CONTAINER = 'aks-backup';
@@ -35,6 +36,11 @@ export interface ClusterBackupProps {
   readonly storageReplication?: 'LRS' | 'ZRS' | 'GRS' | 'GZRS';
   /** Vault redundancy. @default 'LocallyRedundant' */
   readonly redundancy?: 'LocallyRedundant' | 'ZoneRedundant' | 'GeoRedundant';
+  /**
+   * A daily copy in the vault tier of a geo-redundant vault of its own, kept
+   * `retentionDays` days (`OffsiteCopy`). @default none: the operational tier only
+   */
+  readonly vaultTier?: { readonly retentionDays: number };
   /** Refuse `terraform destroy` of the vault, the storage and the snapshot group. @default false */
   readonly preventDestroy?: boolean;
   /** Log Analytics workspace for the Storage Account's blob logs. */
@@ -60,6 +66,9 @@ export class ClusterBackup extends Construct {
   public readonly instance: DataProtectionBackupInstanceKubernetesCluster;
   public readonly snapshotGroup: ResourceGroup;
   public readonly storage: PrivateStorage;
+  /** The vault-tier copy, with `vaultTier`. */
+  public readonly offsite?: OffsiteCopy;
+  public readonly offsiteInstance?: DataProtectionBackupInstanceKubernetesCluster;
 
   constructor(scope: Construct, id: string, props: ClusterBackupProps) {
     super(scope, id);
@@ -84,6 +93,14 @@ export class ClusterBackup extends Construct {
       tags,
       lifecycle: { preventDestroy },
     });
+    this.offsite = props.vaultTier && new OffsiteCopy(this, 'offsite', {
+      environment: props.environment,
+      location: props.location,
+      startTimeUtc: props.startTimeUtc,
+      retentionDays: props.vaultTier.retentionDays,
+      preventDestroy,
+      tags,
+    });
     this.storage = new PrivateStorage(this, 'staging', {
       location: props.location,
       resourceGroupName: props.resourceGroupName,
@@ -92,7 +109,7 @@ export class ClusterBackup extends Construct {
       containers: [BACKUP_CONTAINER],
       replication: props.storageReplication ?? 'LRS',
       // The vault reads the backups through the firewall as a trusted resource (Azure's prerequisite).
-      trustedResourceIds: [this.vault.id],
+      trustedResourceIds: [this.vault.id, ...(this.offsite ? [this.offsite.vault.id] : [])],
       // Backups are immutable sets the extension writes once; the vault keeps their history.
       versioning: false,
       softDeleteDays: 7,
@@ -169,6 +186,13 @@ export class ClusterBackup extends Construct {
         volumeSnapshotEnabled: true,
       },
       dependsOn: [this.extension, ...grants],
+    });
+    this.offsiteInstance = this.offsite?.protect({
+      cluster: props.cluster,
+      clusterIdentity: props.clusterIdentity,
+      stagingAccountId: this.storage.account.id,
+      extension: this.extension,
+      namespaces: props.namespaces,
     });
   }
 }

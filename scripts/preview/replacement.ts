@@ -19,6 +19,8 @@
  * - kubernetes v2.38.0: kubernetes/schema_metadata.go (`metadataSchema`, used by
  *   resource_kubernetes_namespace_v1.go).
  * - random v3.7.2: internal/provider/resource_password.go (`RequiresReplace`).
+ * - azapi v2.12.0: internal/services/azapi_resource.go (`RequiresReplace` on `name` and
+ *   `parent_id`, `ModifyPlan` on a changed `location`; `type` and `body` update in place).
  * - the engine's built-in `terraform_data` (OpenTofu v1.12.6, the pin of .ci/opentofu/go.mod):
  *   internal/builtin/providers/tf/resource_data.go (`RequiresReplace` on `triggers_replace`).
  * Conditional replacements that depend on the values (a smaller MySQL storage,
@@ -119,6 +121,8 @@ export const FORCES_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
   helm_release: ['name', 'namespace'],
   // `input` updates in place (only `output` follows it).
   terraform_data: ['triggers_replace'],
+  // Only the AKS vault-tier backup policy (constructs/backup/offsite-copy.ts), whose name carries its body's inputs.
+  azapi_resource: ['name', 'parent_id', 'location'],
   kubernetes_namespace_v1: ['metadata.name', 'metadata.generate_name'],
   // `data`, `binary_data` and `immutable` replace once `immutable` is true: REPLACES_WHEN.
   kubernetes_config_map_v1: ['metadata.name', 'metadata.generate_name', 'metadata.namespace'],
