@@ -3,13 +3,13 @@ import { DataProtectionBackupPolicyKubernetesCluster } from '@cdktf/provider-azu
 import { DataProtectionBackupVault } from '@cdktf/provider-azurerm/lib/data-protection-backup-vault';
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterExtension } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-extension';
-import { KubernetesClusterTrustedAccessRoleBinding } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-trusted-access-role-binding';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import { PrivateEndpointNetwork, PrivateStorage, StorageKey } from '../artifacts/private-storage';
 import { OffsiteCopy } from './offsite-copy';
+import { protectNamespaces } from './protection';
 
 /** The container the backup extension stages backups in. */
 export const BACKUP_CONTAINER = 'aks-backup';
@@ -142,24 +142,6 @@ export class ClusterBackup extends Construct {
       principalType: 'ServicePrincipal',
     });
 
-    const vaultPrincipal = this.vault.identity.principalId;
-    const grants = [
-      new KubernetesClusterTrustedAccessRoleBinding(this, 'trusted-access', {
-        name: 'backup',
-        kubernetesClusterId: props.cluster.id,
-        roles: ['Microsoft.DataProtection/backupVaults/backup-operator'],
-        sourceResourceId: this.vault.id,
-      }),
-      new RoleAssignment(this, 'vault-reads-cluster', { scope: props.cluster.id, roleDefinitionName: 'Reader', principalId: vaultPrincipal, principalType: 'ServicePrincipal' }),
-      new RoleAssignment(this, 'vault-reads-snapshots', { scope: this.snapshotGroup.id, roleDefinitionName: 'Reader', principalId: vaultPrincipal, principalType: 'ServicePrincipal' }),
-      new RoleAssignment(this, 'vault-reads-staging', { scope: this.storage.account.id, roleDefinitionName: 'Storage Blob Data Reader', principalId: vaultPrincipal, principalType: 'ServicePrincipal' }),
-      new RoleAssignment(this, 'cluster-writes-snapshots', {
-        scope: this.snapshotGroup.id,
-        roleDefinitionName: 'Contributor',
-        principalId: props.clusterIdentity.principalId,
-        principalType: 'ServicePrincipal',
-      }),
-    ];
     const policy = new DataProtectionBackupPolicyKubernetesCluster(this, 'policy', {
       name: `every-${props.everyHours}h-${props.retentionDays}d`,
       resourceGroupName: props.resourceGroupName,
@@ -168,24 +150,18 @@ export class ClusterBackup extends Construct {
       timeZone: 'UTC',
       defaultRetentionRule: { lifeCycle: [{ dataStoreType: 'OperationalStore', duration: `P${props.retentionDays}D` }] },
     });
-    this.instance = new DataProtectionBackupInstanceKubernetesCluster(this, 'instance', {
-      name: `aks-kubeflow-${props.environment}`,
+    this.instance = protectNamespaces(this, {
+      vault: this.vault,
+      snapshotGroup: this.snapshotGroup,
+      cluster: props.cluster,
+      clusterIdentity: props.clusterIdentity,
+      stagingAccountId: this.storage.account.id,
+      extension: this.extension,
+      namespaces: props.namespaces,
+      policyId: policy.id,
+      bindingName: 'backup',
+      instanceName: `aks-kubeflow-${props.environment}`,
       location: props.location,
-      vaultId: this.vault.id,
-      kubernetesClusterId: props.cluster.id,
-      snapshotResourceGroupName: this.snapshotGroup.name,
-      backupPolicyId: policy.id,
-      backupDatasourceParameters: {
-        includedNamespaces: [...props.namespaces],
-        excludedNamespaces: [],
-        includedResourceTypes: [],
-        excludedResourceTypes: [],
-        labelSelectors: [],
-        // Cluster-scoped objects (CRDs, roles) come back from the stacks, not from a backup.
-        clusterScopedResourcesEnabled: false,
-        volumeSnapshotEnabled: true,
-      },
-      dependsOn: [this.extension, ...grants],
     });
     this.offsiteInstance = this.offsite?.protect({
       cluster: props.cluster,

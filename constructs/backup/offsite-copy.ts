@@ -1,13 +1,12 @@
 import { DataProtectionBackupInstanceKubernetesCluster } from '@cdktf/provider-azurerm/lib/data-protection-backup-instance-kubernetes-cluster';
 import { DataProtectionBackupVault } from '@cdktf/provider-azurerm/lib/data-protection-backup-vault';
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
-import { KubernetesClusterTrustedAccessRoleBinding } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-trusted-access-role-binding';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { AzapiResource } from '../lib/azapi';
+import { protectNamespaces } from './protection';
 
 /** The API version of the vault-tier policy: the one azurerm v4.55.0 uses for Data Protection. */
 export const BACKUP_POLICY_API = 'Microsoft.DataProtection/backupVaults/backupPolicies@2024-04-01';
@@ -117,46 +116,17 @@ export class OffsiteCopy extends Construct {
    * already trust this vault, so it is built between the two.
    */
   public protect(props: OffsiteProtection): DataProtectionBackupInstanceKubernetesCluster {
-    const environment = this.environment;
-    const vaultPrincipal = this.vault.identity.principalId;
-    const grants = [
-      new KubernetesClusterTrustedAccessRoleBinding(this, 'trusted-access', {
-        name: 'backup-offsite',
-        kubernetesClusterId: props.cluster.id,
-        roles: ['Microsoft.DataProtection/backupVaults/backup-operator'],
-        sourceResourceId: this.vault.id,
-      }),
-      new RoleAssignment(this, 'vault-reads-cluster', { scope: props.cluster.id, roleDefinitionName: 'Reader', principalId: vaultPrincipal, principalType: 'ServicePrincipal' }),
-      new RoleAssignment(this, 'vault-reads-snapshots', { scope: this.snapshotGroup.id, roleDefinitionName: 'Reader', principalId: vaultPrincipal, principalType: 'ServicePrincipal' }),
-      new RoleAssignment(this, 'vault-reads-staging', { scope: props.stagingAccountId, roleDefinitionName: 'Storage Blob Data Reader', principalId: vaultPrincipal, principalType: 'ServicePrincipal' }),
-      new RoleAssignment(this, 'cluster-writes-snapshots', {
-        scope: this.snapshotGroup.id,
-        roleDefinitionName: 'Contributor',
-        principalId: props.clusterIdentity.principalId,
-        principalType: 'ServicePrincipal',
-      }),
-    ];
-    return new DataProtectionBackupInstanceKubernetesCluster(this, 'instance', {
-      name: `aks-kubeflow-${environment}-offsite`,
+    return protectNamespaces(this, {
+      ...props,
+      vault: this.vault,
+      snapshotGroup: this.snapshotGroup,
+      policyId: this.policy.id,
+      bindingName: 'backup-offsite',
+      instanceName: `aks-kubeflow-${this.environment}-offsite`,
       location: this.location,
-      vaultId: this.vault.id,
-      kubernetesClusterId: props.cluster.id,
-      snapshotResourceGroupName: this.snapshotGroup.name,
-      backupPolicyId: this.policy.id,
-      backupDatasourceParameters: {
-        includedNamespaces: [...props.namespaces],
-        excludedNamespaces: [],
-        includedResourceTypes: [],
-        excludedResourceTypes: [],
-        labelSelectors: [],
-        clusterScopedResourcesEnabled: false,
-        volumeSnapshotEnabled: true,
-      },
-      dependsOn: [props.extension, ...grants],
     });
   }
 }
-
 
 const store = (dataStoreType: 'OperationalStore' | 'VaultStore') => ({ objectType: 'DataStoreInfoBase', dataStoreType });
 const keep = (days: number) => ({ objectType: 'AbsoluteDeleteOption', duration: `P${days}D` });
