@@ -57,6 +57,8 @@ export interface ClusterBackupProps {
  * that lets the vault reach the cluster, a policy (every N hours, kept D days in
  * the operational tier) and the backup instance for the given namespaces with
  * their volume snapshots. Snapshots go to a resource group of their own.
+ * With `vaultTier`, an `OffsiteCopy` beside it: a daily copy in the vault tier
+ * of a geo-redundant vault outside the environment's resource group.
  * @see https://learn.microsoft.com/azure/backup/azure-kubernetes-service-cluster-backup
  * @see docs/components/data-stores.md (restore runbook)
  */
